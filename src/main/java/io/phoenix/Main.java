@@ -1,2 +1,12 @@
 package io.phoenix;
-public class Main { public static void main(String[] a) { System.out.println(io.phoenix.protocol.v1.Frame.getDefaultInstance()); } }
+
+import io.phoenix.cli.PhoenixCommand;
+
+/** Entry point of {@code phoenix.jar}: hands the command line to picocli. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(PhoenixCommand.run(args));
+  }
+}

@@ -1,0 +1,83 @@
+package io.phoenix.cli;
+
+import io.phoenix.config.ConfigException;
+import io.phoenix.config.ConfigLoader;
+import io.phoenix.config.PhoenixConfig;
+import io.phoenix.node.PhoenixNode;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import sun.misc.Signal;
+
+/**
+ * {@code phoenix node [--config FILE]}: starts a node, prints
+ * {@code READY node=<id> tcp=<port> http=<port>} once clients can connect, and on SIGTERM or
+ * SIGINT closes every session with Goodbye 503, leaves the cluster and exits 0.
+ *
+ * <p>Runs on the main thread, which waits for the stop signal.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Start a Phoenix node.")
+final class NodeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+  private static final long STOP_TIMEOUT_SECONDS = 30;
+
+  @Mixin
+  ConfigOption config;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ConfigLoader.Loaded loaded;
+    try {
+      loaded = config.load();
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    PhoenixConfig c = loaded.config();
+    log.info("starting node {} from {}", c.node().id(), loaded.source());
+    if (c.auth().secretIsShort()) {
+      log.warn("auth.jwtSecret is short: use a long random secret outside development");
+    }
+
+    PhoenixNode node = new PhoenixNode(c);
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), s -> stop.countDown());
+    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    try {
+      node.start().await(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("node failed to start: " + rootMessage(e));
+      node.stop();
+      return 1;
+    }
+    System.out.println("READY node=" + c.node().id() + " tcp=" + node.tcpPort()
+        + " http=" + node.httpPort());
+    System.out.flush();
+
+    stop.await();
+    log.info("stopping node {}", c.node().id());
+    try {
+      node.stop().await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("clean stop did not finish: {}", rootMessage(e));
+      return 1;
+    }
+    log.info("node {} stopped", c.node().id());
+    return 0;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

@@ -1,0 +1,58 @@
+package io.phoenix.cli;
+
+import io.phoenix.config.ConfigException;
+import io.phoenix.config.PhoenixConfig;
+import io.phoenix.session.Authenticator;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code phoenix token [--config FILE] [--ttl SECONDS] EID}: prints a token a client can send
+ * in Hello, signed with the configured secret.
+ *
+ * <p>Runs on the main thread.
+ */
+@Command(name = "token", mixinStandardHelpOptions = true,
+    description = "Print a signed token (JWT, HS256) for EID.")
+final class TokenCommand implements Callable<Integer> {
+  @Mixin
+  ConfigOption config;
+
+  @Option(names = "--ttl", paramLabel = "SECONDS",
+      description = "Validity in seconds (default: auth.tokenTtlSeconds)")
+  Integer ttl;
+
+  @Parameters(paramLabel = "EID", description = "The entity the token authenticates")
+  String eid;
+
+  @Override
+  public Integer call() {
+    PhoenixConfig c;
+    try {
+      c = config.load().config();
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    if (eid.isEmpty()) {
+      System.err.println("EID must not be empty");
+      return 2;
+    }
+    if (ttl != null && ttl < 1) {
+      System.err.println("--ttl must be at least 1");
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      System.out.println(new Authenticator(vertx, c.auth())
+          .issue(eid, ttl != null ? ttl : c.auth().tokenTtlSeconds()));
+    } finally {
+      vertx.close();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,35 @@
+package io.phoenix.cluster;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The cluster-wide directory of online devices: {@code eid → resource → (node, session)}.
+ *
+ * <p>Rules every implementation MUST keep:
+ * <ol>
+ *   <li>{@link #register} replaces any entry with the same eid and resource and returns it, so
+ *       the caller can close the session it replaced.</li>
+ *   <li>{@link #unregister} removes an entry only while it still names the given session: a
+ *       replaced session's late close never removes its successor.</li>
+ *   <li>Once a register future has succeeded, every later {@link #lookup} sees the entry.</li>
+ *   <li>Methods never block; futures complete on the caller's context.</li>
+ * </ol>
+ */
+public interface Directory {
+
+  /** One online device: which node holds its connection, and which session it is. */
+  record Device(String eid, String resource, String node, String sessionId) {}
+
+  /** Adds (or replaces) a device; returns the device it replaced, or null. */
+  Future<Device> register(Device device);
+
+  /** Removes a device if it is still the given session. */
+  Future<Void> unregister(Device device);
+
+  /** Every online device of {@code eid} (empty when none). */
+  Future<List<Device>> lookup(String eid);
+
+  /** Removes every device held by {@code node} (when that node left); returns how many. */
+  Future<Integer> removeNode(String node);
+}

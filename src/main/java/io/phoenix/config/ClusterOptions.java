@@ -1,0 +1,54 @@
+package io.phoenix.config;
+
+import java.util.List;
+
+/**
+ * Cluster membership and the clustered event bus (config group {@code cluster}).
+ *
+ * <p>Threading: immutable record (the member list is an unmodifiable copy); safe to share between
+ * threads and verticles.
+ *
+ * @param name cluster name, 1 to 64 characters of {@code [A-Za-z0-9._-]}
+ * @param host address this member binds and advertises, non-empty
+ * @param port membership port, 1 to 65535
+ * @param members known members to join, non-empty, each {@code host:port} (IPv6 as
+ *     {@code [::1]:5701})
+ * @param backupCount synchronous backups of clustered data, 0 to 6
+ * @param eventBusPort clustered event-bus port, 0 to 65535; 0 picks any free port
+ * @param memberTimeoutSeconds how long a silent member is still considered alive, 2 to 600
+ */
+public record ClusterOptions(String name, String host, int port, List<String> members,
+    int backupCount, int eventBusPort, int memberTimeoutSeconds) {
+
+  /** Default of {@code cluster.name}: {@value}. */
+  public static final String DEFAULT_NAME = "phoenix";
+  /** Default of {@code cluster.host}: {@value}. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Default of {@code cluster.port}: {@value}. */
+  public static final int DEFAULT_PORT = 5701;
+  /** Default of {@code cluster.members}: this member alone, {@code ["127.0.0.1:5701"]}. */
+  public static final List<String> DEFAULT_MEMBERS = List.of("127.0.0.1:5701");
+  /** Default of {@code cluster.backupCount}: {@value}. */
+  public static final int DEFAULT_BACKUP_COUNT = 1;
+  /** Default of {@code cluster.eventBusPort}: {@value}, any free port. */
+  public static final int DEFAULT_EVENT_BUS_PORT = 0;
+  /** Default of {@code cluster.memberTimeoutSeconds}: {@value}. */
+  public static final int DEFAULT_MEMBER_TIMEOUT_SECONDS = 10;
+
+  /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
+  public ClusterOptions {
+    ConfigKey.CLUSTER_NAME.checkString(name);
+    ConfigKey.CLUSTER_HOST.checkString(host);
+    ConfigKey.CLUSTER_PORT.checkInt(port);
+    members = ConfigKey.CLUSTER_MEMBERS.checkList(members);
+    ConfigKey.CLUSTER_BACKUP_COUNT.checkInt(backupCount);
+    ConfigKey.CLUSTER_EVENT_BUS_PORT.checkInt(eventBusPort);
+    ConfigKey.CLUSTER_MEMBER_TIMEOUT_SECONDS.checkInt(memberTimeoutSeconds);
+  }
+
+  /** @return the options with every default */
+  public static ClusterOptions defaults() {
+    return new ClusterOptions(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MEMBERS,
+        DEFAULT_BACKUP_COUNT, DEFAULT_EVENT_BUS_PORT, DEFAULT_MEMBER_TIMEOUT_SECONDS);
+  }
+}

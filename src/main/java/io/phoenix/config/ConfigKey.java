@@ -1,0 +1,269 @@
+package io.phoenix.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The table of every configuration key: path, type, default, allowed values, description and the
+ * accessor that reads it back from a {@link PhoenixConfig}. Defaults, environment-variable names,
+ * validation, {@link PhoenixConfig#toJson(boolean)} and generated docs all come from this one
+ * table, so they cannot drift apart.
+ *
+ * <p>Threading: enum constants are immutable and safe to use from any thread.
+ */
+public enum ConfigKey {
+  NODE_ID("node", "id", NodeOptions.DEFAULT_ID, Rule.NAME,
+      "Unique id of this node; part of its event-bus addresses.", c -> c.node().id()),
+
+  TCP_HOST("tcp", "host", TcpOptions.DEFAULT_HOST, Rule.NOT_EMPTY,
+      "Interface the TCP protocol listener binds.", c -> c.tcp().host()),
+  TCP_PORT("tcp", "port", TcpOptions.DEFAULT_PORT, 0, 65535,
+      "Port of the TCP protocol listener; 0 picks any free port.", c -> c.tcp().port()),
+
+  HTTP_HOST("http", "host", HttpOptions.DEFAULT_HOST, Rule.NOT_EMPTY,
+      "Interface the HTTP/WebSocket listener binds.", c -> c.http().host()),
+  HTTP_PORT("http", "port", HttpOptions.DEFAULT_PORT, 0, 65535,
+      "Port of the HTTP/WebSocket listener; 0 picks any free port.", c -> c.http().port()),
+  HTTP_WEB_SOCKET_PATH("http", "webSocketPath", HttpOptions.DEFAULT_WEB_SOCKET_PATH, Rule.PATH,
+      "Request path that upgrades to a WebSocket.", c -> c.http().webSocketPath()),
+
+  AUTH_JWT_SECRET("auth", "jwtSecret", null, Rule.SECRET,
+      "HMAC secret that signs and checks tokens; required, 32 bytes or more advised.",
+      c -> c.auth().jwtSecret()),
+  AUTH_ISSUER("auth", "issuer", AuthOptions.DEFAULT_ISSUER, Rule.ANY,
+      "Token issuer (iss) set and checked; empty means none.", c -> c.auth().issuer()),
+  AUTH_TOKEN_TTL_SECONDS("auth", "tokenTtlSeconds", AuthOptions.DEFAULT_TOKEN_TTL_SECONDS, 1,
+      31_536_000, "Lifetime of issued tokens in seconds.", c -> c.auth().tokenTtlSeconds()),
+
+  CLUSTER_NAME("cluster", "name", ClusterOptions.DEFAULT_NAME, Rule.NAME,
+      "Cluster name; only members with the same name join each other.", c -> c.cluster().name()),
+  CLUSTER_HOST("cluster", "host", ClusterOptions.DEFAULT_HOST, Rule.NOT_EMPTY,
+      "Address this member binds and advertises to the others.", c -> c.cluster().host()),
+  CLUSTER_PORT("cluster", "port", ClusterOptions.DEFAULT_PORT, 1, 65535,
+      "Port of the cluster membership protocol.", c -> c.cluster().port()),
+  CLUSTER_MEMBERS("cluster", "members", ClusterOptions.DEFAULT_MEMBERS,
+      "Known members as host:port (IPv6 as [::1]:5701), used to join.",
+      c -> c.cluster().members()),
+  CLUSTER_BACKUP_COUNT("cluster", "backupCount", ClusterOptions.DEFAULT_BACKUP_COUNT, 0, 6,
+      "Synchronous backup copies of clustered data.", c -> c.cluster().backupCount()),
+  CLUSTER_EVENT_BUS_PORT("cluster", "eventBusPort", ClusterOptions.DEFAULT_EVENT_BUS_PORT, 0,
+      65535, "Port of the clustered event bus; 0 picks any free port.",
+      c -> c.cluster().eventBusPort()),
+  CLUSTER_MEMBER_TIMEOUT_SECONDS("cluster", "memberTimeoutSeconds",
+      ClusterOptions.DEFAULT_MEMBER_TIMEOUT_SECONDS, 2, 600,
+      "How long a silent member is still considered alive.",
+      c -> c.cluster().memberTimeoutSeconds()),
+
+  LIMITS_MAX_FRAME_BYTES("limits", "maxFrameBytes", LimitsOptions.DEFAULT_MAX_FRAME_BYTES, 1024,
+      16_777_216, "Largest accepted protocol frame.", c -> c.limits().maxFrameBytes()),
+  LIMITS_HELLO_TIMEOUT_MS("limits", "helloTimeoutMs", LimitsOptions.DEFAULT_HELLO_TIMEOUT_MS, 100,
+      600_000, "Time a new connection has to say hello.", c -> c.limits().helloTimeoutMs()),
+  LIMITS_HEARTBEAT_SECONDS("limits", "heartbeatSeconds", LimitsOptions.DEFAULT_HEARTBEAT_SECONDS,
+      1, 3600, "Heartbeat interval of sessions.", c -> c.limits().heartbeatSeconds()),
+  LIMITS_MESSAGES_PER_SECOND("limits", "messagesPerSecond",
+      LimitsOptions.DEFAULT_MESSAGES_PER_SECOND, 1, 1_000_000,
+      "Messages a session may publish per second.", c -> c.limits().messagesPerSecond()),
+  LIMITS_PULL_BATCH("limits", "pullBatch", LimitsOptions.DEFAULT_PULL_BATCH, 1, 10_000,
+      "Most messages returned by one pull.", c -> c.limits().pullBatch()),
+  LIMITS_MAX_OUTBOUND_BYTES("limits", "maxOutboundBytes", LimitsOptions.DEFAULT_MAX_OUTBOUND_BYTES,
+      65_536, 268_435_456,
+      "Pending writes per session before it is closed as a slow consumer.",
+      c -> c.limits().maxOutboundBytes()),
+
+  RETENTION_SECONDS("retention", "seconds", RetentionOptions.DEFAULT_SECONDS, 1L, 315_360_000L,
+      "How long stored messages are kept.", c -> c.retention().seconds()),
+  RETENTION_MAX_MESSAGES_PER_STREAM("retention", "maxMessagesPerStream",
+      RetentionOptions.DEFAULT_MAX_MESSAGES_PER_STREAM, 1, 10_000_000,
+      "Most messages kept per stream.", c -> c.retention().maxMessagesPerStream()),
+  RETENTION_SWEEP_SECONDS("retention", "sweepSeconds", RetentionOptions.DEFAULT_SWEEP_SECONDS, 1,
+      86_400, "Interval of the expiry sweep.", c -> c.retention().sweepSeconds());
+
+  /** Value type of a key. */
+  public enum Type { STRING, INT, LONG, STRING_LIST }
+
+  /** Extra rule a string or list value must follow. */
+  public enum Rule {
+    /** Any string, including empty. */
+    ANY,
+    /** Not empty or blank. */
+    NOT_EMPTY,
+    /** 1 to 64 characters of A-Z a-z 0-9 . _ - */
+    NAME,
+    /** Starts with "/". */
+    PATH,
+    /** Not empty; never shown in messages or redacted output. */
+    SECRET,
+    /** Non-empty list of host:port. */
+    HOST_PORT,
+    /** Integer range only. */
+    RANGE
+  }
+
+  private static final String ENV_PREFIX = "PHOENIX_";
+  private static final Map<String, ConfigKey> BY_PATH =
+      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ConfigKey::path, k -> k));
+  private static final Map<String, ConfigKey> BY_ENV =
+      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(k -> squash(k.envName()), k -> k));
+
+  private final String group;
+  private final String name;
+  private final Type type;
+  private final Object defaultValue;
+  private final long min;
+  private final long max;
+  private final Rule rule;
+  private final String description;
+  private final Function<PhoenixConfig, Object> accessor;
+
+  ConfigKey(String group, String name, String def, Rule rule, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.STRING, def, 0, 0, rule, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, int def, int min, int max, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.INT, def, min, max, Rule.RANGE, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, long def, long min, long max, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.LONG, def, min, max, Rule.RANGE, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, List<String> def, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.STRING_LIST, def, 0, 0, Rule.HOST_PORT, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, Type type, Object def, long min, long max, Rule rule,
+      String doc, Function<PhoenixConfig, Object> accessor) {
+    this.group = group;
+    this.name = name;
+    this.type = type;
+    this.defaultValue = def;
+    this.min = min;
+    this.max = max;
+    this.rule = rule;
+    this.description = doc;
+    this.accessor = accessor;
+  }
+
+  /** @return every key, in documentation order */
+  public static List<ConfigKey> keys() {
+    return List.of(values());
+  }
+
+  /** @return the key with this dotted path, e.g. {@code "tcp.port"} */
+  public static Optional<ConfigKey> byPath(String path) {
+    return Optional.ofNullable(BY_PATH.get(path));
+  }
+
+  /**
+   * Finds the key an environment variable overrides. Names are compared case-insensitively with
+   * underscores removed, so {@code PHOENIX_LIMITS_MAX_FRAME_BYTES} and
+   * {@code PHOENIX_LIMITS_MAXFRAMEBYTES} both name {@code limits.maxFrameBytes}.
+   *
+   * @return the key, or empty if the name has no {@code PHOENIX_} prefix or names no key
+   */
+  public static Optional<ConfigKey> byEnvName(String variable) {
+    if (!isPhoenixVariable(variable)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(BY_ENV.get(squash(variable)));
+  }
+
+  /** @return whether the variable starts with {@code PHOENIX_} (in any case) */
+  public static boolean isPhoenixVariable(String variable) {
+    return variable != null && variable.regionMatches(true, 0, ENV_PREFIX, 0, ENV_PREFIX.length());
+  }
+
+  /** @return whether a group of that name exists, e.g. {@code "tcp"} */
+  public static boolean isGroup(String group) {
+    return Arrays.stream(values()).anyMatch(k -> k.group.equals(group));
+  }
+
+  private static String squash(String variable) {
+    return variable.replace("_", "").toLowerCase(Locale.ROOT);
+  }
+
+  /** @return the group, e.g. {@code "limits"} */
+  public String group() { return group; }
+
+  /** @return the key inside its group, e.g. {@code "maxFrameBytes"} */
+  public String key() { return name; }
+
+  /** @return group and key joined by a dot, e.g. {@code "limits.maxFrameBytes"} */
+  public String path() { return group + "." + name; }
+
+  /** @return the canonical override variable, e.g. {@code PHOENIX_LIMITS_MAX_FRAME_BYTES} */
+  public String envName() {
+    return ENV_PREFIX + upperSnake(group) + "_" + upperSnake(name);
+  }
+
+  private static String upperSnake(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  /** @return the value type */
+  public Type type() { return type; }
+
+  /** @return the extra rule string and list values follow ({@link Rule#RANGE} for numbers) */
+  public Rule rule() { return rule; }
+
+  /** @return the default value (String, Integer, Long or List), or null if the key is required */
+  public Object defaultValue() { return defaultValue; }
+
+  /** @return whether the key has no default and must be set */
+  public boolean required() { return defaultValue == null; }
+
+  /** @return whether the value is secret and redacted from logs */
+  public boolean secret() { return rule == Rule.SECRET; }
+
+  /** @return the smallest allowed value of a numeric key (0 for other types) */
+  public long min() { return min; }
+
+  /** @return the largest allowed value of a numeric key (0 for other types) */
+  public long max() { return max; }
+
+  /** @return one sentence on what the key does */
+  public String description() { return description; }
+
+  /** @return the allowed values in words, e.g. {@code "between 0 and 65535"}, for docs */
+  public String constraint() {
+    return switch (rule) {
+      case RANGE -> "between " + min + " and " + max;
+      case ANY -> "any string";
+      case NOT_EMPTY, SECRET -> "non-empty string";
+      case NAME -> Values.NAME_RULE;
+      case PATH -> "starts with \"/\"";
+      case HOST_PORT -> "non-empty list of host:port, port between 1 and 65535";
+    };
+  }
+
+  /** @return this key's value in {@code config} (String, Integer, Long or List of String) */
+  public Object valueIn(PhoenixConfig config) {
+    return accessor.apply(config);
+  }
+
+  String checkString(String value) {
+    return (String) Values.validate(this, value, null);
+  }
+
+  int checkInt(int value) {
+    return (Integer) Values.validate(this, value, null);
+  }
+
+  long checkLong(long value) {
+    return (Long) Values.validate(this, value, null);
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> checkList(List<String> value) {
+    return (List<String>) Values.validate(this, value, null);
+  }
+}

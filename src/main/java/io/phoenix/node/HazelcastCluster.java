@@ -1,0 +1,112 @@
+package io.phoenix.node;
+
+import io.phoenix.cluster.DeviceSet;
+import io.phoenix.cluster.DirectorySerialization;
+import io.phoenix.cluster.HazelcastDirectory;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.phoenix.config.ClusterOptions;
+import io.phoenix.stream.HazelcastStreamStore;
+import io.phoenix.stream.Inbox;
+import io.phoenix.stream.StreamSerialization;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.regex.Pattern;
+
+/**
+ * Starts the clustered Vert.x instance on Hazelcast, configured from {@link ClusterOptions}:
+ * TCP-IP join with the listed members (multicast and auto-detection off), a fixed port, the
+ * Phoenix maps with their backups and serializers, and the maps Vert.x itself needs.
+ *
+ * <p>Call once per node, from any thread.
+ */
+public final class HazelcastCluster {
+  private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:]+");
+
+  private final HazelcastClusterManager clusterManager;
+  private final ClusterOptions options;
+
+  public HazelcastCluster(ClusterOptions options) {
+    this.options = options;
+    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
+  }
+
+  /** Builds the Hazelcast configuration (public for tests and documentation). */
+  public static Config hazelcastConfig(ClusterOptions o) {
+    Config config = new Config();
+    config.setClusterName(o.name());
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds",
+        Integer.toString(o.memberTimeoutSeconds()));
+    config.setProperty("hazelcast.operation.thread.count", "2");
+
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(o.port()).setPortAutoIncrement(false);
+    if (IP_LITERAL.matcher(o.host()).matches()) {
+      network.getInterfaces().setEnabled(true).addInterface(o.host());
+    }
+    network.setPublicAddress(o.host() + ":" + o.port());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(o.members());
+
+    config.getSerializationConfig()
+        .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
+        .addDataSerializableFactory(DirectorySerialization.FACTORY_ID,
+            new DirectorySerialization());
+
+    config.addMapConfig(new MapConfig(HazelcastStreamStore.MAP_NAME)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(o.backupCount()));
+    config.addMapConfig(new MapConfig(HazelcastDirectory.MAP_NAME)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(o.backupCount()));
+    // What vertx-hazelcast's own default configuration declares.
+    config.addMultiMapConfig(new MultiMapConfig("__vertx.subs")
+        .setBackupCount(Math.max(1, o.backupCount()))
+        .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+    config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(Math.max(1, o.backupCount())));
+    config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(Math.max(1, o.backupCount())));
+    return config;
+  }
+
+  /** Joins the cluster and returns the clustered Vert.x instance. */
+  public Future<Vertx> start(VertxOptions vertxOptions) {
+    vertxOptions.getEventBusOptions()
+        .setHost(options.host())
+        .setPort(options.eventBusPort())
+        .setClusterPublicHost(options.host());
+    return Vertx.builder().with(vertxOptions).withClusterManager(clusterManager).buildClustered();
+  }
+
+  public HazelcastInstance hazelcast() {
+    return clusterManager.getHazelcastInstance();
+  }
+
+  public IMap<String, Inbox> inboxMap() {
+    return hazelcast().getMap(HazelcastStreamStore.MAP_NAME);
+  }
+
+  public IMap<String, DeviceSet> directoryMap() {
+    return hazelcast().getMap(HazelcastDirectory.MAP_NAME);
+  }
+
+  /** True when this member is the oldest of the cluster (runs cluster-wide chores once). */
+  public boolean isOldestMember() {
+    return hazelcast().getCluster().getMembers().iterator().next().localMember();
+  }
+}

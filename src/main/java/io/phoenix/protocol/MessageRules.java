@@ -1,0 +1,95 @@
+package io.phoenix.protocol;
+
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessageType;
+import io.phoenix.protocol.v1.TransmissionMode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The checks of PROTOCOL.md §5 that a client's Message must pass before anything is stored or
+ * delivered, in the order the contract lists them (the rate limit, last in that list, is the
+ * session's business). The first failing check decides the status.
+ *
+ * <p>Pure functions; thread-safe.
+ */
+public final class MessageRules {
+  /** Longest accepted message_id, in UTF-8 bytes. */
+  public static final int MAX_MESSAGE_ID_BYTES = 128;
+  /** Longest accepted eid or connection_resource_id, in UTF-8 bytes (see docs/protocol.md). */
+  public static final int MAX_ID_BYTES = 256;
+
+  private MessageRules() {}
+
+  /**
+   * Returns {@link Status#OK} when {@code m} may be sent by the session whose eid is
+   * {@code sessionEid}, or the status of the first rule it breaks.
+   */
+  public static int check(Message m, String sessionEid) {
+    if (!validId(m.getMessageId(), MAX_MESSAGE_ID_BYTES)) {
+      return Status.BAD_REQUEST;
+    }
+    if (!validId(m.getTo().getEid(), MAX_ID_BYTES)) {
+      return Status.BAD_REQUEST;
+    }
+    if (m.hasFrom() && !m.getFrom().getEid().isEmpty()
+        && !m.getFrom().getEid().equals(sessionEid)) {
+      return Status.FORBIDDEN;
+    }
+    int type = m.getType();
+    if (type != MessageType.SENDER_VALUE && type != MessageType.DEVICE_VALUE
+        && type != MessageType.RECEIVER_VALUE) {
+      return Status.BAD_REQUEST;
+    }
+    int mode = m.getTransmissionMode();
+    if (mode != 0 && mode != TransmissionMode.PULL_VALUE && mode != TransmissionMode.PUSH_VALUE) {
+      return Status.BAD_REQUEST;
+    }
+    String enc = m.getEncryptionType();
+    boolean encrypted = enc.equals("AES256") || enc.equals("E2E");
+    if (!encrypted && !enc.isEmpty() && !enc.equals("none")) {
+      return Status.BAD_REQUEST;
+    }
+    if (encrypted && (!isBase64(m.getEncrypted()) || !m.getPayload().isEmpty())) {
+      return Status.BAD_REQUEST;
+    }
+    if (!m.getSignature().isEmpty() && !isBase64(m.getSignature())) {
+      return Status.BAD_REQUEST;
+    }
+    return Status.OK;
+  }
+
+  /** True when {@code id} is non-empty and at most {@code maxBytes} long in UTF-8. */
+  public static boolean validId(String id, int maxBytes) {
+    if (id.isEmpty()) {
+      return false;
+    }
+    // A char is at most 3 UTF-8 bytes; only measure exactly when it could matter.
+    return id.length() * 3 <= maxBytes
+        || id.getBytes(StandardCharsets.UTF_8).length <= maxBytes;
+  }
+
+  /**
+   * True when {@code s} is base64 in the standard alphabet of RFC 4648 §4 ({@code A-Z a-z 0-9
+   * + /}), with or without '=' padding, and no whitespace. The empty string is valid.
+   */
+  public static boolean isBase64(String s) {
+    int n = s.length();
+    int pad = 0;
+    while (pad < 2 && n - pad > 0 && s.charAt(n - pad - 1) == '=') {
+      pad++;
+    }
+    int data = n - pad;
+    for (int i = 0; i < data; i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+          || c == '+' || c == '/';
+      if (!ok) {
+        return false;
+      }
+    }
+    if (pad > 0) {
+      return n % 4 == 0;
+    }
+    return data % 4 != 1;
+  }
+}

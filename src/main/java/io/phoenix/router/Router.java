@@ -1,0 +1,315 @@
+package io.phoenix.router;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.phoenix.cluster.Directory;
+import io.phoenix.cluster.Directory.Device;
+import io.phoenix.protocol.EncodedFrame;
+import io.phoenix.protocol.FrameCodec;
+import io.phoenix.protocol.Status;
+import io.phoenix.protocol.v1.AckMethod;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Identity;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.MessageType;
+import io.phoenix.protocol.v1.Peer;
+import io.phoenix.protocol.v1.TransmissionMode;
+import io.phoenix.stream.StreamStore;
+import io.phoenix.stream.StreamStore.AppendResult;
+import io.phoenix.stream.StreamStore.StoredMessage;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides where each client message and ack signal goes (PROTOCOL.md §5–6): stores stream
+ * messages through the {@link StreamStore}, finds the devices to reach through the
+ * {@link Directory}, and hands frames to them through the {@link Fanout}.
+ *
+ * <p>Called on the sending session's context; every future it uses completes there, so the
+ * answers to one session leave in the order its requests arrived. Holds no per-session state.
+ */
+public final class Router {
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+  private final StreamStore store;
+  private final Directory directory;
+  private final Fanout fanout;
+  private final int pullBatch;
+
+  public Router(StreamStore store, Directory directory, Fanout fanout, int pullBatch) {
+    this.store = store;
+    this.directory = directory;
+    this.fanout = fanout;
+    this.pullBatch = pullBatch;
+  }
+
+  /** The key that names stream {@code S(from → to)} for per-stream ordering. */
+  public static String streamKey(String from, String to) {
+    return from.length() + ":" + from + to;
+  }
+
+  /** Sends a message that passed the checks of §5 (see {@code MessageRules}). */
+  public void send(Subscriber sender, Message message) {
+    long now = System.currentTimeMillis();
+    Message.Builder b = message.toBuilder().setFrom(sender.identity()).clearPeer();
+    if (b.getTransmissionMode() == 0) {
+      b.setTransmissionMode(TransmissionMode.PUSH_VALUE);
+    }
+    Message stamped = b.build();
+    if (stamped.getType() == MessageType.DEVICE_VALUE) {
+      sendEphemeral(sender, stamped, now);
+      return;
+    }
+    String from = sender.identity().getEid();
+    String to = stamped.getTo().getEid();
+    store.append(from, to, stamped.getMessageId(), stamped.getType(), stamped.toByteArray(), now)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            log.warn("store unavailable, message {} refused: {}", stamped.getMessageId(),
+                ar.cause().toString());
+            sender.send(accepted(stamped, Status.UNAVAILABLE, null));
+            return;
+          }
+          AppendResult r = ar.result();
+          Peer peer = peer(from, to, r.offset(), r.delivered());
+          switch (r.outcome()) {
+            case FULL -> sender.send(accepted(stamped, Status.RATE_LIMITED, null));
+            case DUPLICATE -> sender.send(accepted(stamped, Status.DUPLICATE, peer));
+            case STORED -> {
+              sender.send(accepted(stamped, Status.OK, peer));
+              deliverStored(sender, stamped, peer);
+            }
+          }
+        });
+  }
+
+  private void deliverStored(Subscriber sender, Message stored, Peer peer) {
+    boolean copies = stored.getType() == MessageType.SENDER_VALUE;
+    String to = stored.getTo().getEid();
+    Future<List<Device>> recipients = directory.lookup(to);
+    Future<List<Device>> own = !copies ? Future.succeededFuture(List.of())
+        : to.equals(peer.getFrom()) ? recipients : directory.lookup(peer.getFrom());
+    Future.all(recipients, own).onSuccess(v -> {
+      List<Device> targets = targets(sender, named(stored.getTo()), recipients.result(),
+          own.result());
+      String stream = streamKey(peer.getFrom(), to);
+      if (stored.getTransmissionMode() == TransmissionMode.PULL_VALUE) {
+        MessagePeerAckSignal hint = signal(stored.getTo(), stored.getFrom(),
+            stored.getMessageId(), AckMethod.SYNC_VALUE, Status.OK, peer);
+        fanout.deliver(targets, Frame.newBuilder().setAck(hint).build(), stream,
+            peer.getOffset());
+      } else {
+        Message withPeer = stored.toBuilder().setPeer(peer).build();
+        fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
+            .setMessage(withPeer.toBuilder().setTo(withPeer.getTo().toBuilder().setNode(node)))
+            .build()), stream, peer.getOffset());
+      }
+    }).onFailure(e -> log.warn("directory unavailable, message {} stored but not pushed: {}",
+        stored.getMessageId(), e.toString()));
+  }
+
+  /** DEVICE messages: not stored, pushed to the recipient's online devices, 404 when none. */
+  private void sendEphemeral(Subscriber sender, Message message, long now) {
+    directory.lookup(message.getTo().getEid()).onComplete(ar -> {
+      if (ar.failed()) {
+        sender.send(accepted(message, Status.UNAVAILABLE, null));
+        return;
+      }
+      List<Device> targets = targets(sender, named(message.getTo()), ar.result(), List.of());
+      if (targets.isEmpty()) {
+        sender.send(accepted(message, Status.NOT_FOUND, null));
+        return;
+      }
+      fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
+          .setMessage(message.toBuilder().setTo(message.getTo().toBuilder().setNode(node)))
+          .build()), null, 0);
+      sender.send(accepted(message, Status.OK, null));
+    });
+  }
+
+  /**
+   * The devices of {@code recipients} (only the one named {@code named} when not null) and
+   * every device of {@code others}; never the session {@code exclude} itself, never one twice.
+   */
+  private static List<Device> targets(Subscriber exclude, String named, List<Device> recipients,
+      List<Device> others) {
+    Identity self = exclude.identity();
+    Set<String> seen = new HashSet<>();
+    seen.add(self.getEid() + '\u0000' + self.getConnectionResourceId());
+    List<Device> out = new ArrayList<>(recipients.size() + others.size());
+    for (Device d : recipients) {
+      if ((named == null || named.equals(d.resource()))
+          && seen.add(d.eid() + '\u0000' + d.resource())) {
+        out.add(d);
+      }
+    }
+    for (Device d : others) {
+      if (seen.add(d.eid() + '\u0000' + d.resource())) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  private static String named(Identity to) {
+    return to.hasConnectionResourceId() ? to.getConnectionResourceId() : null;
+  }
+
+  /** An ack signal sent by a client (§6). */
+  public void acknowledge(Subscriber client, MessagePeerAckSignal ack) {
+    switch (ack.getMethod()) {
+      case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> recordAck(client, ack);
+      case AckMethod.PULL_REQUEST_VALUE -> pull(client, ack);
+      case AckMethod.SYNC_VALUE -> sync(client, ack);
+      default -> refuse(client, ack, Status.BAD_REQUEST);
+    }
+  }
+
+  private void recordAck(Subscriber client, MessagePeerAckSignal ack) {
+    Identity self = client.identity();
+    Peer p = ack.getPeer();
+    if (ack.hasFrom() && !ack.getFrom().getEid().isEmpty()
+        && !ack.getFrom().getEid().equals(self.getEid())) {
+      refuse(client, ack, Status.FORBIDDEN);
+      return;
+    }
+    if (!ack.hasPeer() || p.getFrom().isEmpty() || p.getTo().isEmpty() || p.getOffset() < 1) {
+      refuse(client, ack, Status.BAD_REQUEST);
+      return;
+    }
+    if (!p.getTo().equals(self.getEid())) {
+      refuse(client, ack, Status.FORBIDDEN);
+      return;
+    }
+    boolean read = ack.getMethod() == AckMethod.READ_VALUE;
+    String sender = p.getFrom();
+    store.acknowledge(sender, self.getEid(), p.getOffset(), read, System.currentTimeMillis())
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            refuse(client, ack, Status.UNAVAILABLE);
+            return;
+          }
+          var r = ar.result();
+          if (!r.accepted()) {
+            refuse(client, ack, Status.BAD_REQUEST);
+            return;
+          }
+          if (!r.advanced()) {
+            return;
+          }
+          Identity original = Identity.newBuilder().setEid(sender).build();
+          MessagePeerAckSignal forward = signal(original, self, ack.getMessageId(),
+              ack.getMethod(), Status.OK, peer(sender, self.getEid(), p.getOffset(),
+                  r.delivered()));
+          // The original sender's devices (not for RECEIVER notifications) and the
+          // acknowledging client's other devices.
+          Future<List<Device>> mine = directory.lookup(self.getEid());
+          Future<List<Device>> senders = !r.forwardToSender() ? Future.succeededFuture(List.of())
+              : sender.equals(self.getEid()) ? mine : directory.lookup(sender);
+          Future.all(mine, senders).onSuccess(v -> fanout.deliver(
+              targets(client, null, mine.result(), senders.result()),
+              Frame.newBuilder().setAck(forward).build(), null, 0));
+        });
+  }
+
+  private void pull(Subscriber client, MessagePeerAckSignal ack) {
+    Peer p = ack.getPeer();
+    String self = client.identity().getEid();
+    if (!ack.hasPeer() || p.getFrom().isEmpty() || p.getTo().isEmpty() || p.getOffset() < 0) {
+      refuse(client, ack, Status.BAD_REQUEST);
+      return;
+    }
+    if (!p.getFrom().equals(self) && !p.getTo().equals(self)) {
+      refuse(client, ack, Status.FORBIDDEN);
+      return;
+    }
+    store.pull(p.getFrom(), p.getTo(), p.getOffset(), pullBatch, System.currentTimeMillis())
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            refuse(client, ack, Status.UNAVAILABLE);
+            return;
+          }
+          var r = ar.result();
+          for (StoredMessage m : r.messages()) {
+            Message stored;
+            try {
+              stored = Message.parseFrom(m.message());
+            } catch (InvalidProtocolBufferException e) {
+              log.error("stored message {} of {} is corrupt", m.offset(), p, e);
+              continue;
+            }
+            Message pulled = stored.toBuilder()
+                .setPeer(peer(p.getFrom(), p.getTo(), m.offset(), r.delivered()))
+                .setTransmissionMode(TransmissionMode.PULL_VALUE)
+                .build();
+            client.send(FrameCodec.encode(Frame.newBuilder().setMessage(pulled).build()));
+          }
+          Identity other = Identity.newBuilder()
+              .setEid(p.getFrom().equals(self) ? p.getTo() : p.getFrom()).build();
+          client.send(encode(signal(client.identity(), other, ack.getMessageId(),
+              AckMethod.PULL_REQUEST_VALUE, r.more() ? Status.PARTIAL : Status.OK,
+              peer(p.getFrom(), p.getTo(), r.head(), r.delivered()))));
+        });
+  }
+
+  private void sync(Subscriber client, MessagePeerAckSignal ack) {
+    Identity self = client.identity();
+    store.unacknowledged(self.getEid()).onComplete(ar -> {
+      if (ar.failed()) {
+        refuse(client, ack, Status.UNAVAILABLE);
+        return;
+      }
+      for (var s : ar.result()) {
+        client.send(encode(signal(self, Identity.newBuilder().setEid(s.from()).build(),
+            ack.getMessageId(), AckMethod.SYNC_VALUE, Status.OK,
+            peer(s.from(), s.to(), s.head(), s.delivered()))));
+      }
+      client.send(encode(signal(self, null, ack.getMessageId(), AckMethod.SYNC_VALUE,
+          Status.END_OF_SYNC, null)));
+    });
+  }
+
+  /** Answers an ack signal the server refuses: same method and message_id, the status. */
+  private static void refuse(Subscriber client, MessagePeerAckSignal ack, int status) {
+    client.send(encode(signal(client.identity(), ack.hasTo() ? ack.getTo() : null,
+        ack.getMessageId(), ack.getMethod(), status, ack.hasPeer() ? ack.getPeer() : null)));
+  }
+
+  private static EncodedFrame accepted(Message m, int status, Peer peer) {
+    return encode(signal(m.getFrom(), m.getTo(), m.getMessageId(), AckMethod.ACCEPTED_VALUE,
+        status, peer));
+  }
+
+  static Peer peer(String from, String to, long offset, long peerOffset) {
+    return Peer.newBuilder().setFrom(from).setTo(to).setOffset(offset).setPeerOffset(peerOffset)
+        .build();
+  }
+
+  static MessagePeerAckSignal signal(Identity to, Identity from, String messageId, int method,
+      int status, Peer peer) {
+    MessagePeerAckSignal.Builder b = MessagePeerAckSignal.newBuilder()
+        .setMessageId(messageId)
+        .setMethod(method)
+        .setTimestamp(System.currentTimeMillis())
+        .setStatusCode(status);
+    if (to != null) {
+      b.setTo(to);
+    }
+    if (from != null) {
+      b.setFrom(from);
+    }
+    if (peer != null) {
+      b.setPeer(peer);
+    }
+    return b.build();
+  }
+
+  private static EncodedFrame encode(MessagePeerAckSignal signal) {
+    return FrameCodec.encode(Frame.newBuilder().setAck(signal).build());
+  }
+}

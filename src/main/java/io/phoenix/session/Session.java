@@ -1,0 +1,314 @@
+package io.phoenix.session;
+
+import io.phoenix.cluster.Directory.Device;
+import io.phoenix.protocol.EncodedFrame;
+import io.phoenix.protocol.FrameCodec;
+import io.phoenix.protocol.MessageRules;
+import io.phoenix.protocol.ProtocolException;
+import io.phoenix.protocol.Status;
+import io.phoenix.protocol.v1.AckMethod;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Goodbye;
+import io.phoenix.protocol.v1.Hello;
+import io.phoenix.protocol.v1.Identity;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.Pong;
+import io.phoenix.protocol.v1.Welcome;
+import io.phoenix.router.Subscriber;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client session over one {@link Connection}: the life cycle of PROTOCOL.md §3 (Hello,
+ * Welcome, heartbeat, replacement, Goodbye), the checks of §5 that belong to a session (rules
+ * and rate limit), and the outbound side (write accounting, slow consumers, per-stream push
+ * order). Routing decisions are the {@link io.phoenix.router.Router}'s.
+ *
+ * <p>Confined to its connection's context; the {@link Subscriber} methods may be called from
+ * any thread and hop onto that context.
+ */
+public final class Session implements Subscriber {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+  private static final int MAX_TRACKED_STREAMS = 1024;
+  private static final int MAX_QUEUED_FRAMES = 256;
+
+  enum State { AWAITING_HELLO, AUTHENTICATING, ACTIVE, CLOSED }
+
+  private final Connection connection;
+  private final SessionServices services;
+  private final Context context;
+  private final String sessionId = UUID.randomUUID().toString();
+  private final long openedAtNanos;
+  private final ArrayDeque<Frame> queued = new ArrayDeque<>();
+  private final Map<String, Long> pushedOffsets =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+          return size() > MAX_TRACKED_STREAMS;
+        }
+      };
+  private State state = State.AWAITING_HELLO;
+  private Identity identity;
+  private RateLimiter rateLimiter;
+  private long lastInboundNanos;
+  private long pendingBytes;
+  private String closeReason = "connection closed by peer";
+
+  public Session(Connection connection, SessionServices services, Context context) {
+    this.connection = connection;
+    this.services = services;
+    this.context = context;
+    this.openedAtNanos = System.nanoTime();
+    this.lastInboundNanos = openedAtNanos;
+  }
+
+  // ---------------------------------------------------------------- inbound (transport calls)
+
+  /** A decoded frame from the client. */
+  public void onFrame(Frame frame) {
+    lastInboundNanos = System.nanoTime();
+    switch (state) {
+      case AWAITING_HELLO -> {
+        if (frame.getBodyCase() != Frame.BodyCase.HELLO) {
+          close(Status.UNAUTHORIZED, "the first frame must be Hello");
+        } else {
+          hello(frame.getHello());
+        }
+      }
+      case AUTHENTICATING -> {
+        if (queued.size() >= MAX_QUEUED_FRAMES) {
+          close(Status.RATE_LIMITED, "too many frames before Welcome");
+        } else {
+          queued.add(frame);
+        }
+      }
+      case ACTIVE -> dispatch(frame);
+      case CLOSED -> { }
+    }
+  }
+
+  /** The transport could not read a frame (malformed, oversized). */
+  public void onProtocolError(ProtocolException e) {
+    close(e.status(), e.getMessage());
+  }
+
+  /** The connection is gone: leave the hub and the directory. */
+  public void onClosed() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    State was = state;
+    state = State.CLOSED;
+    if (was == State.ACTIVE || was == State.AUTHENTICATING) {
+      if (identity != null) {
+        services.hub().remove(this);
+        services.directory().unregister(device()).onFailure(e ->
+            log.warn("could not remove {} from the directory: {}", identity, e.toString()));
+      }
+    }
+    if (identity != null) {
+      log.info("session closed eid={} resource={} transport={} reason=\"{}\"", identity.getEid(),
+          identity.getConnectionResourceId(), connection.transport(), closeReason);
+    }
+  }
+
+  /** Called about once a second: enforces the Hello timeout and the heartbeat. */
+  public void checkTimeouts(long nowNanos) {
+    if (state == State.AWAITING_HELLO
+        && nowNanos - openedAtNanos > services.limits().helloTimeoutMs() * 1_000_000L) {
+      close(Status.TIMEOUT, "no Hello within " + services.limits().helloTimeoutMs() + " ms");
+    } else if (state == State.ACTIVE
+        && nowNanos - lastInboundNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
+      close(Status.TIMEOUT, "silent for 3 heartbeats");
+    }
+  }
+
+  private void hello(Hello hello) {
+    String resource = hello.hasConnectionResourceId() ? hello.getConnectionResourceId()
+        : UUID.randomUUID().toString();
+    if (!MessageRules.validId(resource, MessageRules.MAX_ID_BYTES)) {
+      close(Status.BAD_REQUEST, "connection_resource_id must be 1 to "
+          + MessageRules.MAX_ID_BYTES + " bytes");
+      return;
+    }
+    state = State.AUTHENTICATING;
+    connection.pause();
+    services.auth().authenticate(hello.getToken()).onComplete(ar -> {
+      if (state != State.AUTHENTICATING) {
+        return;
+      }
+      if (ar.failed()) {
+        close(Status.UNAUTHORIZED, ar.cause().getMessage());
+        return;
+      }
+      identity = Identity.newBuilder().setEid(ar.result()).setConnectionResourceId(resource)
+          .setNode(services.nodeId()).build();
+      register();
+    });
+  }
+
+  private void register() {
+    Subscriber replaced = services.hub().add(this);
+    if (replaced != null && replaced != this) {
+      replaced.close(Status.REPLACED, "replaced");
+    }
+    services.directory().register(device()).onComplete(ar -> {
+      if (ar.failed()) {
+        services.hub().remove(this);
+        close(Status.UNAVAILABLE, "directory unavailable, retry");
+        return;
+      }
+      Device previous = ar.result();
+      if (previous != null && !previous.sessionId().equals(sessionId)
+          && !previous.node().equals(services.nodeId())) {
+        services.fanout().kick(previous);
+      }
+      if (state != State.AUTHENTICATING) {
+        return; // closed meanwhile: onClosed already unregistered
+      }
+      state = State.ACTIVE;
+      rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), System.nanoTime());
+      write(FrameCodec.encode(Frame.newBuilder().setWelcome(Welcome.newBuilder()
+          .setIdentity(identity)
+          .setServerTime(System.currentTimeMillis())
+          .setHeartbeatSeconds(services.limits().heartbeatSeconds())
+          .setMaxFrameBytes(services.limits().maxFrameBytes())).build()));
+      log.info("session opened eid={} resource={} transport={} remote={}", identity.getEid(),
+          identity.getConnectionResourceId(), connection.transport(),
+          connection.remoteAddress());
+      connection.resume();
+      while (state == State.ACTIVE && !queued.isEmpty()) {
+        dispatch(queued.poll());
+      }
+    });
+  }
+
+  private void dispatch(Frame frame) {
+    switch (frame.getBodyCase()) {
+      case MESSAGE -> message(frame.getMessage());
+      case ACK -> services.router().acknowledge(this, frame.getAck());
+      case PING -> write(FrameCodec.encode(Frame.newBuilder()
+          .setPong(Pong.newBuilder().setTimestamp(frame.getPing().getTimestamp())).build()));
+      case PONG -> { }
+      case GOODBYE -> {
+        closeReason = "client said goodbye";
+        connection.close();
+      }
+      case HELLO -> close(Status.BAD_REQUEST, "Hello may be sent only once");
+      default -> close(Status.BAD_REQUEST, "unexpected " + frame.getBodyCase() + " frame");
+    }
+  }
+
+  private void message(Message m) {
+    int status = MessageRules.check(m, identity.getEid());
+    if (status == Status.OK && !rateLimiter.tryAcquire(System.nanoTime())) {
+      status = Status.RATE_LIMITED;
+    }
+    if (status != Status.OK) {
+      MessagePeerAckSignal.Builder ack = MessagePeerAckSignal.newBuilder()
+          .setTo(identity)
+          .setMessageId(m.getMessageId())
+          .setMethod(AckMethod.ACCEPTED_VALUE)
+          .setTimestamp(System.currentTimeMillis())
+          .setStatusCode(status);
+      if (m.hasTo()) {
+        ack.setFrom(m.getTo());
+      }
+      write(FrameCodec.encode(Frame.newBuilder().setAck(ack).build()));
+      return;
+    }
+    services.router().send(this, m);
+  }
+
+  private Device device() {
+    return new Device(identity.getEid(), identity.getConnectionResourceId(), services.nodeId(),
+        sessionId);
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  private void write(EncodedFrame frame) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    int size = frame.delimitedLength();
+    if (pendingBytes + size > services.limits().maxOutboundBytes()) {
+      close(Status.UNAVAILABLE, "slow consumer: more than "
+          + services.limits().maxOutboundBytes() + " bytes waiting to be written");
+      return;
+    }
+    pendingBytes += size;
+    connection.write(frame).onComplete(ar -> pendingBytes -= size);
+  }
+
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  @Override
+  public Identity identity() {
+    return identity;
+  }
+
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public void push(EncodedFrame frame, String stream, long offset) {
+    onContext(() -> {
+      if (state != State.ACTIVE) {
+        return;
+      }
+      if (offset > 0) {
+        Long last = pushedOffsets.get(stream);
+        if (last != null && offset <= last) {
+          return;
+        }
+        pushedOffsets.put(stream, offset);
+      }
+      write(frame);
+    });
+  }
+
+  @Override
+  public void send(EncodedFrame frame) {
+    onContext(() -> {
+      if (state == State.ACTIVE) {
+        write(frame);
+      }
+    });
+  }
+
+  @Override
+  public void close(int status, String reason) {
+    onContext(() -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      closeReason = status + " " + reason;
+      EncodedFrame goodbye = FrameCodec.encode(Frame.newBuilder().setGoodbye(
+          Goodbye.newBuilder().setStatusCode(status).setReason(reason)).build());
+      pendingBytes = 0; // the goodbye goes out even to a slow consumer
+      write(goodbye);
+      if (identity == null) {
+        log.debug("connection from {} closed before a session: {}", connection.remoteAddress(),
+            closeReason);
+      }
+      onClosed();
+      connection.close();
+    });
+  }
+}

@@ -1,0 +1,57 @@
+package io.phoenix.stream;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Where streams live: offsets, stored messages, acknowledgement positions and message_id
+ * dedupe, for every stream {@code S(from → to)} of the cluster.
+ *
+ * <p>Rules every implementation MUST keep:
+ * <ol>
+ *   <li>Offsets of a stream are 1, 2, 3, … with no gap and no reuse, cluster-wide.</li>
+ *   <li>{@link #append} is atomic: dedupe, offset assignment and storage happen together, and
+ *       its future succeeds only once the message is stored as durably as configured.</li>
+ *   <li>Acknowledged positions never move back; READ implies DELIVERED.</li>
+ *   <li>Methods never block the calling thread; futures complete on the caller's context.</li>
+ * </ol>
+ */
+public interface StreamStore {
+
+  /** Stores one message of {@code S(from → to)} unless its message_id is already stored. */
+  Future<AppendResult> append(String from, String to, String messageId, int type,
+      byte[] message, long now);
+
+  /**
+   * Records that {@code to} has acknowledged {@code S(from → to)} up to {@code offset}.
+   * {@code read} also moves the READ position.
+   */
+  Future<AckResult> acknowledge(String from, String to, long offset, boolean read, long now);
+
+  /** Up to {@code max} stored messages of {@code S(from → to)} with offset above {@code after}. */
+  Future<PullResult> pull(String from, String to, long after, int max, long now);
+
+  /** The streams into {@code to} whose head is beyond what {@code to} has acknowledged. */
+  Future<List<StreamPosition>> unacknowledged(String to);
+
+  /** Drops the messages kept longer than the retention; returns how many were dropped. */
+  Future<Long> trimExpired(long now);
+
+  /** Outcome of {@link #append}. */
+  record AppendResult(Outcome outcome, long offset, long delivered) {
+    public enum Outcome { STORED, DUPLICATE, FULL }
+  }
+
+  /** Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages. */
+  record AckResult(boolean accepted, long delivered, long read, long head, boolean advanced,
+      boolean forwardToSender) {}
+
+  /** Messages in ascending offset order; {@code more} when further messages remain. */
+  record PullResult(List<StoredMessage> messages, long head, long delivered, boolean more) {}
+
+  /** One message as stored: its offset and the serialized Message (without {@code peer}). */
+  record StoredMessage(long offset, byte[] message) {}
+
+  /** A stream's head and acknowledged positions. */
+  record StreamPosition(String from, String to, long head, long delivered, long read) {}
+}

@@ -1,0 +1,61 @@
+package io.phoenix.transport;
+
+import io.phoenix.session.Connection;
+import io.phoenix.session.Session;
+import io.phoenix.session.SessionServices;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Base of the verticles that own client sockets: tracks the sessions of this instance and,
+ * once a second, lets each enforce its Hello and heartbeat timeouts (one timer per event
+ * loop, not one per connection).
+ *
+ * <p>Everything here runs on the verticle's event loop.
+ */
+public abstract class TransportVerticle extends VerticleBase {
+  protected final SessionServices services;
+  private final Set<Session> sessions = new HashSet<>();
+  private long sweeper = -1;
+
+  protected TransportVerticle(SessionServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    sweeper = vertx.setPeriodic(1000, id -> {
+      long now = System.nanoTime();
+      for (Session s : sessions.toArray(new Session[0])) {
+        s.checkTimeouts(now);
+      }
+    });
+    return listen();
+  }
+
+  /** Binds the server socket. */
+  protected abstract Future<?> listen();
+
+  /** The bound port, once started (useful when configured as 0). */
+  public abstract int actualPort();
+
+  /** Starts a session for a new connection; call {@link #closed} when the socket closes. */
+  protected Session open(Connection connection) {
+    Session session = new Session(connection, services, context);
+    sessions.add(session);
+    return session;
+  }
+
+  protected void closed(Session session) {
+    sessions.remove(session);
+    session.onClosed();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweeper);
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,84 @@
+package io.phoenix.transport.ws;
+
+import io.phoenix.protocol.FrameCodec;
+import io.phoenix.protocol.FrameTooLargeException;
+import io.phoenix.protocol.ProtocolException;
+import io.phoenix.protocol.Status;
+import io.phoenix.session.Session;
+import io.phoenix.session.SessionServices;
+import io.phoenix.transport.TransportVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Owns the HTTP port: WebSocket clients on the configured path (one binary message = one
+ * frame), and plain HTTP requests handed to {@code requests}. Several instances share the port.
+ *
+ * <p>Runs on its event loop.
+ */
+public final class HttpServerVerticle extends TransportVerticle {
+  private final String host;
+  private final int port;
+  private final String path;
+  private final Handler<HttpServerRequest> requests;
+  private HttpServer server;
+
+  public HttpServerVerticle(SessionServices services, String host, int port, String path,
+      Handler<HttpServerRequest> requests) {
+    super(services);
+    this.host = host;
+    this.port = port;
+    this.path = path;
+    this.requests = requests;
+  }
+
+  @Override
+  protected Future<?> listen() {
+    int max = services.limits().maxFrameBytes();
+    // Vert.x refuses (WebSocket close 1009) anything past 4x the limit; between the limit and
+    // that, the session answers Goodbye 413 itself.
+    int hardLimit = (int) Math.min(Integer.MAX_VALUE, 4L * max);
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setReuseAddress(true)
+        .setMaxWebSocketFrameSize(hardLimit)
+        .setMaxWebSocketMessageSize(hardLimit));
+    server.webSocketHandshakeHandler(handshake -> {
+      if (path.equals(handshake.path())) {
+        handshake.accept();
+      } else {
+        handshake.reject(404);
+      }
+    });
+    server.webSocketHandler(ws -> {
+      Session session = open(new WebSocketConnection(ws));
+      ws.binaryMessageHandler(body -> {
+        if (body.length() > max) {
+          session.onProtocolError(new FrameTooLargeException(body.length(), max));
+          return;
+        }
+        try {
+          session.onFrame(FrameCodec.decode(body));
+        } catch (ProtocolException e) {
+          session.onProtocolError(e);
+        }
+      });
+      ws.textMessageHandler(text -> session.onProtocolError(
+          new ProtocolException(Status.BAD_REQUEST, "text messages are not frames: send binary")));
+      ws.closeHandler(v -> closed(session));
+      ws.exceptionHandler(e -> { });
+    });
+    server.requestHandler(requests);
+    return server.listen();
+  }
+
+  @Override
+  public int actualPort() {
+    return server.actualPort();
+  }
+}
