@@ -4,6 +4,7 @@ import io.phoenix.config.ConfigException;
 import io.phoenix.config.ConfigLoader;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.node.PhoenixNode;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
@@ -54,7 +55,11 @@ final class NodeCommand implements Callable<Integer> {
       node.start().await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("node failed to start: " + rootMessage(e));
-      node.stop();
+      try {
+        node.stop(Duration.ofSeconds(STOP_TIMEOUT_SECONDS));
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
       return 1;
     }
     System.out.println("READY node=" + c.node().id() + " tcp=" + node.tcpPort()
@@ -64,7 +69,7 @@ final class NodeCommand implements Callable<Integer> {
     stop.await();
     log.info("stopping node {}", c.node().id());
     try {
-      node.stop().await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      node.stop(Duration.ofSeconds(STOP_TIMEOUT_SECONDS));
     } catch (Exception e) {
       log.warn("clean stop did not finish: {}", rootMessage(e));
       return 1;

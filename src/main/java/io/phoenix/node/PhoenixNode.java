@@ -21,10 +21,15 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,12 +93,16 @@ public final class PhoenixNode {
 
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return bus.start(fanout::receive)
-        .compose(v -> deploy(instances, port -> new TcpServerVerticle(services,
-            config.tcp().host(), port), config.tcp().port()))
+        .compose(v -> {
+          int port = concretePort(config.tcp().host(), config.tcp().port());
+          return deploy(instances, () -> new TcpServerVerticle(services, config.tcp().host(),
+              port));
+        })
         .compose(port -> {
           tcpPort = port;
-          return deploy(instances, p -> new HttpServerVerticle(services, config.http().host(), p,
-              config.http().webSocketPath(), this::httpRequest), config.http().port());
+          int http = concretePort(config.http().host(), config.http().port());
+          return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
+              http, config.http().webSocketPath(), this::httpRequest));
         })
         .map(port -> {
           httpPort = port;
@@ -102,22 +111,44 @@ public final class PhoenixNode {
   }
 
   /**
-   * Deploys {@code instances} copies of a server verticle on one port: the first binds the
-   * configured port (0 = any), the others share the port it got.
+   * Deploys {@code instances} copies of a server verticle sharing one port (Vert.x balances
+   * connections between them); returns the bound port (useful when configured as 0).
    */
-  private Future<Integer> deploy(int instances, IntFunction<TransportVerticle> factory,
-      int port) {
-    TransportVerticle first = factory.apply(port);
+  private Future<Integer> deploy(int instances, Supplier<TransportVerticle> factory) {
+    List<TransportVerticle> deployed = new ArrayList<>();
     DeploymentOptions options = new DeploymentOptions()
-        .setThreadingModel(ThreadingModel.EVENT_LOOP);
-    return vertx.deployVerticle(first, options).compose(id -> {
-      int actual = first.actualPort();
-      List<Future<String>> more = new ArrayList<>();
-      for (int i = 1; i < instances; i++) {
-        more.add(vertx.deployVerticle(factory.apply(actual), options));
+        .setThreadingModel(ThreadingModel.EVENT_LOOP)
+        .setInstances(instances);
+    return vertx.deployVerticle(() -> {
+      TransportVerticle v = factory.get();
+      synchronized (deployed) {
+        deployed.add(v);
       }
-      return Future.all(more).map(actual);
+      return v;
+    }, options).map(id -> {
+      int port = deployed.get(0).actualPort();
+      for (TransportVerticle v : deployed) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException("server instances bound different ports");
+        }
+      }
+      return port;
     });
+  }
+
+  /**
+   * Port 0 means "any free port"; the server instances must all share one, so it is chosen
+   * here, before they bind.
+   */
+  private static int concretePort(String host, int port) {
+    if (port != 0) {
+      return port;
+    }
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + host, e);
+    }
   }
 
   private void httpRequest(HttpServerRequest request) {
@@ -129,25 +160,31 @@ public final class PhoenixNode {
   }
 
   /**
-   * Stops the node: every session gets {@code Goodbye{503}}, its directory entries are removed,
-   * then the node leaves the cluster.
+   * Stops the node: every session gets {@code Goodbye{503}}, this node's directory entries are
+   * removed, then the node leaves the cluster. Blocks until done or {@code timeout}: call it
+   * from a plain thread (main, a shutdown path, a test), never from a Vert.x thread.
    */
-  public Future<Void> stop() {
+  public void stop(Duration timeout) throws Exception {
     if (vertx == null || stopping) {
-      return Future.succeededFuture();
+      return;
     }
     stopping = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
     for (Subscriber s : hub.all()) {
       s.close(Status.UNAVAILABLE, "node shutting down");
     }
-    return directory.removeNode(config.node().id())
-        .recover(e -> {
-          log.warn("could not clear this node's directory entries: {}", e.toString());
-          return Future.succeededFuture(0);
-        })
-        .compose(n -> bus.stop())
-        .eventually(() -> vertx.close());
+    try {
+      directory.removeNode(config.node().id()).compose(n -> bus.stop())
+          .await(remaining(deadline), TimeUnit.NANOSECONDS);
+    } catch (Exception e) {
+      log.warn("could not clear this node's directory entries: {}", e.toString());
+    }
+    vertx.close().await(remaining(deadline), TimeUnit.NANOSECONDS);
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
   }
 
   public Vertx vertx() {

@@ -1,0 +1,311 @@
+package io.phoenix.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.phoenix.protocol.VarintFrameDecoder;
+import io.phoenix.protocol.v1.AckMethod;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Goodbye;
+import io.phoenix.protocol.v1.Hello;
+import io.phoenix.protocol.v1.Identity;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.Peer;
+import io.phoenix.protocol.v1.Welcome;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The one test client of the end-to-end tests: a real TCP or WebSocket connection to a node,
+ * speaking the protocol frame by frame. Received frames are queued; the test thread takes them
+ * with timeouts (never sleeps). Raw bytes can be sent to test bad input.
+ *
+ * <p>Blocking methods are for the test thread, never an event loop.
+ */
+public final class TestClient implements AutoCloseable {
+  public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final Transport transport;
+  private final BlockingQueue<Frame> inbox = new LinkedBlockingQueue<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final List<Throwable> decodeErrors = new ArrayList<>();
+  private NetClient netClient;
+  private WebSocketClient wsClient;
+  private NetSocket socket;
+  private WebSocket ws;
+  private Welcome welcome;
+
+  private TestClient(Transport transport) {
+    this.transport = transport;
+  }
+
+  /** Opens a connection (no Hello yet). */
+  public static TestClient connect(Vertx vertx, Transport transport, TestNode node) {
+    return connect(vertx, transport, "127.0.0.1", node.tcpPort(), node.httpPort(), "/socket");
+  }
+
+  public static TestClient connect(Vertx vertx, Transport transport, String host, int tcpPort,
+      int httpPort, String path) {
+    TestClient c = new TestClient(transport);
+    try {
+      if (transport == Transport.TCP) {
+        c.netClient = vertx.createNetClient();
+        c.socket = c.netClient.connect(tcpPort, host).await(10, TimeUnit.SECONDS);
+        VarintFrameDecoder decoder = new VarintFrameDecoder(Integer.MAX_VALUE, c::received);
+        c.socket.handler(decoder::feed);
+        c.socket.closeHandler(v -> c.closed.countDown());
+      } else {
+        c.wsClient = vertx.createWebSocketClient();
+        c.ws = c.wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
+            .setURI(path)).await(10, TimeUnit.SECONDS);
+        c.ws.binaryMessageHandler(c::received);
+        c.ws.closeHandler(v -> c.closed.countDown());
+      }
+    } catch (Exception e) {
+      throw new AssertionError("could not connect over " + transport, e);
+    }
+    return c;
+  }
+
+  /** Connects and authenticates; asserts the Welcome. */
+  public static TestClient login(Vertx vertx, Transport transport, TestNode node, String eid,
+      String resource) {
+    TestClient c = connect(vertx, transport, node);
+    c.hello(node.token(eid), resource);
+    Frame f = c.next();
+    assertEquals(Frame.BodyCase.WELCOME, f.getBodyCase(), () -> "expected Welcome, got " + f);
+    c.welcome = f.getWelcome();
+    return c;
+  }
+
+  private void received(Buffer body) {
+    try {
+      inbox.add(Frame.parseFrom(body.getBytes()));
+    } catch (InvalidProtocolBufferException e) {
+      decodeErrors.add(e);
+    }
+  }
+
+  public Welcome welcome() {
+    return welcome;
+  }
+
+  public Identity identity() {
+    return welcome.getIdentity();
+  }
+
+  public Transport transport() {
+    return transport;
+  }
+
+  public void hello(String token, String resource) {
+    Hello.Builder h = Hello.newBuilder().setToken(token);
+    if (resource != null) {
+      h.setConnectionResourceId(resource);
+    }
+    send(Frame.newBuilder().setHello(h).build());
+  }
+
+  /** Sends one frame, framed as the transport requires. */
+  public void send(Frame frame) {
+    byte[] body = frame.toByteArray();
+    if (transport == Transport.TCP) {
+      sendRaw(delimited(body));
+    } else {
+      sendRaw(body);
+    }
+  }
+
+  public void send(Message m) {
+    send(Frame.newBuilder().setMessage(m).build());
+  }
+
+  public void send(MessagePeerAckSignal a) {
+    send(Frame.newBuilder().setAck(a).build());
+  }
+
+  /** Raw bytes: on TCP as they are, on WebSocket as one binary message. */
+  public void sendRaw(byte[] bytes) {
+    if (transport == Transport.TCP) {
+      socket.write(Buffer.buffer(bytes));
+    } else {
+      ws.writeBinaryMessage(Buffer.buffer(bytes));
+    }
+  }
+
+  /** WebSocket only: a text message. */
+  public void sendText(String text) {
+    ws.writeTextMessage(text);
+  }
+
+  public static byte[] delimited(byte[] body) {
+    int prefix = CodedOutputStream.computeUInt32SizeNoTag(body.length);
+    byte[] out = new byte[prefix + body.length];
+    try {
+      CodedOutputStream cos = CodedOutputStream.newInstance(out);
+      cos.writeUInt32NoTag(body.length);
+      cos.writeRawBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  /** The next frame, or a failed assertion after {@link #TIMEOUT}. */
+  public Frame next() {
+    return next(TIMEOUT);
+  }
+
+  public Frame next(Duration timeout) {
+    try {
+      Frame f = inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (f == null) {
+        fail(transport + " client " + who() + ": no frame within " + timeout);
+      }
+      return f;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Skips frames until one matches (skipped frames are dropped). */
+  public Frame nextMatching(Predicate<Frame> p) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        fail(who() + ": no matching frame within " + TIMEOUT);
+      }
+      Frame f = next(Duration.ofNanos(left));
+      if (p.test(f)) {
+        return f;
+      }
+    }
+  }
+
+  public Message nextMessage() {
+    Frame f = next();
+    assertEquals(Frame.BodyCase.MESSAGE, f.getBodyCase(), () -> who() + " expected Message, got " + f);
+    return f.getMessage();
+  }
+
+  public MessagePeerAckSignal nextAck() {
+    Frame f = next();
+    assertEquals(Frame.BodyCase.ACK, f.getBodyCase(), () -> who() + " expected ack, got " + f);
+    return f.getAck();
+  }
+
+  /** Waits for Goodbye and for the server to close the connection; returns the Goodbye. */
+  public Goodbye expectGoodbye() {
+    Frame f = next();
+    assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), () -> who() + " expected Goodbye, got " + f);
+    awaitClosed();
+    return f.getGoodbye();
+  }
+
+  public void awaitClosed() {
+    try {
+      assertTrue(closed.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS),
+          who() + ": server did not close the connection");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public boolean isClosed() {
+    return closed.getCount() == 0;
+  }
+
+  /** Frames received and not yet taken. */
+  public List<Frame> drain() {
+    List<Frame> out = new ArrayList<>();
+    inbox.drainTo(out);
+    return out;
+  }
+
+  /**
+   * A round trip through the server (Ping → Pong with a fresh timestamp): everything the
+   * server wrote to this connection before answering has arrived once this returns, and the
+   * frames before the Pong are returned.
+   */
+  public List<Frame> barrier() {
+    long stamp = System.nanoTime();
+    send(Frame.newBuilder().setPing(io.phoenix.protocol.v1.Ping.newBuilder().setTimestamp(stamp))
+        .build());
+    List<Frame> before = new ArrayList<>();
+    while (true) {
+      Frame f = next();
+      if (f.getBodyCase() == Frame.BodyCase.PONG && f.getPong().getTimestamp() == stamp) {
+        return before;
+      }
+      before.add(f);
+    }
+  }
+
+  // ------------------------------------------------------------- message builders
+
+  public static Message.Builder message(String id, String to) {
+    return Message.newBuilder().setMessageId(id)
+        .setTo(Identity.newBuilder().setEid(to))
+        .setTimestamp(System.currentTimeMillis())
+        .setType(1)
+        .setTransmissionMode(2)
+        .setPayload(com.google.protobuf.ByteString.copyFromUtf8("hello " + id));
+  }
+
+  public static MessagePeerAckSignal.Builder ack(AckMethod method, String id, String from,
+      String to, long offset) {
+    return MessagePeerAckSignal.newBuilder().setMethod(method.getNumber()).setMessageId(id)
+        .setPeer(Peer.newBuilder().setFrom(from).setTo(to).setOffset(offset));
+  }
+
+  /** Sends a message and returns the ACCEPTED answer (skipping nothing: it must come next). */
+  public MessagePeerAckSignal sendAndAwaitAccepted(Message m) {
+    send(m);
+    Frame f = nextMatching(fr -> fr.getBodyCase() == Frame.BodyCase.ACK
+        && fr.getAck().getMethod() == AckMethod.ACCEPTED_VALUE
+        && fr.getAck().getMessageId().equals(m.getMessageId()));
+    return f.getAck();
+  }
+
+  private String who() {
+    return welcome == null ? "(no session)" : identity().getEid() + "/"
+        + identity().getConnectionResourceId();
+  }
+
+  @Override
+  public void close() {
+    if (socket != null) {
+      socket.close();
+    }
+    if (ws != null && !ws.isClosed()) {
+      ws.close();
+    }
+    if (netClient != null) {
+      netClient.close();
+    }
+    if (wsClient != null) {
+      wsClient.close();
+    }
+  }
+}

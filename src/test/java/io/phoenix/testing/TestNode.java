@@ -1,0 +1,101 @@
+package io.phoenix.testing;
+
+import io.phoenix.config.ConfigLoader;
+import io.phoenix.config.PhoenixConfig;
+import io.phoenix.node.PhoenixNode;
+import io.phoenix.session.Authenticator;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real node in the test JVM: a Hazelcast cluster of one on a free loopback port (its own
+ * cluster name, so test nodes never meet), TCP and HTTP on free ports.
+ */
+public final class TestNode implements AutoCloseable {
+  public static final String SECRET = "test-secret-0123456789abcdef0123456789";
+
+  private final PhoenixNode node;
+  private final PhoenixConfig config;
+  private final Authenticator tokens;
+
+  private TestNode(PhoenixConfig config) {
+    this.config = config;
+    this.node = new PhoenixNode(config);
+    try {
+      node.start().await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("test node did not start", e);
+    }
+    this.tokens = new Authenticator(node.vertx(), config.auth());
+  }
+
+  /** Base configuration for a test node; tweak it and pass it to {@link #start(JsonObject)}. */
+  public static JsonObject config() {
+    int clusterPort = freePort();
+    return new JsonObject()
+        .put("node", new JsonObject().put("id", "test-" + UUID.randomUUID().toString().substring(0, 8)))
+        .put("tcp", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("auth", new JsonObject().put("jwtSecret", SECRET).put("issuer", "phoenix"))
+        .put("cluster", new JsonObject().put("name", "t-" + UUID.randomUUID())
+            .put("host", "127.0.0.1").put("port", clusterPort)
+            .put("members", new JsonArray().add("127.0.0.1:" + clusterPort)))
+        .put("limits", new JsonObject())
+        .put("retention", new JsonObject());
+  }
+
+  public static TestNode start() {
+    return start(config());
+  }
+
+  public static TestNode start(JsonObject json) {
+    return new TestNode(ConfigLoader.fromJson(json));
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A valid token for {@code eid}. */
+  public String token(String eid) {
+    return tokens.issue(eid, 3600);
+  }
+
+  public PhoenixNode node() {
+    return node;
+  }
+
+  public PhoenixConfig settings() {
+    return config;
+  }
+
+  public String id() {
+    return config.node().id();
+  }
+
+  public int tcpPort() {
+    return node.tcpPort();
+  }
+
+  public int httpPort() {
+    return node.httpPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      node.stop(java.time.Duration.ofSeconds(30));
+    } catch (Exception e) {
+      throw new IllegalStateException("test node did not stop", e);
+    }
+  }
+}
