@@ -10,6 +10,9 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.phoenix.config.ClusterOptions;
@@ -20,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -32,18 +36,24 @@ import java.util.regex.Pattern;
 public final class HazelcastCluster {
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:]+");
 
+  /** Member attribute holding the Phoenix {@code node.id} of each member. */
+  public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
+
   private final HazelcastClusterManager clusterManager;
   private final ClusterOptions options;
+  private final String nodeId;
 
-  public HazelcastCluster(ClusterOptions options) {
+  public HazelcastCluster(ClusterOptions options, String nodeId) {
     this.options = options;
-    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
+    this.nodeId = nodeId;
+    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options, nodeId));
   }
 
   /** Builds the Hazelcast configuration (public for tests and documentation). */
-  public static Config hazelcastConfig(ClusterOptions o) {
+  public static Config hazelcastConfig(ClusterOptions o, String nodeId) {
     Config config = new Config();
     config.setClusterName(o.name());
+    config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, nodeId);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
@@ -55,8 +65,10 @@ public final class HazelcastCluster {
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(o.port()).setPortAutoIncrement(false);
-    if (IP_LITERAL.matcher(o.host()).matches()) {
+    if (IP_LITERAL.matcher(o.host()).matches() && !o.host().equals("0.0.0.0")) {
+      // Bind the membership port to this address only (the embedded default stays on loopback).
       network.getInterfaces().setEnabled(true).addInterface(o.host());
+      config.setProperty("hazelcast.socket.bind.any", "false");
     }
     network.setPublicAddress(o.host() + ":" + o.port());
     JoinConfig join = network.getJoin();
@@ -103,6 +115,46 @@ public final class HazelcastCluster {
 
   public IMap<String, DeviceSet> directoryMap() {
     return hazelcast().getMap(HazelcastDirectory.MAP_NAME);
+  }
+
+  /**
+   * Fails when another member of the cluster already runs with this node's {@code node.id}
+   * (two nodes with one id would steal each other's event-bus address and directory entries).
+   */
+  public void checkNodeIdUnique() {
+    for (Member m : hazelcast().getCluster().getMembers()) {
+      if (!m.localMember() && nodeId.equals(m.getAttribute(NODE_ID_ATTRIBUTE))) {
+        throw new IllegalStateException("node.id \"" + nodeId + "\" is already used by the cluster member at "
+            + m.getAddress() + ": give every node its own node.id");
+      }
+    }
+  }
+
+  /**
+   * Calls {@code handler} with the {@code node.id} of every member that leaves the cluster
+   * (shut down or declared dead after {@code cluster.memberTimeoutSeconds}), on the member that
+   * is the oldest once it left, so that exactly one survivor cleans up after it. Runs on a
+   * Hazelcast event thread: the handler must not block.
+   */
+  public void onMemberLeft(Consumer<String> handler) {
+    hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String left = event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
+        if (left != null && !left.equals(nodeId) && isOldestMember()) {
+          handler.accept(left);
+        }
+      }
+    });
+  }
+
+  /** Number of members in the cluster, this one included. */
+  public int memberCount() {
+    return hazelcast().getCluster().getMembers().size();
   }
 
   /** True when this member is the oldest of the cluster (runs cluster-wide chores once). */

@@ -61,14 +61,20 @@ public final class PhoenixNode {
 
   /** Starts every part; the future completes once clients can connect. */
   public Future<PhoenixNode> start() {
-    cluster = new HazelcastCluster(config.cluster());
+    cluster = new HazelcastCluster(config.cluster(), config.node().id());
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS);
     return cluster.start(options).compose(v -> {
       this.vertx = v;
-      return wire();
+      // Map proxies are created on a worker: creating one may wait on the cluster.
+      return v.executeBlocking(() -> {
+        cluster.checkNodeIdUnique();
+        cluster.directoryMap();
+        cluster.inboxMap();
+        return null;
+      }).compose(x -> wire());
     }).map(this);
   }
 
@@ -90,6 +96,15 @@ public final class PhoenixNode {
             log.warn("retention sweep failed: {}", e.toString()));
       }
     });
+
+    cluster.onMemberLeft(left -> directory.removeNode(left).onComplete(ar -> {
+      if (ar.succeeded()) {
+        log.info("node {} left the cluster: removed its {} directory entries", left, ar.result());
+      } else {
+        log.warn("node {} left the cluster: could not remove its directory entries: {}", left,
+            ar.cause().toString());
+      }
+    }));
 
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return bus.start(fanout::receive)
@@ -171,14 +186,16 @@ public final class PhoenixNode {
     stopping = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
-    for (Subscriber s : hub.all()) {
-      s.close(Status.UNAVAILABLE, "node shutting down");
-    }
-    try {
-      directory.removeNode(config.node().id()).compose(n -> bus.stop())
-          .await(remaining(deadline), TimeUnit.NANOSECONDS);
-    } catch (Exception e) {
-      log.warn("could not clear this node's directory entries: {}", e.toString());
+    if (bus != null) {
+      for (Subscriber s : hub.all()) {
+        s.close(Status.UNAVAILABLE, "node shutting down");
+      }
+      try {
+        directory.removeNode(config.node().id()).compose(n -> bus.stop())
+            .await(remaining(deadline), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        log.warn("could not clear this node's directory entries: {}", e.toString());
+      }
     }
     vertx.close().await(remaining(deadline), TimeUnit.NANOSECONDS);
   }

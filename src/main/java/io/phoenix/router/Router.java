@@ -94,7 +94,10 @@ public final class Router {
     Future<List<Device>> recipients = directory.lookup(to);
     Future<List<Device>> own = !copies ? Future.succeededFuture(List.of())
         : to.equals(peer.getFrom()) ? recipients : directory.lookup(peer.getFrom());
-    Future.all(recipients, own).onSuccess(v -> {
+    Future<?> both = Future.all(recipients, own).onFailure(e -> log.warn(
+        "directory unavailable, message {} stored but not pushed: {}", stored.getMessageId(),
+        e.toString()));
+    sender.inOrder(both, v -> {
       List<Device> targets = targets(sender, named(stored.getTo()), recipients.result(),
           own.result());
       String stream = streamKey(peer.getFrom(), to);
@@ -109,18 +112,15 @@ public final class Router {
             .setMessage(withPeer.toBuilder().setTo(withPeer.getTo().toBuilder().setNode(node)))
             .build()), stream, peer.getOffset());
       }
-    }).onFailure(e -> log.warn("directory unavailable, message {} stored but not pushed: {}",
-        stored.getMessageId(), e.toString()));
+    });
   }
 
   /** DEVICE messages: not stored, pushed to the recipient's online devices, 404 when none. */
   private void sendEphemeral(Subscriber sender, Message message, long now) {
-    directory.lookup(message.getTo().getEid()).onComplete(ar -> {
-      if (ar.failed()) {
-        sender.send(accepted(message, Status.UNAVAILABLE, null));
-        return;
-      }
-      List<Device> targets = targets(sender, named(message.getTo()), ar.result(), List.of());
+    Future<List<Device>> lookup = directory.lookup(message.getTo().getEid()).onFailure(e ->
+        sender.send(accepted(message, Status.UNAVAILABLE, null)));
+    sender.inOrder(lookup, devices -> {
+      List<Device> targets = targets(sender, named(message.getTo()), devices, List.of());
       if (targets.isEmpty()) {
         sender.send(accepted(message, Status.NOT_FOUND, null));
         return;
@@ -211,7 +211,7 @@ public final class Router {
           Future<List<Device>> mine = directory.lookup(self.getEid());
           Future<List<Device>> senders = !r.forwardToSender() ? Future.succeededFuture(List.of())
               : sender.equals(self.getEid()) ? mine : directory.lookup(sender);
-          Future.all(mine, senders).onSuccess(v -> fanout.deliver(
+          client.inOrder(Future.all(mine, senders), v -> fanout.deliver(
               targets(client, null, mine.result(), senders.result()),
               Frame.newBuilder().setAck(forward).build(), null, 0));
         });

@@ -2,6 +2,8 @@ package io.phoenix.router;
 
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.v1.Identity;
+import io.vertx.core.Future;
+import java.util.function.Consumer;
 
 /**
  * What the router needs of a connected client session: its identity and a way to hand it
@@ -27,6 +29,14 @@ public interface Subscriber {
 
   /** Sends a response to something this session asked. */
   void send(EncodedFrame frame);
+
+  /**
+   * Runs {@code then} with the result of {@code step} once every step this session ordered
+   * before has run its own {@code then}: asynchronous steps (directory lookups) go on
+   * concurrently, while what depends on them (fan-out) leaves in the order the session asked.
+   * A failed step is skipped. Call on the session's context.
+   */
+  <T> void inOrder(Future<T> step, Consumer<T> then);
 
   /** Sends {@code Goodbye{status, reason}} and closes the connection. */
   void close(int status, String reason);

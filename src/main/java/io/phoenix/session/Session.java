@@ -17,11 +17,13 @@ import io.phoenix.protocol.v1.Pong;
 import io.phoenix.protocol.v1.Welcome;
 import io.phoenix.router.Subscriber;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +62,7 @@ public final class Session implements Subscriber {
   private long lastInboundNanos;
   private long pendingBytes;
   private String closeReason = "connection closed by peer";
+  private Future<?> ordered = Future.succeededFuture();
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -288,6 +291,16 @@ public final class Session implements Subscriber {
     onContext(() -> {
       if (state == State.ACTIVE) {
         write(frame);
+      }
+    });
+  }
+
+  @Override
+  public <T> void inOrder(Future<T> step, Consumer<T> then) {
+    Future<T> next = ordered.transform(previous -> step);
+    ordered = next.andThen(ar -> {
+      if (ar.succeeded()) {
+        then.accept(ar.result());
       }
     });
   }

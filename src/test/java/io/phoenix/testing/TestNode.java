@@ -48,6 +48,29 @@ public final class TestNode implements AutoCloseable {
         .put("retention", new JsonObject());
   }
 
+  /**
+   * Configurations for {@code n} nodes of one cluster on loopback: same cluster name, each on
+   * its own free membership port, every port listed as a member.
+   */
+  public static java.util.List<JsonObject> clusterConfigs(int n) {
+    String name = "t-" + UUID.randomUUID();
+    JsonArray members = new JsonArray();
+    int[] ports = new int[n];
+    for (int i = 0; i < n; i++) {
+      ports[i] = freePort();
+      members.add("127.0.0.1:" + ports[i]);
+    }
+    java.util.List<JsonObject> out = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      JsonObject c = config();
+      c.getJsonObject("node").put("id", "node-" + (i + 1) + "-" + name.substring(2, 8));
+      c.getJsonObject("cluster").put("name", name).put("port", ports[i]).put("members", members)
+          .put("memberTimeoutSeconds", 4);
+      out.add(c);
+    }
+    return out;
+  }
+
   public static TestNode start() {
     return start(config());
   }

@@ -1,0 +1,131 @@
+package io.phoenix.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.protocol.v1.AckMethod;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Three nodes in one JVM form one cluster (PROTOCOL.md §8): clients on different nodes reach
+ * each other, acks and copies cross nodes, a session on one node replaces one on another, and
+ * a node id used twice is refused.
+ */
+class ClusterTest {
+  static TestNode n1;
+  static TestNode n2;
+  static TestNode n3;
+  static List<JsonObject> configs;
+  static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    configs = TestNode.clusterConfigs(3);
+    n1 = TestNode.start(configs.get(0));
+    n2 = TestNode.start(configs.get(1));
+    n3 = TestNode.start(configs.get(2));
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close();
+    n3.close();
+    n2.close();
+    n1.close();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void messagesAcksAndCopiesCrossNodes(Transport t) {
+    String a = "alice-x-" + t;
+    String b = "bob-x-" + t;
+    try (TestClient alicePhone = TestClient.login(vertx, t, n1, a, "phone");
+         TestClient aliceLaptop = TestClient.login(vertx, t, n3, a, "laptop");
+         TestClient bob = TestClient.login(vertx, t, n2, b, "phone");
+         TestClient bobTablet = TestClient.login(vertx, t, n3, b, "tablet")) {
+      for (int i = 1; i <= 20; i++) {
+        MessagePeerAckSignal ack = alicePhone.sendAndAwaitAccepted(
+            TestClient.message("x" + i, b).build());
+        assertEquals(200, ack.getStatusCode());
+        assertEquals(i, ack.getPeer().getOffset());
+      }
+      for (int i = 1; i <= 20; i++) {
+        Message onBob = bob.nextMessage();
+        assertEquals(i, onBob.getPeer().getOffset(), "per-stream order across nodes");
+        assertEquals(n2.id(), onBob.getTo().getNode());
+        assertEquals(n1.id(), onBob.getFrom().getNode());
+        Message onTablet = bobTablet.nextMessage();
+        assertEquals(i, onTablet.getPeer().getOffset());
+        assertEquals(n3.id(), onTablet.getTo().getNode());
+        Message copy = aliceLaptop.nextMessage();
+        assertEquals("x" + i, copy.getMessageId());
+      }
+      bob.send(TestClient.ack(AckMethod.READ, "x20", a, b, 20).build());
+      MessagePeerAckSignal read = alicePhone.nextAck();
+      assertEquals(AckMethod.READ_VALUE, read.getMethod());
+      assertEquals(20, read.getPeer().getPeerOffset());
+      assertEquals(AckMethod.READ_VALUE, aliceLaptop.nextAck().getMethod());
+      assertEquals(AckMethod.READ_VALUE, bobTablet.nextAck().getMethod());
+      assertTrue(bob.barrier().isEmpty(), "the acknowledging session gets nothing back");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSessionOnAnotherNodeReplacesTheOldOne(Transport t) {
+    String eid = "carol-x-" + t;
+    try (TestClient first = TestClient.login(vertx, t, n1, eid, "phone");
+         TestClient second = TestClient.login(vertx, t, n2, eid, "phone");
+         TestClient dave = TestClient.login(vertx, t, n3, "dave-x-" + t, "d")) {
+      assertEquals(409, first.expectGoodbye().getStatusCode());
+      assertEquals(200, dave.sendAndAwaitAccepted(TestClient.message("r1", eid).build())
+          .getStatusCode());
+      assertEquals("r1", second.nextMessage().getMessageId());
+    }
+  }
+
+  @Test
+  void deviceMessagesReachOtherNodesAndReport404WhenNobodyIsOnline() {
+    Transport t = Transport.TCP;
+    try (TestClient erin = TestClient.login(vertx, t, n1, "erin-x", "e");
+         TestClient frank = TestClient.login(vertx, t, n2, "frank-x", "f")) {
+      Message typing = TestClient.message("typing-1", "frank-x").setType(2).build();
+      assertEquals(200, erin.sendAndAwaitAccepted(typing).getStatusCode());
+      Frame got = frank.next();
+      assertEquals("typing-1", got.getMessage().getMessageId());
+      assertTrue(!got.getMessage().hasPeer());
+      Message nobody = TestClient.message("typing-2", "nobody-x").setType(2).build();
+      assertEquals(404, erin.sendAndAwaitAccepted(nobody).getStatusCode());
+    }
+  }
+
+  @Test
+  void aSecondNodeWithTheSameIdIsRefused() {
+    JsonObject twin = configs.get(0).copy();
+    int port = TestNode.freePort();
+    twin.getJsonObject("cluster").put("port", port).put("members",
+        configs.get(0).getJsonObject("cluster").getJsonArray("members").copy()
+            .add("127.0.0.1:" + port));
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> TestNode.start(twin));
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    assertTrue(root.getMessage().contains("is already used"), root.getMessage());
+  }
+}
