@@ -88,8 +88,21 @@ public final class TestClient implements AutoCloseable {
   /** Connects and authenticates; asserts the Welcome. */
   public static TestClient login(Vertx vertx, Transport transport, TestNode node, String eid,
       String resource) {
-    TestClient c = connect(vertx, transport, node);
-    c.hello(node.token(eid), resource);
+    return login(connect(vertx, transport, node), node.token(eid), resource);
+  }
+
+  /** Connects to a node process and authenticates with a token signed by {@link TestNode#SECRET}. */
+  public static TestClient login(Vertx vertx, Transport transport, NodeProcess node, String eid,
+      String resource) {
+    TestClient c = connect(vertx, transport, "127.0.0.1", node.tcpPort(), node.httpPort(),
+        "/socket");
+    String token = Jwt.hs256(TestNode.SECRET, new io.vertx.core.json.JsonObject().put("sub", eid)
+        .put("iss", "phoenix").put("exp", Jwt.nowSeconds() + 3600));
+    return login(c, token, resource);
+  }
+
+  private static TestClient login(TestClient c, String token, String resource) {
+    c.hello(token, resource);
     Frame f = c.next();
     assertEquals(Frame.BodyCase.WELCOME, f.getBodyCase(), () -> "expected Welcome, got " + f);
     c.welcome = f.getWelcome();
