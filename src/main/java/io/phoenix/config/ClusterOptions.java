@@ -16,9 +16,11 @@ import java.util.List;
  * @param backupCount synchronous backups of clustered data, 0 to 6
  * @param eventBusPort clustered event-bus port, 0 to 65535; 0 picks any free port
  * @param memberTimeoutSeconds how long a silent member is still considered alive, 2 to 600
+ * @param kubernetesServiceDns headless service to discover members through DNS on Kubernetes;
+ *     empty to join the listed {@code members}
  */
 public record ClusterOptions(String name, String host, int port, List<String> members,
-    int backupCount, int eventBusPort, int memberTimeoutSeconds) {
+    int backupCount, int eventBusPort, int memberTimeoutSeconds, String kubernetesServiceDns) {
 
   /** Default of {@code cluster.name}: {@value}. */
   public static final String DEFAULT_NAME = "phoenix";
@@ -35,6 +37,9 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   /** Default of {@code cluster.memberTimeoutSeconds}: {@value}. */
   public static final int DEFAULT_MEMBER_TIMEOUT_SECONDS = 10;
 
+  /** Default of {@code cluster.kubernetesServiceDns}: empty, join the listed members. */
+  public static final String DEFAULT_KUBERNETES_SERVICE_DNS = "";
+
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public ClusterOptions {
     ConfigKey.CLUSTER_NAME.checkString(name);
@@ -44,11 +49,13 @@ public record ClusterOptions(String name, String host, int port, List<String> me
     ConfigKey.CLUSTER_BACKUP_COUNT.checkInt(backupCount);
     ConfigKey.CLUSTER_EVENT_BUS_PORT.checkInt(eventBusPort);
     ConfigKey.CLUSTER_MEMBER_TIMEOUT_SECONDS.checkInt(memberTimeoutSeconds);
+    ConfigKey.CLUSTER_KUBERNETES_SERVICE_DNS.checkString(kubernetesServiceDns);
   }
 
   /** @return the options with every default */
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MEMBERS,
-        DEFAULT_BACKUP_COUNT, DEFAULT_EVENT_BUS_PORT, DEFAULT_MEMBER_TIMEOUT_SECONDS);
+        DEFAULT_BACKUP_COUNT, DEFAULT_EVENT_BUS_PORT, DEFAULT_MEMBER_TIMEOUT_SECONDS,
+        DEFAULT_KUBERNETES_SERVICE_DNS);
   }
 }

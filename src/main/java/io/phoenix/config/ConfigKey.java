@@ -58,6 +58,11 @@ public enum ConfigKey {
       ClusterOptions.DEFAULT_MEMBER_TIMEOUT_SECONDS, 2, 600,
       "How long a silent member is still considered alive.",
       c -> c.cluster().memberTimeoutSeconds()),
+  CLUSTER_KUBERNETES_SERVICE_DNS("cluster", "kubernetesServiceDns",
+      ClusterOptions.DEFAULT_KUBERNETES_SERVICE_DNS, Rule.ANY,
+      "DNS name of a headless Kubernetes service listing the members; when set, members are "
+          + "discovered through it and cluster.members is ignored.",
+      c -> c.cluster().kubernetesServiceDns()),
 
   LIMITS_MAX_FRAME_BYTES("limits", "maxFrameBytes", LimitsOptions.DEFAULT_MAX_FRAME_BYTES, 1024,
       16_777_216, "Largest accepted protocol frame.", c -> c.limits().maxFrameBytes()),

@@ -74,7 +74,14 @@ public final class HazelcastCluster {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(o.members());
+    if (o.kubernetesServiceDns().isEmpty()) {
+      join.getTcpIpConfig().setEnabled(true).setMembers(o.members());
+    } else {
+      // DNS lookup mode of Hazelcast's built-in Kubernetes discovery: no API access needed.
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", o.kubernetesServiceDns())
+          .setProperty("service-port", Integer.toString(o.port()));
+    }
 
     config.getSerializationConfig()
         .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
