@@ -1,6 +1,9 @@
 package io.phoenix.protocol;
 
+import com.google.protobuf.CodedOutputStream;
+import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.MessageType;
 import io.phoenix.protocol.v1.TransmissionMode;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +60,31 @@ public final class MessageRules {
     }
     return Status.OK;
   }
+
+  /**
+   * An upper bound of the size of {@code m} as the server delivers it (a Frame holding the
+   * Message with {@code from} stamped as {@code sender}, {@code peer} filled, {@code to.node}
+   * set and transmission_mode set): a message whose delivered form could exceed max_frame_bytes
+   * is refused (413), so the server never sends a frame over the limit it announced.
+   */
+  public static int deliveredSizeBound(Message m, Identity sender) {
+    long size = m.getSerializedSize();
+    if (m.hasFrom()) {
+      size -= CodedOutputStream.computeMessageSize(2, m.getFrom());
+    }
+    if (m.hasPeer()) {
+      size -= CodedOutputStream.computeMessageSize(11, m.getPeer());
+    }
+    size += CodedOutputStream.computeMessageSize(2, sender);
+    size += CodedOutputStream.computeMessageSize(11, Peer.newBuilder()
+        .setFrom(sender.getEid()).setTo(m.getTo().getEid())
+        .setOffset(Long.MAX_VALUE).setPeerOffset(Long.MAX_VALUE).build());
+    size += 2 + 2 + MAX_NODE_ID_CHARS + 5; // to.node, growth of to's length, transmission_mode
+    return (int) Math.min(Integer.MAX_VALUE, size + 1 + 5); // the Frame's tag and length
+  }
+
+  /** Longest node id (see the configuration rules of node.id). */
+  private static final int MAX_NODE_ID_CHARS = 64;
 
   /** True when {@code id} is non-empty and at most {@code maxBytes} long in UTF-8. */
   public static boolean validId(String id, int maxBytes) {

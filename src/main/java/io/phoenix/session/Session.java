@@ -214,6 +214,10 @@ public final class Session implements Subscriber {
     if (status == Status.OK && !rateLimiter.tryAcquire(System.nanoTime())) {
       status = Status.RATE_LIMITED;
     }
+    if (status == Status.OK
+        && MessageRules.deliveredSizeBound(m, identity) > services.limits().maxFrameBytes()) {
+      status = Status.TOO_LARGE; // its delivered form would exceed max_frame_bytes
+    }
     if (status != Status.OK) {
       MessagePeerAckSignal.Builder ack = MessagePeerAckSignal.newBuilder()
           .setTo(identity)

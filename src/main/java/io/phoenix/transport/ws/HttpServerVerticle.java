@@ -1,7 +1,6 @@
 package io.phoenix.transport.ws;
 
 import io.phoenix.protocol.FrameCodec;
-import io.phoenix.protocol.FrameTooLargeException;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.protocol.Status;
 import io.phoenix.session.Session;
@@ -38,8 +37,9 @@ public final class HttpServerVerticle extends TransportVerticle {
   @Override
   protected Future<?> listen() {
     int max = services.limits().maxFrameBytes();
-    // Vert.x refuses (WebSocket close 1009) anything past 4x the limit; between the limit and
-    // that, the session answers Goodbye 413 itself.
+    // Fragments are joined here (MessageAssembler), which answers Goodbye 413 as soon as a
+    // message grows past the limit. Only a single WebSocket frame past 4x the limit is refused
+    // by the WebSocket layer itself (close code 1009) before the session sees it.
     int hardLimit = (int) Math.min(Integer.MAX_VALUE, 4L * max);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(host)
@@ -57,21 +57,18 @@ public final class HttpServerVerticle extends TransportVerticle {
     });
     server.webSocketHandler(ws -> {
       Session session = open(new WebSocketConnection(ws));
-      ws.binaryMessageHandler(body -> {
-        if (body.length() > max) {
-          session.onProtocolError(new FrameTooLargeException(body.length(), max));
-          return;
-        }
+      MessageAssembler assembler = new MessageAssembler(max,
+          body -> session.onFrame(FrameCodec.decode(body)));
+      ws.frameHandler(frame -> {
         try {
-          session.onFrame(FrameCodec.decode(body));
+          assembler.feed(frame);
         } catch (ProtocolException e) {
           session.onProtocolError(e);
         }
       });
-      ws.textMessageHandler(text -> session.onProtocolError(
-          new ProtocolException(Status.BAD_REQUEST, "text messages are not frames: send binary")));
       ws.closeHandler(v -> closed(session));
-      ws.exceptionHandler(e -> { });
+      ws.exceptionHandler(e -> session.onProtocolError(
+          new ProtocolException(Status.BAD_REQUEST, "websocket error: " + e.getMessage())));
     });
     server.requestHandler(requests);
     return server.listen();
