@@ -134,13 +134,17 @@ public final class ConfigLoader {
     }
   }
 
+  /** PHOENIX_* variables read by something else than this loader (the logging setup). */
+  static final java.util.Set<String> NOT_CONFIG_KEYS = java.util.Set.of("PHOENIX_LOG_LEVEL");
+
   /** Puts overrides into {@code raw}; returns the variable that set each overridden key. */
   private static Map<ConfigKey, String> readEnv(Map<String, String> env,
       Map<ConfigKey, Object> raw, List<String> warnings) {
     Map<ConfigKey, String> chosen = new EnumMap<>(ConfigKey.class);
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String variable = e.getKey();
-      if (!ConfigKey.isPhoenixVariable(variable) || e.getValue() == null) {
+      if (!ConfigKey.isPhoenixVariable(variable) || e.getValue() == null
+          || NOT_CONFIG_KEYS.contains(variable)) {
         continue;
       }
       ConfigKey key = ConfigKey.byEnvName(variable).orElse(null);
