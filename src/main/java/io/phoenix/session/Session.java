@@ -151,6 +151,11 @@ public final class Session implements Subscriber {
         close(Status.UNAUTHORIZED, ar.cause().getMessage());
         return;
       }
+      if (!MessageRules.validId(ar.result(), MessageRules.MAX_ID_BYTES)) {
+        close(Status.UNAUTHORIZED, "token sub must be 1 to " + MessageRules.MAX_ID_BYTES
+            + " bytes");
+        return;
+      }
       identity = Identity.newBuilder().setEid(ar.result()).setConnectionResourceId(resource)
           .setNode(services.nodeId()).build();
       register();
