@@ -144,7 +144,9 @@ final class InboxProcessors {
         entry.setValue(inbox);
       }
       StreamState.Kept acked = s.at(offset);
-      boolean forward = acked == null || acked.type() != MessageType.RECEIVER_VALUE;
+      // Forwarded to the sender only for a kept message known not to be a notification: once
+      // trimmed, its type is unknown, and a RECEIVER notification's acks must never leak.
+      boolean forward = acked != null && acked.type() != MessageType.RECEIVER_VALUE;
       return new long[] {1, s.delivered, s.read, s.head, advanced ? 1 : 0, forward ? 1 : 0};
     }
 

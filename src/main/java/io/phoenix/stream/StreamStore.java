@@ -42,7 +42,10 @@ public interface StreamStore {
     public enum Outcome { STORED, DUPLICATE, FULL }
   }
 
-  /** Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages. */
+  /**
+   * Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages and
+   * for messages no longer kept (their type is unknown).
+   */
   record AckResult(boolean accepted, long delivered, long read, long head, boolean advanced,
       boolean forwardToSender) {}
 
