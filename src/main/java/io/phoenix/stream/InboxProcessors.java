@@ -5,7 +5,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
-import io.phoenix.protocol.v1.MessageType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +74,7 @@ final class InboxProcessors {
             existing != null ? existing : 0, s.delivered};
       }
       long offset = s.append(messageId, type, message, now);
+      s.noteType(offset, type);
       entry.setValue(inbox);
       return new long[] {STORED, offset, s.delivered};
     }
@@ -132,21 +132,20 @@ final class InboxProcessors {
         return new long[] {0, 0, 0, s == null ? 0 : s.head, 0, 0};
       }
       boolean advanced = false;
+      // decided before the types at or below the new DELIVERED are forgotten
+      boolean forward = s.forwardsAckOf(offset);
       if (offset > s.delivered) {
         s.delivered = offset;
         advanced = true;
       }
       if (read && offset > s.read) {
         s.read = offset;
+        s.forgetTypesUpTo(offset);
         advanced = true;
       }
       if (advanced) {
         entry.setValue(inbox);
       }
-      StreamState.Kept acked = s.at(offset);
-      // Forwarded to the sender only for a kept message known not to be a notification: once
-      // trimmed, its type is unknown, and a RECEIVER notification's acks must never leak.
-      boolean forward = acked != null && acked.type() != MessageType.RECEIVER_VALUE;
       return new long[] {1, s.delivered, s.read, s.head, advanced ? 1 : 0, forward ? 1 : 0};
     }
 

@@ -15,13 +15,24 @@ import java.util.Map;
  * message_id is indexed for dedupe; a message_id is remembered exactly as long as its message
  * is kept.
  *
+ * <p>The offsets of RECEIVER notifications above READ are also remembered, as runs, after
+ * their messages are trimmed: an acknowledgement of a notification must never reach its sender,
+ * while that of a chat message must, whether or not the message is still kept. At most
+ * {@link #MAX_RUNS} runs are remembered; below the oldest dropped one the type is unknown.
+ *
  * <p>Not thread-safe: only touched by Hazelcast entry processors on the partition thread that
  * owns the inbox.
  */
 final class StreamState {
+  static final int MAX_RUNS = 1024;
+
   long head;
   long delivered;
   long read;
+  /** RECEIVER offsets above READ: {first, last} runs, ascending. */
+  private final java.util.ArrayDeque<long[]> receiverRuns = new java.util.ArrayDeque<>();
+  /** Offsets at or below this one have an unknown type once trimmed. */
+  private long unknownUpTo;
   private Kept[] ring = new Kept[4];
   private int first;
   private int size;
@@ -69,6 +80,56 @@ final class StreamState {
     return offset;
   }
 
+  /** Remembers the type of the message just appended at {@code offset}. */
+  void noteType(long offset, int type) {
+    if (type != io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE) {
+      return;
+    }
+    long[] last = receiverRuns.peekLast();
+    if (last != null && last[1] == offset - 1) {
+      last[1] = offset;
+      return;
+    }
+    receiverRuns.addLast(new long[] {offset, offset});
+    if (receiverRuns.size() > MAX_RUNS) {
+      unknownUpTo = Math.max(unknownUpTo, receiverRuns.removeFirst()[1]);
+    }
+  }
+
+  /**
+   * Whether an acknowledgement of {@code offset} may be forwarded to the sender: true for a
+   * chat message, false for a notification or when the type is no longer known.
+   */
+  boolean forwardsAckOf(long offset) {
+    Kept k = at(offset);
+    if (k != null) {
+      return k.type() != io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE;
+    }
+    if (offset <= unknownUpTo) {
+      return false;
+    }
+    for (long[] run : receiverRuns) {
+      if (offset >= run[0] && offset <= run[1]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Forgets the types at or below READ: an acknowledgement there can no longer advance
+   * anything, so it is never forwarded.
+   */
+  void forgetTypesUpTo(long offset) {
+    while (!receiverRuns.isEmpty() && receiverRuns.peekFirst()[1] <= offset) {
+      receiverRuns.removeFirst();
+    }
+    long[] first = receiverRuns.peekFirst();
+    if (first != null && first[0] <= offset) {
+      first[0] = offset + 1;
+    }
+  }
+
   /** Drops kept messages accepted before {@code cutoff}; returns how many were dropped. */
   int trimBefore(long cutoff) {
     int dropped = 0;
@@ -98,6 +159,12 @@ final class StreamState {
       out.writeByte(k.type());
       out.writeByteArray(k.message());
     }
+    out.writeInt(receiverRuns.size());
+    for (long[] run : receiverRuns) {
+      out.writeLong(run[0]);
+      out.writeLong(run[1]);
+    }
+    out.writeLong(unknownUpTo);
   }
 
   static StreamState readFrom(ObjectDataInput in) throws IOException {
@@ -118,6 +185,11 @@ final class StreamState {
     if (s.head != head) {
       throw new IOException("corrupt stream state: head " + head + " vs " + s.head);
     }
+    int runs = in.readInt();
+    for (int i = 0; i < runs; i++) {
+      s.receiverRuns.addLast(new long[] {in.readLong(), in.readLong()});
+    }
+    s.unknownUpTo = in.readLong();
     return s;
   }
 

@@ -43,8 +43,8 @@ public interface StreamStore {
   }
 
   /**
-   * Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages and
-   * for messages no longer kept (their type is unknown).
+   * Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages
+   * (also once trimmed: their offsets are remembered).
    */
   record AckResult(boolean accepted, long delivered, long read, long head, boolean advanced,
       boolean forwardToSender) {}

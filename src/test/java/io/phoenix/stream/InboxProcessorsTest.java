@@ -72,6 +72,29 @@ class InboxProcessorsTest {
   }
 
   @Test
+  void notificationsStayUnforwardedAfterTheyAreTrimmed() {
+    Entry e = new Entry(null);
+    int[] types = {1, 3, 3, 1, 3, 1};
+    for (int i = 0; i < types.length; i++) {
+      new InboxProcessors.Append("alice", "m" + i, types[i], new byte[] {1}, 1000 + i, RETENTION,
+          100).process(e);
+    }
+    new InboxProcessors.Trim(1000 + types.length).process(e); // every message trimmed
+    Inbox copy = new DefaultSerializationServiceBuilder()
+        .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
+        .build().toObject(new DefaultSerializationServiceBuilder()
+            .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
+            .build().toData(e.getValue()));
+    for (Entry on : new Entry[] {e, new Entry(copy)}) {
+      // {accepted, delivered, read, head, advanced, forwardToSender}
+      assertEquals(0, new InboxProcessors.Ack("alice", 2, false).process(on)[5], "RECEIVER 2");
+      assertEquals(1, new InboxProcessors.Ack("alice", 4, false).process(on)[5], "SENDER 4");
+      assertEquals(0, new InboxProcessors.Ack("alice", 5, true).process(on)[5], "RECEIVER 5");
+      assertEquals(1, new InboxProcessors.Ack("alice", 6, true).process(on)[5], "SENDER 6");
+    }
+  }
+
+  @Test
   void pullReturnsBatchesAndSkipsTrimmedOffsets() {
     Entry e = new Entry(null);
     for (int i = 1; i <= 7; i++) {
