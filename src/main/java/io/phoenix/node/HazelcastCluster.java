@@ -15,6 +15,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.phoenix.config.ClusterOptions;
 import io.phoenix.stream.HazelcastStreamStore;
 import io.phoenix.stream.Inbox;
@@ -22,6 +23,8 @@ import io.phoenix.stream.StreamSerialization;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -103,13 +106,18 @@ public final class HazelcastCluster {
     return config;
   }
 
-  /** Joins the cluster and returns the clustered Vert.x instance. */
-  public Future<Vertx> start(VertxOptions vertxOptions) {
+  /**
+   * Joins the cluster and returns the clustered Vert.x instance, whose own metrics (sockets,
+   * event bus, pools) go to {@code registry}.
+   */
+  public Future<Vertx> start(VertxOptions vertxOptions, MeterRegistry registry) {
     vertxOptions.getEventBusOptions()
         .setHost(options.host())
         .setPort(options.eventBusPort())
         .setClusterPublicHost(options.host());
-    return Vertx.builder().with(vertxOptions).withClusterManager(clusterManager).buildClustered();
+    vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    return Vertx.builder().with(vertxOptions).withClusterManager(clusterManager)
+        .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered();
   }
 
   public HazelcastInstance hazelcast() {

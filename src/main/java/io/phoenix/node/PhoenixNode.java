@@ -1,6 +1,10 @@
 package io.phoenix.node;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.phoenix.admin.AdminRoutes;
 import io.phoenix.cluster.HazelcastDirectory;
+import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.protocol.Status;
@@ -20,7 +24,6 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -40,10 +43,14 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #start} and {@link #stop} may be called from any non-event-loop thread or context;
  * they return futures.
  */
-public final class PhoenixNode {
+public final class PhoenixNode implements AdminRoutes.NodeView {
   private static final Logger log = LoggerFactory.getLogger(PhoenixNode.class);
 
   private final PhoenixConfig config;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final NodeMetrics metrics = new NodeMetrics(registry);
+  private volatile boolean started;
   private HazelcastCluster cluster;
   private Vertx vertx;
   private LocalHub hub;
@@ -66,7 +73,7 @@ public final class PhoenixNode {
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS);
-    return cluster.start(options).compose(v -> {
+    return cluster.start(options, registry).compose(v -> {
       this.vertx = v;
       // Map proxies are created on a worker: creating one may wait on the cluster.
       return v.executeBlocking(() -> {
@@ -85,10 +92,11 @@ public final class PhoenixNode {
     store = new HazelcastStreamStore(vertx, cluster.inboxMap(),
         config.retention().seconds() * 1000L, config.retention().maxMessagesPerStream());
     bus = new NodeBus(vertx, nodeId);
-    Fanout fanout = new Fanout(nodeId, hub, bus);
-    Router router = new Router(store, directory, fanout, config.limits().pullBatch());
+    Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
+    Router router = new Router(store, directory, fanout, config.limits().pullBatch(), metrics);
     SessionServices services = new SessionServices(nodeId, config.limits(),
-        new Authenticator(vertx, config.auth()), hub, directory, fanout, router);
+        new Authenticator(vertx, config.auth()), hub, directory, fanout, router, metrics);
+    metrics.clusterMembers(cluster::memberCount);
 
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
       if (cluster.isOldestMember()) {
@@ -117,10 +125,11 @@ public final class PhoenixNode {
           tcpPort = port;
           int http = concretePort(config.http().host(), config.http().port());
           return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
-              http, config.http().webSocketPath(), this::httpRequest));
+              http, config.http().webSocketPath(), AdminRoutes.factory(vertx, this, registry)));
         })
         .map(port -> {
           httpPort = port;
+          started = true;
           return null;
         });
   }
@@ -166,14 +175,6 @@ public final class PhoenixNode {
     }
   }
 
-  private void httpRequest(HttpServerRequest request) {
-    if (request.path().equals("/health/live")) {
-      request.response().putHeader("content-type", "application/json").end("{\"status\":\"UP\"}");
-      return;
-    }
-    request.response().setStatusCode(404).end();
-  }
-
   /**
    * Stops the node: every session gets {@code Goodbye{503}}, this node's directory entries are
    * removed, then the node leaves the cluster. Blocks until done or {@code timeout}: call it
@@ -184,6 +185,7 @@ public final class PhoenixNode {
       return;
     }
     stopping = true;
+    started = false;
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
     if (bus != null) {
@@ -204,10 +206,31 @@ public final class PhoenixNode {
     return Math.max(1, deadline - System.nanoTime());
   }
 
+  @Override
+  public Future<Boolean> ready() {
+    if (!started || stopping) {
+      return Future.succeededFuture(false);
+    }
+    // the directory answers a read: the cluster and its partitions are there
+    return directory.lookup("phoenix.ready-probe").map(devices -> true)
+        .timeout(2, TimeUnit.SECONDS).otherwise(false);
+  }
+
+  @Override
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public int clusterMembers() {
+    return cluster.memberCount();
+  }
+
   public Vertx vertx() {
     return vertx;
   }
 
+  @Override
   public String nodeId() {
     return config.node().id();
   }

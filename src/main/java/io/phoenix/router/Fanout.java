@@ -6,6 +6,7 @@ import io.phoenix.cluster.NodeBus;
 import io.phoenix.cluster.v1.Delivery;
 import io.phoenix.cluster.v1.Kick;
 import io.phoenix.cluster.v1.NodeEnvelope;
+import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.Status;
@@ -28,11 +29,13 @@ public final class Fanout {
   private final String self;
   private final LocalHub hub;
   private final NodeBus bus;
+  private final NodeMetrics metrics;
 
-  public Fanout(String self, LocalHub hub, NodeBus bus) {
+  public Fanout(String self, LocalHub hub, NodeBus bus, NodeMetrics metrics) {
     this.self = self;
     this.hub = hub;
     this.bus = bus;
+    this.metrics = metrics;
   }
 
   /** Delivers the same frame to every device. */
@@ -68,6 +71,7 @@ public final class Fanout {
           delivery.addDevicesBuilder().setEid(d.eid()).setResource(d.resource());
         }
         bus.send(node, NodeEnvelope.newBuilder().setDelivery(delivery).build());
+        metrics.forwarded();
       }
     });
   }

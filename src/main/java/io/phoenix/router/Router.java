@@ -3,6 +3,7 @@ package io.phoenix.router;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.phoenix.cluster.Directory;
 import io.phoenix.cluster.Directory.Device;
+import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.Status;
@@ -40,12 +41,15 @@ public final class Router {
   private final Directory directory;
   private final Fanout fanout;
   private final int pullBatch;
+  private final NodeMetrics metrics;
 
-  public Router(StreamStore store, Directory directory, Fanout fanout, int pullBatch) {
+  public Router(StreamStore store, Directory directory, Fanout fanout, int pullBatch,
+      NodeMetrics metrics) {
     this.store = store;
     this.directory = directory;
     this.fanout = fanout;
     this.pullBatch = pullBatch;
+    this.metrics = metrics;
   }
 
   /** The key that names stream {@code S(from → to)} for per-stream ordering. */
@@ -53,8 +57,11 @@ public final class Router {
     return from.length() + ":" + from + to;
   }
 
-  /** Sends a message that passed the checks of §5 (see {@code MessageRules}). */
-  public void send(Subscriber sender, Message message) {
+  /**
+   * Sends a message that passed the checks of §5 (see {@code MessageRules});
+   * {@code receivedNanos} is when its frame was read (for the ACCEPTED latency).
+   */
+  public void send(Subscriber sender, Message message, long receivedNanos) {
     long now = System.currentTimeMillis();
     Message.Builder b = message.toBuilder().setFrom(sender.identity()).clearPeer();
     if (b.getTransmissionMode() == 0) {
@@ -62,7 +69,7 @@ public final class Router {
     }
     Message stamped = b.build();
     if (stamped.getType() == MessageType.DEVICE_VALUE) {
-      sendEphemeral(sender, stamped, now);
+      sendEphemeral(sender, stamped, receivedNanos);
       return;
     }
     String from = sender.identity().getEid();
@@ -72,16 +79,17 @@ public final class Router {
           if (ar.failed()) {
             log.warn("store unavailable, message {} refused: {}", stamped.getMessageId(),
                 ar.cause().toString());
-            sender.send(accepted(stamped, Status.UNAVAILABLE, null));
+            sender.send(refused(stamped, Status.UNAVAILABLE));
             return;
           }
           AppendResult r = ar.result();
           Peer peer = peer(from, to, r.offset(), r.delivered());
           switch (r.outcome()) {
-            case FULL -> sender.send(accepted(stamped, Status.RATE_LIMITED, null));
+            case FULL -> sender.send(refused(stamped, Status.RATE_LIMITED));
             case DUPLICATE -> sender.send(accepted(stamped, Status.DUPLICATE, peer));
             case STORED -> {
               sender.send(accepted(stamped, Status.OK, peer));
+              metrics.accepted(System.nanoTime() - receivedNanos);
               deliverStored(sender, stamped, peer);
             }
           }
@@ -116,19 +124,20 @@ public final class Router {
   }
 
   /** DEVICE messages: not stored, pushed to the recipient's online devices, 404 when none. */
-  private void sendEphemeral(Subscriber sender, Message message, long now) {
+  private void sendEphemeral(Subscriber sender, Message message, long receivedNanos) {
     Future<List<Device>> lookup = directory.lookup(message.getTo().getEid()).onFailure(e ->
-        sender.send(accepted(message, Status.UNAVAILABLE, null)));
+        sender.send(refused(message, Status.UNAVAILABLE)));
     sender.inOrder(lookup, devices -> {
       List<Device> targets = targets(sender, named(message.getTo()), devices, List.of());
       if (targets.isEmpty()) {
-        sender.send(accepted(message, Status.NOT_FOUND, null));
+        sender.send(refused(message, Status.NOT_FOUND));
         return;
       }
       fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
           .setMessage(message.toBuilder().setTo(message.getTo().toBuilder().setNode(node)))
           .build()), null, 0);
       sender.send(accepted(message, Status.OK, null));
+      metrics.accepted(System.nanoTime() - receivedNanos);
     });
   }
 
@@ -235,6 +244,7 @@ public final class Router {
             return;
           }
           var r = ar.result();
+          metrics.pulled(r.messages().size());
           for (StoredMessage m : r.messages()) {
             Message stored;
             try {
@@ -275,9 +285,15 @@ public final class Router {
   }
 
   /** Answers an ack signal the server refuses: same method and message_id, the status. */
-  private static void refuse(Subscriber client, MessagePeerAckSignal ack, int status) {
+  private void refuse(Subscriber client, MessagePeerAckSignal ack, int status) {
+    metrics.refused(status);
     client.send(encode(signal(client.identity(), ack.hasTo() ? ack.getTo() : null,
         ack.getMessageId(), ack.getMethod(), status, ack.hasPeer() ? ack.getPeer() : null)));
+  }
+
+  private EncodedFrame refused(Message m, int status) {
+    metrics.refused(status);
+    return accepted(m, status, null);
   }
 
   private static EncodedFrame accepted(Message m, int status, Peer peer) {

@@ -77,6 +77,7 @@ public final class Session implements Subscriber {
   /** A decoded frame from the client. */
   public void onFrame(Frame frame) {
     lastInboundNanos = System.nanoTime();
+    services.metrics().frameIn(connection.transport());
     switch (state) {
       case AWAITING_HELLO -> {
         if (frame.getBodyCase() != Frame.BodyCase.HELLO) {
@@ -109,6 +110,9 @@ public final class Session implements Subscriber {
     }
     State was = state;
     state = State.CLOSED;
+    if (was == State.ACTIVE) {
+      services.metrics().sessionClosed();
+    }
     if (was == State.ACTIVE || was == State.AUTHENTICATING) {
       if (identity != null) {
         services.hub().remove(this);
@@ -182,6 +186,7 @@ public final class Session implements Subscriber {
         return; // closed meanwhile: onClosed already unregistered
       }
       state = State.ACTIVE;
+      services.metrics().sessionOpened();
       rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), System.nanoTime());
       write(FrameCodec.encode(Frame.newBuilder().setWelcome(Welcome.newBuilder()
           .setIdentity(identity)
@@ -201,7 +206,10 @@ public final class Session implements Subscriber {
   private void dispatch(Frame frame) {
     switch (frame.getBodyCase()) {
       case MESSAGE -> message(frame.getMessage());
-      case ACK -> services.router().acknowledge(this, frame.getAck());
+      case ACK -> {
+        services.metrics().ack(frame.getAck().getMethod());
+        services.router().acknowledge(this, frame.getAck());
+      }
       case PING -> write(FrameCodec.encode(Frame.newBuilder()
           .setPong(Pong.newBuilder().setTimestamp(frame.getPing().getTimestamp())).build()));
       case PONG -> { }
@@ -224,6 +232,7 @@ public final class Session implements Subscriber {
       status = Status.TOO_LARGE; // its delivered form would exceed max_frame_bytes
     }
     if (status != Status.OK) {
+      services.metrics().refused(status);
       MessagePeerAckSignal.Builder ack = MessagePeerAckSignal.newBuilder()
           .setTo(identity)
           .setMessageId(m.getMessageId())
@@ -236,7 +245,7 @@ public final class Session implements Subscriber {
       write(FrameCodec.encode(Frame.newBuilder().setAck(ack).build()));
       return;
     }
-    services.router().send(this, m);
+    services.router().send(this, m, lastInboundNanos);
   }
 
   private Device device() {
@@ -257,6 +266,7 @@ public final class Session implements Subscriber {
       return;
     }
     pendingBytes += size;
+    services.metrics().frameOut(connection.transport());
     connection.write(frame).onComplete(ar -> pendingBytes -= size);
   }
 
@@ -266,6 +276,11 @@ public final class Session implements Subscriber {
     } else {
       context.runOnContext(v -> action.run());
     }
+  }
+
+  /** The transport of this session's connection ("tcp" or "ws"). */
+  public String transport() {
+    return connection.transport();
   }
 
   @Override
@@ -290,6 +305,7 @@ public final class Session implements Subscriber {
           return;
         }
         pushedOffsets.put(stream, offset);
+        services.metrics().delivered();
       }
       write(frame);
     });
@@ -321,6 +337,9 @@ public final class Session implements Subscriber {
         return;
       }
       closeReason = status + " " + reason;
+      if (status >= 400) {
+        services.metrics().refused(status);
+      }
       EncodedFrame goodbye = FrameCodec.encode(Frame.newBuilder().setGoodbye(
           Goodbye.newBuilder().setStatusCode(status).setReason(reason)).build());
       pendingBytes = 0; // the goodbye goes out even to a slow consumer

@@ -2,15 +2,16 @@ package io.phoenix.session;
 
 import io.phoenix.cluster.Directory;
 import io.phoenix.config.LimitsOptions;
+import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.router.Fanout;
 import io.phoenix.router.LocalHub;
 import io.phoenix.router.Router;
 
 /**
  * What every session of a node shares: the node's id, limits, authenticator, local hub,
- * directory, fan-out and router. Built once at start.
+ * directory, fan-out, router and metrics. Built once at start.
  *
  * <p>Immutable; every member is thread-safe.
  */
 public record SessionServices(String nodeId, LimitsOptions limits, Authenticator auth,
-    LocalHub hub, Directory directory, Fanout fanout, Router router) {}
+    LocalHub hub, Directory directory, Fanout fanout, Router router, NodeMetrics metrics) {}

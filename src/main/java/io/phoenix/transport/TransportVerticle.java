@@ -45,11 +45,14 @@ public abstract class TransportVerticle extends VerticleBase {
   protected Session open(Connection connection) {
     Session session = new Session(connection, services, context);
     sessions.add(session);
+    services.metrics().connectionOpened(connection.transport());
     return session;
   }
 
   protected void closed(Session session) {
-    sessions.remove(session);
+    if (sessions.remove(session)) {
+      services.metrics().connectionClosed(session.transport());
+    }
     session.onClosed();
   }
 

@@ -11,10 +11,12 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.function.Supplier;
 
 /**
  * Owns the HTTP port: WebSocket clients on the configured path (one binary message = one
- * frame), and plain HTTP requests handed to {@code requests}. Several instances share the port.
+ * frame), and plain HTTP requests handed to a handler from {@code requests} (one per instance).
+ * Several instances share the port.
  *
  * <p>Runs on its event loop.
  */
@@ -22,11 +24,11 @@ public final class HttpServerVerticle extends TransportVerticle {
   private final String host;
   private final int port;
   private final String path;
-  private final Handler<HttpServerRequest> requests;
+  private final Supplier<? extends Handler<HttpServerRequest>> requests;
   private HttpServer server;
 
   public HttpServerVerticle(SessionServices services, String host, int port, String path,
-      Handler<HttpServerRequest> requests) {
+      Supplier<? extends Handler<HttpServerRequest>> requests) {
     super(services);
     this.host = host;
     this.port = port;
@@ -70,7 +72,7 @@ public final class HttpServerVerticle extends TransportVerticle {
       ws.exceptionHandler(e -> session.onProtocolError(
           new ProtocolException(Status.BAD_REQUEST, "websocket error: " + e.getMessage())));
     });
-    server.requestHandler(requests);
+    server.requestHandler(requests.get());
     return server.listen();
   }
 

@@ -1,0 +1,91 @@
+package io.phoenix.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Health probes, Prometheus metrics and dashboard figures over real HTTP. */
+class AdminRoutesTest {
+  static TestNode node;
+  static Vertx vertx;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close();
+    node.close();
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static double metric(String text, String line) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\S+)$").matcher(text);
+    assertTrue(m.find(), () -> "no metric line " + line);
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void probesAnswer() throws Exception {
+    HttpResponse<String> live = get("/health/live");
+    assertEquals(200, live.statusCode());
+    assertEquals("UP", new JsonObject(live.body()).getString("status"));
+    HttpResponse<String> ready = get("/health/ready");
+    assertEquals(200, ready.statusCode());
+    assertEquals("UP", new JsonObject(ready.body()).getString("status"));
+    assertEquals(404, get("/no-such-page").statusCode());
+  }
+
+  @Test
+  void metricsCountWhatHappens() throws Exception {
+    String before = get("/metrics").body();
+    double accepted = metric(before, "phoenix_messages_accepted_total");
+    double refused = before.contains("phoenix_rejections_total{status=\"400\"}")
+        ? metric(before, "phoenix_rejections_total{status=\"400\"}") : 0;
+    try (TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice-m", "a");
+         TestClient bob = TestClient.login(vertx, Transport.WS, node, "bob-m", "b")) {
+      assertEquals(200, alice.sendAndAwaitAccepted(TestClient.message("m1", "bob-m").build())
+          .getStatusCode());
+      bob.nextMessage();
+      assertEquals(400, alice.sendAndAwaitAccepted(TestClient.message("", "bob-m").build())
+          .getStatusCode());
+      String after = get("/metrics").body();
+      assertEquals(accepted + 1, metric(after, "phoenix_messages_accepted_total"));
+      assertEquals(refused + 1, metric(after, "phoenix_rejections_total{status=\"400\"}"));
+      assertEquals(1, metric(after, "phoenix_connections{transport=\"tcp\"}"));
+      assertEquals(1, metric(after, "phoenix_connections{transport=\"ws\"}"));
+      assertEquals(2, metric(after, "phoenix_sessions"));
+      assertEquals(1, metric(after, "phoenix_cluster_members"));
+      assertTrue(metric(after, "phoenix_messages_delivered_total") >= 1);
+      assertTrue(after.contains("phoenix_send_accepted_latency_seconds_bucket"));
+      assertTrue(after.contains("jvm_memory_used_bytes"));
+      JsonObject stats = new JsonObject(get("/api/stats").body());
+      assertEquals(node.id(), stats.getString("node"));
+      assertEquals(2, stats.getLong("sessions"));
+      assertEquals(1, stats.getInteger("clusterMembers"));
+    }
+  }
+}
