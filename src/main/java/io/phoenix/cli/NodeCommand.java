@@ -43,6 +43,10 @@ final class NodeCommand implements Callable<Integer> {
     SLF4JBridgeHandler.install();
     PhoenixConfig c = loaded.config();
     log.info("starting node {} from {}", c.node().id(), loaded.source());
+    if (c.auth().devTokens()) {
+      log.warn("*** auth.devTokens is ON: the dashboard signs in ANYONE as ANY eid without a "
+          + "password. Development only: never enable it on a reachable address. ***");
+    }
     if (c.auth().secretIsShort()) {
       log.warn("auth.jwtSecret is short: use a long random secret outside development");
     }

@@ -39,6 +39,9 @@ public enum ConfigKey {
       "Token issuer (iss) set and checked; empty means none.", c -> c.auth().issuer()),
   AUTH_TOKEN_TTL_SECONDS("auth", "tokenTtlSeconds", AuthOptions.DEFAULT_TOKEN_TTL_SECONDS, 1,
       31_536_000, "Lifetime of issued tokens in seconds.", c -> c.auth().tokenTtlSeconds()),
+  AUTH_DEV_TOKENS("auth", "devTokens", AuthOptions.DEFAULT_DEV_TOKENS,
+      "Whether the dashboard may sign in anyone without a password (development only).",
+      c -> c.auth().devTokens()),
 
   CLUSTER_NAME("cluster", "name", ClusterOptions.DEFAULT_NAME, Rule.NAME,
       "Cluster name; only members with the same name join each other.", c -> c.cluster().name()),
@@ -86,10 +89,23 @@ public enum ConfigKey {
       RetentionOptions.DEFAULT_MAX_MESSAGES_PER_STREAM, 1, 10_000_000,
       "Most messages kept per stream.", c -> c.retention().maxMessagesPerStream()),
   RETENTION_SWEEP_SECONDS("retention", "sweepSeconds", RetentionOptions.DEFAULT_SWEEP_SECONDS, 1,
-      86_400, "Interval of the expiry sweep.", c -> c.retention().sweepSeconds());
+      86_400, "Interval of the expiry sweep.", c -> c.retention().sweepSeconds()),
+
+  TLS_TCP("tls", "tcp", TlsOptions.DEFAULT_TCP,
+      "Whether the TCP listener speaks TLS (with tls.certFile and tls.keyFile).",
+      c -> c.tls().tcp()),
+  TLS_HTTP("tls", "http", TlsOptions.DEFAULT_HTTP,
+      "Whether the HTTP listener speaks TLS: HTTPS and WSS (with tls.certFile and tls.keyFile).",
+      c -> c.tls().http()),
+  TLS_CERT_FILE("tls", "certFile", TlsOptions.DEFAULT_CERT_FILE, Rule.ANY,
+      "PEM file with the server certificate (and its chain); required when TLS is on.",
+      c -> c.tls().certFile()),
+  TLS_KEY_FILE("tls", "keyFile", TlsOptions.DEFAULT_KEY_FILE, Rule.ANY,
+      "PEM file with the private key of the certificate; required when TLS is on.",
+      c -> c.tls().keyFile());
 
   /** Value type of a key. */
-  public enum Type { STRING, INT, LONG, STRING_LIST }
+  public enum Type { STRING, INT, LONG, STRING_LIST, BOOLEAN }
 
   /** Extra rule a string or list value must follow. */
   public enum Rule {
@@ -106,7 +122,9 @@ public enum ConfigKey {
     /** Non-empty list of host:port. */
     HOST_PORT,
     /** Integer range only. */
-    RANGE
+    RANGE,
+    /** true or false. */
+    FLAG
   }
 
   private static final String ENV_PREFIX = "PHOENIX_";
@@ -138,6 +156,11 @@ public enum ConfigKey {
   ConfigKey(String group, String name, long def, long min, long max, String doc,
       Function<PhoenixConfig, Object> accessor) {
     this(group, name, Type.LONG, def, min, max, Rule.RANGE, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, boolean def, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.BOOLEAN, def, 0, 0, Rule.FLAG, doc, accessor);
   }
 
   ConfigKey(String group, String name, List<String> def, String doc,
@@ -220,7 +243,10 @@ public enum ConfigKey {
   /** @return the extra rule string and list values follow ({@link Rule#RANGE} for numbers) */
   public Rule rule() { return rule; }
 
-  /** @return the default value (String, Integer, Long or List), or null if the key is required */
+  /**
+   * @return the default value (String, Integer, Long, Boolean or List), or null if the key is
+   *     required
+   */
   public Object defaultValue() { return defaultValue; }
 
   /** @return whether the key has no default and must be set */
@@ -247,6 +273,7 @@ public enum ConfigKey {
       case NAME -> Values.NAME_RULE;
       case PATH -> "starts with \"/\"";
       case HOST_PORT -> "non-empty list of host:port, port between 1 and 65535";
+      case FLAG -> "true or false";
     };
   }
 
@@ -265,6 +292,10 @@ public enum ConfigKey {
 
   long checkLong(long value) {
     return (Long) Values.validate(this, value, null);
+  }
+
+  boolean checkBoolean(boolean value) {
+    return (Boolean) Values.validate(this, value, null);
   }
 
   @SuppressWarnings("unchecked")

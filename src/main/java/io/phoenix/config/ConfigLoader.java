@@ -135,7 +135,8 @@ public final class ConfigLoader {
   }
 
   /** PHOENIX_* variables read by something else than this loader (the logging setup). */
-  static final java.util.Set<String> NOT_CONFIG_KEYS = java.util.Set.of("PHOENIX_LOG_LEVEL");
+  static final java.util.Set<String> NOT_CONFIG_KEYS =
+      java.util.Set.of("PHOENIX_LOG_LEVEL", "PHOENIX_LOG_FORMAT");
 
   /** Puts overrides into {@code raw}; returns the variable that set each overridden key. */
   private static Map<ConfigKey, String> readEnv(Map<String, String> env,
@@ -175,7 +176,7 @@ public final class ConfigLoader {
         new HttpOptions(str(v, ConfigKey.HTTP_HOST), num(v, ConfigKey.HTTP_PORT),
             str(v, ConfigKey.HTTP_WEB_SOCKET_PATH)),
         new AuthOptions(str(v, ConfigKey.AUTH_JWT_SECRET), str(v, ConfigKey.AUTH_ISSUER),
-            num(v, ConfigKey.AUTH_TOKEN_TTL_SECONDS)),
+            num(v, ConfigKey.AUTH_TOKEN_TTL_SECONDS), (Boolean) v.get(ConfigKey.AUTH_DEV_TOKENS)),
         new ClusterOptions(str(v, ConfigKey.CLUSTER_NAME), str(v, ConfigKey.CLUSTER_HOST),
             num(v, ConfigKey.CLUSTER_PORT), list(v, ConfigKey.CLUSTER_MEMBERS),
             num(v, ConfigKey.CLUSTER_BACKUP_COUNT), num(v, ConfigKey.CLUSTER_EVENT_BUS_PORT),
@@ -187,7 +188,9 @@ public final class ConfigLoader {
             num(v, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES)),
         new RetentionOptions((Long) v.get(ConfigKey.RETENTION_SECONDS),
             num(v, ConfigKey.RETENTION_MAX_MESSAGES_PER_STREAM),
-            num(v, ConfigKey.RETENTION_SWEEP_SECONDS)));
+            num(v, ConfigKey.RETENTION_SWEEP_SECONDS)),
+        new TlsOptions((Boolean) v.get(ConfigKey.TLS_TCP), (Boolean) v.get(ConfigKey.TLS_HTTP),
+            str(v, ConfigKey.TLS_CERT_FILE), str(v, ConfigKey.TLS_KEY_FILE)));
   }
 
   private static String str(Map<ConfigKey, Object> v, ConfigKey key) {

@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param cluster cluster membership and clustered event bus
  * @param limits per-connection and per-session limits
  * @param retention how long and how many stored messages are kept
+ * @param tls TLS of the TCP and HTTP listeners
  */
 public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, AuthOptions auth,
-    ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention) {
+    ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention, TlsOptions tls) {
 
   /** Shown instead of secret values by {@link #toJson(boolean) toJson(true)}. */
   public static final String REDACTED = "***";
@@ -34,6 +35,13 @@ public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, 
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** A configuration without TLS. */
+  public PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, AuthOptions auth,
+      ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention) {
+    this(node, tcp, http, auth, cluster, limits, retention, TlsOptions.defaults());
   }
 
   /**

@@ -42,6 +42,12 @@ final class Values {
         }
         yield narrow(key, n, env);
       }
+      case BOOLEAN -> {
+        if (!(raw instanceof Boolean b)) {
+          throw wrongType(key, env, "true or false", raw);
+        }
+        yield b;
+      }
       case STRING_LIST -> {
         if (!(raw instanceof JsonArray array)) {
           throw wrongType(key, env, "a list of strings", raw);
@@ -65,6 +71,13 @@ final class Values {
   static Object fromEnv(ConfigKey key, String raw, String env) {
     Object value = switch (key.type()) {
       case STRING -> raw;
+      case BOOLEAN -> {
+        String b = raw.strip();
+        if (!b.equalsIgnoreCase("true") && !b.equalsIgnoreCase("false")) {
+          throw wrongType(key, env, "true or false", raw);
+        }
+        yield Boolean.parseBoolean(b);
+      }
       case INT, LONG -> {
         String trimmed = raw.strip();
         if (!INTEGER.matcher(trimmed).matches()) {
@@ -99,6 +112,7 @@ final class Values {
       case INT -> checkRange(key, (Integer) value, env);
       case LONG -> checkRange(key, (Long) value, env);
       case STRING -> checkString(key, (String) value, label);
+      case BOOLEAN -> { }
       case STRING_LIST -> {
         List<?> list = (List<?>) value;
         if (list.isEmpty()) {

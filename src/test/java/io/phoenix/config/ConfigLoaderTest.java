@@ -79,7 +79,8 @@ class ConfigLoaderTest {
     assertEquals(new NodeOptions("node-1"), c.node());
     assertEquals(new TcpOptions("127.0.0.1", 4100), c.tcp());
     assertEquals(new HttpOptions("127.0.0.1", 4000, "/socket"), c.http());
-    assertEquals(new AuthOptions("dev-only-secret-change-me-0123456789abcdef", "phoenix", 86400),
+    assertEquals(new AuthOptions("dev-only-secret-change-me-0123456789abcdef", "phoenix", 86400,
+        true),
         c.auth());
     assertEquals(new ClusterOptions("phoenix-dev", "127.0.0.1", 5701, List.of("127.0.0.1:5701"),
         1, 0, 10, ""), c.cluster());

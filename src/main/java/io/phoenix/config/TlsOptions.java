@@ -1,0 +1,54 @@
+package io.phoenix.config;
+
+/**
+ * TLS of the listeners (config group {@code tls}): one certificate and key, in PEM files, for
+ * the TCP listener (TLS) and the HTTP listener (HTTPS and WSS), each switched on separately.
+ *
+ * <p>Threading: immutable record; safe to share between threads and verticles.
+ *
+ * @param tcp whether the TCP listener speaks TLS
+ * @param http whether the HTTP listener speaks TLS
+ * @param certFile PEM certificate (chain) file; required when {@code tcp} or {@code http}
+ * @param keyFile PEM private key file; required when {@code tcp} or {@code http}
+ */
+public record TlsOptions(boolean tcp, boolean http, String certFile, String keyFile) {
+  /** Default of {@code tls.tcp}: {@value}. */
+  public static final boolean DEFAULT_TCP = false;
+  /** Default of {@code tls.http}: {@value}. */
+  public static final boolean DEFAULT_HTTP = false;
+  /** Default of {@code tls.certFile}: none. */
+  public static final String DEFAULT_CERT_FILE = "";
+  /** Default of {@code tls.keyFile}: none. */
+  public static final String DEFAULT_KEY_FILE = "";
+
+  /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
+  public TlsOptions {
+    ConfigKey.TLS_TCP.checkBoolean(tcp);
+    ConfigKey.TLS_HTTP.checkBoolean(http);
+    ConfigKey.TLS_CERT_FILE.checkString(certFile);
+    ConfigKey.TLS_KEY_FILE.checkString(keyFile);
+    if ((tcp || http) && certFile.isEmpty()) {
+      throw new ConfigException("tls.certFile is required when tls.tcp or tls.http is true");
+    }
+    if ((tcp || http) && keyFile.isEmpty()) {
+      throw new ConfigException("tls.keyFile is required when tls.tcp or tls.http is true");
+    }
+    if (tcp || http) {
+      for (String[] f : new String[][] {{"tls.certFile", certFile}, {"tls.keyFile", keyFile}}) {
+        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
+          throw new ConfigException(f[0] + " cannot be read: " + f[1]);
+        }
+      }
+    }
+  }
+
+  /** @return the options with every default: no TLS */
+  public static TlsOptions defaults() {
+    return new TlsOptions(DEFAULT_TCP, DEFAULT_HTTP, DEFAULT_CERT_FILE, DEFAULT_KEY_FILE);
+  }
+
+  /** @return whether any listener uses TLS */
+  public boolean enabled() {
+    return tcp || http;
+  }
+}
