@@ -16,11 +16,14 @@ import java.util.List;
  * @param backupCount synchronous backups of clustered data, 0 to 6
  * @param eventBusPort clustered event-bus port, 0 to 65535; 0 picks any free port
  * @param memberTimeoutSeconds how long a silent member is still considered alive, 2 to 600
+ * @param minimumMembers members that must be present for stream and directory operations;
+ *     1 disables split-brain protection
  * @param kubernetesServiceDns headless service to discover members through DNS on Kubernetes;
  *     empty to join the listed {@code members}
  */
 public record ClusterOptions(String name, String host, int port, List<String> members,
-    int backupCount, int eventBusPort, int memberTimeoutSeconds, String kubernetesServiceDns) {
+    int backupCount, int eventBusPort, int memberTimeoutSeconds, int minimumMembers,
+    String kubernetesServiceDns) {
 
   /** Default of {@code cluster.name}: {@value}. */
   public static final String DEFAULT_NAME = "phoenix";
@@ -37,6 +40,8 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   /** Default of {@code cluster.memberTimeoutSeconds}: {@value}. */
   public static final int DEFAULT_MEMBER_TIMEOUT_SECONDS = 10;
 
+  /** Default of {@code cluster.minimumMembers}: {@value}, no split-brain protection. */
+  public static final int DEFAULT_MINIMUM_MEMBERS = 1;
   /** Default of {@code cluster.kubernetesServiceDns}: empty, join the listed members. */
   public static final String DEFAULT_KUBERNETES_SERVICE_DNS = "";
 
@@ -49,6 +54,7 @@ public record ClusterOptions(String name, String host, int port, List<String> me
     ConfigKey.CLUSTER_BACKUP_COUNT.checkInt(backupCount);
     ConfigKey.CLUSTER_EVENT_BUS_PORT.checkInt(eventBusPort);
     ConfigKey.CLUSTER_MEMBER_TIMEOUT_SECONDS.checkInt(memberTimeoutSeconds);
+    ConfigKey.CLUSTER_MINIMUM_MEMBERS.checkInt(minimumMembers);
     ConfigKey.CLUSTER_KUBERNETES_SERVICE_DNS.checkString(kubernetesServiceDns);
   }
 
@@ -56,6 +62,6 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MEMBERS,
         DEFAULT_BACKUP_COUNT, DEFAULT_EVENT_BUS_PORT, DEFAULT_MEMBER_TIMEOUT_SECONDS,
-        DEFAULT_KUBERNETES_SERVICE_DNS);
+        DEFAULT_MINIMUM_MEMBERS, DEFAULT_KUBERNETES_SERVICE_DNS);
   }
 }

@@ -61,6 +61,10 @@ public enum ConfigKey {
       ClusterOptions.DEFAULT_MEMBER_TIMEOUT_SECONDS, 2, 600,
       "How long a silent member is still considered alive.",
       c -> c.cluster().memberTimeoutSeconds()),
+  CLUSTER_MINIMUM_MEMBERS("cluster", "minimumMembers", ClusterOptions.DEFAULT_MINIMUM_MEMBERS, 1,
+      1000, "Members that must be reachable for messages to be stored; set it to a majority "
+          + "(2 of 3) so that the smaller side of a network split refuses with 503 instead of "
+          + "diverging.", c -> c.cluster().minimumMembers()),
   CLUSTER_KUBERNETES_SERVICE_DNS("cluster", "kubernetesServiceDns",
       ClusterOptions.DEFAULT_KUBERNETES_SERVICE_DNS, Rule.ANY,
       "DNS name of a headless Kubernetes service listing the members; when set, members are "

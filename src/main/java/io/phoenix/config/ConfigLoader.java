@@ -181,6 +181,7 @@ public final class ConfigLoader {
             num(v, ConfigKey.CLUSTER_PORT), list(v, ConfigKey.CLUSTER_MEMBERS),
             num(v, ConfigKey.CLUSTER_BACKUP_COUNT), num(v, ConfigKey.CLUSTER_EVENT_BUS_PORT),
             num(v, ConfigKey.CLUSTER_MEMBER_TIMEOUT_SECONDS),
+            num(v, ConfigKey.CLUSTER_MINIMUM_MEMBERS),
             str(v, ConfigKey.CLUSTER_KUBERNETES_SERVICE_DNS)),
         new LimitsOptions(num(v, ConfigKey.LIMITS_MAX_FRAME_BYTES),
             num(v, ConfigKey.LIMITS_HELLO_TIMEOUT_MS), num(v, ConfigKey.LIMITS_HEARTBEAT_SECONDS),

@@ -10,6 +10,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -38,6 +39,8 @@ import java.util.regex.Pattern;
  */
 public final class HazelcastCluster {
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:]+");
+
+  private static final String SPLIT_BRAIN_PROTECTION = "phoenix-minimum-members";
 
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
@@ -91,12 +94,22 @@ public final class HazelcastCluster {
         .addDataSerializableFactory(DirectorySerialization.FACTORY_ID,
             new DirectorySerialization());
 
-    config.addMapConfig(new MapConfig(HazelcastStreamStore.MAP_NAME)
+    MapConfig inbox = new MapConfig(HazelcastStreamStore.MAP_NAME)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setBackupCount(o.backupCount()));
-    config.addMapConfig(new MapConfig(HazelcastDirectory.MAP_NAME)
+        .setBackupCount(o.backupCount());
+    MapConfig directory = new MapConfig(HazelcastDirectory.MAP_NAME)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setBackupCount(o.backupCount()));
+        .setBackupCount(o.backupCount());
+    if (o.minimumMembers() > 1) {
+      // The smaller side of a network split refuses (503) instead of assigning offsets that
+      // the other side assigns too.
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(SPLIT_BRAIN_PROTECTION,
+          true, o.minimumMembers()));
+      inbox.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
+      directory.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
+    }
+    config.addMapConfig(inbox);
+    config.addMapConfig(directory);
     // What vertx-hazelcast's own default configuration declares.
     config.addMultiMapConfig(new MultiMapConfig("__vertx.subs")
         .setBackupCount(Math.max(1, o.backupCount()))

@@ -83,7 +83,7 @@ class ConfigLoaderTest {
         true),
         c.auth());
     assertEquals(new ClusterOptions("phoenix-dev", "127.0.0.1", 5701, List.of("127.0.0.1:5701"),
-        1, 0, 10, ""), c.cluster());
+        1, 0, 10, 1, ""), c.cluster());
     assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304), c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
@@ -114,7 +114,7 @@ class ConfigLoaderTest {
     assertEquals(new HttpOptions("0.0.0.0", 4000, "/socket"), c.http());
     assertEquals(new AuthOptions(SECRET, "phoenix", 86400), c.auth());
     assertEquals(new ClusterOptions("phoenix", "127.0.0.1", 5701, List.of("127.0.0.1:5701"), 1,
-        0, 10, ""), c.cluster());
+        0, 10, 1, ""), c.cluster());
     assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304), c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
@@ -266,7 +266,7 @@ class ConfigLoaderTest {
     assertEquals("config error: tcp.port must be between 0 and 65535 (got 70000)",
         error(() -> new TcpOptions("h", 70000)));
     assertEquals("config error: cluster.members[0] must be host:port (got \"x\")",
-        error(() -> new ClusterOptions("c", "h", 1, List.of("x"), 1, 0, 10, "")));
+        error(() -> new ClusterOptions("c", "h", 1, List.of("x"), 1, 0, 10, 1, "")));
     assertEquals("config error: tcp.host is required", error(() -> new TcpOptions(null, 1)));
   }
 }
