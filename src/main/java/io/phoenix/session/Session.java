@@ -48,7 +48,8 @@ public final class Session implements Subscriber {
   private final Context context;
   private final String sessionId = UUID.randomUUID().toString();
   private final long openedAtNanos;
-  private final ArrayDeque<Frame> queued = new ArrayDeque<>();
+  /** Frames that arrived between Hello and Welcome (allocated only when that happens). */
+  private ArrayDeque<Frame> queued;
   private final Map<String, Long> pushedOffsets =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -87,6 +88,9 @@ public final class Session implements Subscriber {
         }
       }
       case AUTHENTICATING -> {
+        if (queued == null) {
+          queued = new ArrayDeque<>(4);
+        }
         if (queued.size() >= MAX_QUEUED_FRAMES) {
           close(Status.RATE_LIMITED, "too many frames before Welcome");
         } else {
@@ -197,9 +201,10 @@ public final class Session implements Subscriber {
           identity.getConnectionResourceId(), connection.transport(),
           connection.remoteAddress());
       connection.resume();
-      while (state == State.ACTIVE && !queued.isEmpty()) {
+      while (state == State.ACTIVE && queued != null && !queued.isEmpty()) {
         dispatch(queued.poll());
       }
+      queued = null;
     });
   }
 
