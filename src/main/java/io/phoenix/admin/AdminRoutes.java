@@ -1,12 +1,16 @@
 package io.phoenix.admin;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +23,10 @@ import java.util.function.Supplier;
  *                     503 {"status":"DOWN"} before that and while it stops
  * GET /metrics        Prometheus text format: phoenix_* meters, Vert.x and JVM meters
  * GET /api/stats      this node's figures as JSON
+ * GET /api/cluster    every member's figures ({@link ClusterStats})
+ * GET /api/info       what the page needs to connect: node id, WebSocket path, dev tokens on/off
+ * GET /api/dev-token  a token for ?eid=, only with auth.devTokens ({@link DevTokens})
+ * GET /               the dashboard and chat page (classpath webroot/, built from web/)
  * </pre>
  *
  * <p>One router per HTTP verticle instance; handlers run on that instance's event loop.
@@ -36,7 +44,15 @@ public final class AdminRoutes {
     NodeMetrics metrics();
 
     int clusterMembers();
+
+    /** The {@code node.id} of every cluster member, this node included; never blocks. */
+    List<String> clusterNodeIds();
+
+    PhoenixConfig config();
   }
+
+  /** Classpath folder of the built page (web/ is bundled into it by the build). */
+  public static final String WEBROOT = "webroot";
 
   public static Router create(Vertx vertx, NodeView node, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
@@ -48,6 +64,21 @@ public final class AdminRoutes {
     }));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));
+    router.get("/api/cluster").handler(ctx -> ClusterStats.gather(vertx, node)
+        .onSuccess(body -> json(ctx.response(), 200, body)));
+    router.get("/api/info").handler(ctx -> json(ctx.response(), 200, new JsonObject()
+        .put("node", node.nodeId())
+        .put("webSocketPath", node.config().http().webSocketPath())
+        .put("devTokens", node.config().auth().devTokens())));
+    router.get("/api/dev-token").handler(new DevTokens(vertx, node.config().auth()));
+    // The page itself is revalidated on every load; its scripts and styles have hashed names.
+    for (String page : List.of("/", "/index.html")) {
+      router.get(page).handler(ctx -> {
+        ctx.addHeadersEndHandler(v -> ctx.response().headers().set("cache-control", "no-cache"));
+        ctx.next();
+      });
+    }
+    router.route().handler(StaticHandler.create(WEBROOT));
     return router;
   }
 
@@ -65,8 +96,7 @@ public final class AdminRoutes {
         .put("clusterMembers", node.clusterMembers());
   }
 
-  private static void json(io.vertx.core.http.HttpServerResponse response, int status,
-      JsonObject body) {
+  static void json(HttpServerResponse response, int status, JsonObject body) {
     response.setStatusCode(status).putHeader("content-type", "application/json")
         .putHeader("cache-control", "no-store").end(body.encode());
   }

@@ -2,6 +2,8 @@ package io.phoenix.cli;
 
 import io.phoenix.config.ConfigException;
 import io.phoenix.config.ConfigLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,14 +13,16 @@ import picocli.CommandLine.Option;
  * <p>Runs on the main thread.
  */
 final class ConfigOption {
+  private static final Logger log = LoggerFactory.getLogger(ConfigOption.class);
+
   @Option(names = {"-c", "--config"}, paramLabel = "FILE",
       description = "JSON configuration file (default: the embedded conf/node.json)")
   String file;
 
-  /** Loads and validates; prints warnings to stderr. Throws ConfigException with one line. */
+  /** Loads and validates; logs warnings (to stderr). Throws ConfigException with one line. */
   ConfigLoader.Loaded load() throws ConfigException {
     ConfigLoader.Loaded loaded = ConfigLoader.load(file, System.getenv());
-    loaded.warnings().forEach(w -> System.err.println("config warning: " + w));
+    loaded.warnings().forEach(w -> log.warn("config warning: {}", w));
     return loaded;
   }
 }

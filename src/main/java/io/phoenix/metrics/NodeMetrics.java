@@ -11,6 +11,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +74,33 @@ public final class NodeMetrics {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    residentMemory(registry);
+  }
+
+  /**
+   * {@code phoenix_process_resident_memory_bytes}: the process's resident set size (VmRSS of
+   * {@code /proc/self/status}), read at each scrape. Linux only: not registered elsewhere.
+   */
+  private static void residentMemory(MeterRegistry registry) {
+    Path status = Path.of("/proc/self/status");
+    if (Files.isReadable(status) && residentBytes(status) >= 0) {
+      Gauge.builder("phoenix_process_resident_memory_bytes", status, NodeMetrics::residentBytes)
+          .description("Resident set size of the node's process").strongReference(true)
+          .register(registry);
+    }
+  }
+
+  private static double residentBytes(Path status) {
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.substring(6).replace("kB", "").trim()) * 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
   }
 
   /** Metrics that go nowhere (tests, tools). */

@@ -185,6 +185,21 @@ public final class HazelcastCluster {
     return hazelcast().getCluster().getMembers().size();
   }
 
+  /**
+   * The {@code node.id} of every member (its {@link #NODE_ID_ATTRIBUTE}), oldest first; reads
+   * Hazelcast's local member list, so it never blocks.
+   */
+  public java.util.List<String> memberNodeIds() {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (Member m : hazelcast().getCluster().getMembers()) {
+      String id = m.getAttribute(NODE_ID_ATTRIBUTE);
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
   /** True when this member is the oldest of the cluster (runs cluster-wide chores once). */
   public boolean isOldestMember() {
     return hazelcast().getCluster().getMembers().iterator().next().localMember();

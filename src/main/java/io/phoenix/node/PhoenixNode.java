@@ -3,6 +3,7 @@ package io.phoenix.node;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.phoenix.admin.AdminRoutes;
+import io.phoenix.admin.ClusterStats;
 import io.phoenix.cluster.HazelcastDirectory;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
@@ -16,6 +17,7 @@ import io.phoenix.session.Authenticator;
 import io.phoenix.session.SessionServices;
 import io.phoenix.stream.HazelcastStreamStore;
 import io.phoenix.stream.StreamStore;
+import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
 import io.phoenix.transport.tcp.TcpServerVerticle;
 import io.phoenix.transport.ws.HttpServerVerticle;
@@ -78,6 +80,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       // Map proxies are created on a worker: creating one may wait on the cluster.
       return v.executeBlocking(() -> {
         cluster.checkNodeIdUnique();
+        ServerTls.check(v, config.tls());
         cluster.directoryMap();
         cluster.inboxMap();
         return null;
@@ -116,16 +119,18 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
 
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return bus.start(fanout::receive)
+        .compose(v -> ClusterStats.serve(vertx, this))
         .compose(v -> {
           int port = concretePort(config.tcp().host(), config.tcp().port());
           return deploy(instances, () -> new TcpServerVerticle(services, config.tcp().host(),
-              port));
+              port, config.tls()));
         })
         .compose(port -> {
           tcpPort = port;
           int http = concretePort(config.http().host(), config.http().port());
           return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
-              http, config.http().webSocketPath(), AdminRoutes.factory(vertx, this, registry)));
+              http, config.http().webSocketPath(), AdminRoutes.factory(vertx, this, registry),
+              config.tls()));
         })
         .map(port -> {
           httpPort = port;
@@ -224,6 +229,16 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   @Override
   public int clusterMembers() {
     return cluster.memberCount();
+  }
+
+  @Override
+  public List<String> clusterNodeIds() {
+    return cluster.memberNodeIds();
+  }
+
+  @Override
+  public PhoenixConfig config() {
+    return config;
   }
 
   public Vertx vertx() {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -29,13 +30,14 @@ public final class NodeProcess implements AutoCloseable {
   private final List<String> stdout = new ArrayList<>();
   private final Path log;
 
-  private NodeProcess(Path config, Path log) throws IOException {
+  private NodeProcess(Path config, Path log, Map<String, String> env) throws IOException {
     this.log = log;
     String java = ProcessHandle.current().info().command().orElse("java");
-    process = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar",
+    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar",
         JAR.toAbsolutePath().toString(), "node", "--config", config.toString())
-        .redirectError(log.toFile())
-        .start();
+        .redirectError(log.toFile());
+    builder.environment().putAll(env);
+    process = builder.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -61,11 +63,18 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Writes {@code config} to {@code dir} and starts a node on it; waits for READY. */
   public static NodeProcess start(Path dir, JsonObject config) throws Exception {
+    return start(dir, config, Map.of());
+  }
+
+  /** Like {@link #start(Path, JsonObject)}, with {@code env} added to the environment. */
+  public static NodeProcess start(Path dir, JsonObject config, Map<String, String> env)
+      throws Exception {
     String id = config.getJsonObject("node").getString("id");
     Path file = dir.resolve(id + ".json");
     Files.writeString(file, config.encodePrettily());
     Path logs = Files.createDirectories(Path.of("target", "node-logs"));
-    NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"));
+    NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"),
+        env);
     try {
       p.ready.get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -105,6 +114,11 @@ public final class NodeProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The file holding the node's stderr (its log). */
+  public Path log() {
+    return log;
   }
 
   /** The end of the node's log, for failure messages. */

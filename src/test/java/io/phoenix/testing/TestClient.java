@@ -20,9 +20,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,16 +67,28 @@ public final class TestClient implements AutoCloseable {
 
   public static TestClient connect(Vertx vertx, Transport transport, String host, int tcpPort,
       int httpPort, String path) {
+    return connect(vertx, transport, host, tcpPort, httpPort, path, null);
+  }
+
+  /**
+   * Opens a connection over TLS (TLS on TCP, WSS) when {@code tls} is not null: the server's
+   * certificate must be trusted by {@code tls}; host names are not checked.
+   */
+  public static TestClient connect(Vertx vertx, Transport transport, String host, int tcpPort,
+      int httpPort, String path, TrustOptions tls) {
     TestClient c = new TestClient(transport);
     try {
       if (transport == Transport.TCP) {
-        c.netClient = vertx.createNetClient();
+        c.netClient = vertx.createNetClient(tls == null ? new NetClientOptions()
+            : new NetClientOptions().setSsl(true).setTrustOptions(tls)
+                .setHostnameVerificationAlgorithm(""));
         c.socket = c.netClient.connect(tcpPort, host).await(10, TimeUnit.SECONDS);
         VarintFrameDecoder decoder = new VarintFrameDecoder(Integer.MAX_VALUE, c::received);
         c.socket.handler(decoder::feed);
         c.socket.closeHandler(v -> c.closed.countDown());
       } else {
-        c.wsClient = vertx.createWebSocketClient();
+        c.wsClient = vertx.createWebSocketClient(tls == null ? new WebSocketClientOptions()
+            : new WebSocketClientOptions().setSsl(true).setTrustOptions(tls).setVerifyHost(false));
         c.ws = c.wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
             .setURI(path)).await(10, TimeUnit.SECONDS);
         c.ws.binaryMessageHandler(c::received);

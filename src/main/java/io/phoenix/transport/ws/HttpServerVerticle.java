@@ -1,10 +1,12 @@
 package io.phoenix.transport.ws;
 
+import io.phoenix.config.TlsOptions;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.protocol.Status;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
+import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -16,7 +18,7 @@ import java.util.function.Supplier;
 /**
  * Owns the HTTP port: WebSocket clients on the configured path (one binary message = one
  * frame), and plain HTTP requests handed to a handler from {@code requests} (one per instance).
- * Several instances share the port.
+ * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS.
  *
  * <p>Runs on its event loop.
  */
@@ -25,15 +27,17 @@ public final class HttpServerVerticle extends TransportVerticle {
   private final int port;
   private final String path;
   private final Supplier<? extends Handler<HttpServerRequest>> requests;
+  private final TlsOptions tls;
   private HttpServer server;
 
   public HttpServerVerticle(SessionServices services, String host, int port, String path,
-      Supplier<? extends Handler<HttpServerRequest>> requests) {
+      Supplier<? extends Handler<HttpServerRequest>> requests, TlsOptions tls) {
     super(services);
     this.host = host;
     this.port = port;
     this.path = path;
     this.requests = requests;
+    this.tls = tls;
   }
 
   @Override
@@ -43,13 +47,14 @@ public final class HttpServerVerticle extends TransportVerticle {
     // message grows past the limit. Only a single WebSocket frame past 4x the limit is refused
     // by the WebSocket layer itself (close code 1009) before the session sees it.
     int hardLimit = (int) Math.min(Integer.MAX_VALUE, 4L * max);
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(host)
         .setPort(port)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         .setMaxWebSocketFrameSize(hardLimit)
-        .setMaxWebSocketMessageSize(hardLimit));
+        .setMaxWebSocketMessageSize(hardLimit);
+    server = vertx.createHttpServer(tls.http() ? ServerTls.apply(options, tls) : options);
     server.webSocketHandshakeHandler(handshake -> {
       if (path.equals(handshake.path())) {
         handshake.accept();

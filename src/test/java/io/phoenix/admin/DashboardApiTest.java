@@ -1,0 +1,234 @@
+package io.phoenix.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.phoenix.config.PhoenixConfig;
+import io.phoenix.metrics.NodeMetrics;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboard's HTTP API over real HTTP on a cluster of two nodes: development tokens only
+ * where {@code auth.devTokens} is on (and they open a session), every member's figures from
+ * either node, a member that does not answer shown as unreachable, and the page itself at /.
+ */
+class DashboardApiTest {
+  static TestNode withTokens;
+  static TestNode withoutTokens;
+  static Vertx vertx;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() {
+    List<JsonObject> configs = TestNode.clusterConfigs(2);
+    configs.get(0).getJsonObject("auth").put("devTokens", true);
+    withTokens = TestNode.start(configs.get(0));
+    withoutTokens = TestNode.start(configs.get(1));
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close();
+    withoutTokens.close();
+    withTokens.close();
+  }
+
+  private static HttpResponse<String> get(TestNode node, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String devTokenPath(String eid) {
+    return "/api/dev-token?eid=" + URLEncoder.encode(eid, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void devTokensOpenASessionWhereEnabled() throws Exception {
+    HttpResponse<String> res = get(withTokens, devTokenPath("carol-dev"));
+    assertEquals(200, res.statusCode());
+    assertEquals("no-store", res.headers().firstValue("cache-control").orElse(""));
+    JsonObject body = new JsonObject(res.body());
+    assertEquals("carol-dev", body.getString("eid"));
+    assertEquals(withTokens.settings().auth().tokenTtlSeconds(), body.getInteger("expiresInSeconds"));
+    // the token is a real one, on every node of the cluster
+    try (TestClient c = TestClient.connect(vertx, Transport.WS, withoutTokens)) {
+      c.hello(body.getString("token"), "dev");
+      Frame f = c.next();
+      assertEquals(Frame.BodyCase.WELCOME, f.getBodyCase(), () -> "expected Welcome, got " + f);
+      assertEquals("carol-dev", f.getWelcome().getIdentity().getEid());
+    }
+  }
+
+  @Test
+  void devTokensAreRefusedWhereDisabled() throws Exception {
+    HttpResponse<String> res = get(withoutTokens, devTokenPath("mallory"));
+    assertEquals(403, res.statusCode());
+    assertTrue(new JsonObject(res.body()).getString("error").contains("auth.devTokens"));
+    assertFalse(res.body().contains("eyJ"), "no token in a refusal");
+  }
+
+  @Test
+  void devTokenEidsAreBounded() throws Exception {
+    assertEquals(400, get(withTokens, "/api/dev-token").statusCode());
+    assertEquals(400, get(withTokens, devTokenPath("")).statusCode());
+    assertEquals(400, get(withTokens, devTokenPath("é".repeat(129))).statusCode()); // 258 bytes
+    assertEquals(200, get(withTokens, devTokenPath("é".repeat(128))).statusCode()); // 256 bytes
+    assertTrue(new JsonObject(get(withTokens, devTokenPath("")).body()).getString("error")
+        .contains("256 bytes"));
+  }
+
+  @Test
+  void infoTellsThePageHowToConnect() throws Exception {
+    JsonObject on = new JsonObject(get(withTokens, "/api/info").body());
+    assertEquals(withTokens.id(), on.getString("node"));
+    assertEquals("/socket", on.getString("webSocketPath"));
+    assertTrue(on.getBoolean("devTokens"));
+    assertFalse(new JsonObject(get(withoutTokens, "/api/info").body()).getBoolean("devTokens"));
+  }
+
+  @Test
+  void everyNodeShowsEveryMember() throws Exception {
+    try (TestClient a = TestClient.login(vertx, Transport.TCP, withoutTokens, "dash-a", "a");
+         TestClient b = TestClient.login(vertx, Transport.WS, withoutTokens, "dash-b", "b")) {
+      assertEquals(200, a.sendAndAwaitAccepted(TestClient.message("d1", "dash-b").build())
+          .getStatusCode());
+      b.nextMessage();
+      for (TestNode asked : List.of(withTokens, withoutTokens)) {
+        HttpResponse<String> res = get(asked, "/api/cluster");
+        assertEquals(200, res.statusCode());
+        JsonObject cluster = new JsonObject(res.body());
+        assertEquals(asked.id(), cluster.getString("node"));
+        JsonArray members = cluster.getJsonArray("members");
+        assertEquals(2, members.size(), members::encode);
+        JsonObject busy = member(members, withoutTokens.id());
+        assertTrue(busy.getBoolean("reachable"));
+        assertTrue(busy.getLong("sessions") >= 2, busy::encode);
+        assertTrue(busy.getLong("connections") >= 2, busy::encode);
+        assertTrue(busy.getLong("accepted") >= 1, busy::encode);
+        assertNotNull(busy.getDouble("acceptedP99Millis"));
+        assertEquals(2, busy.getInteger("clusterMembers"));
+        assertTrue(member(members, withTokens.id()).getBoolean("reachable"));
+      }
+    }
+  }
+
+  @Test
+  void membersThatDoNotAnswerAreShownAsUnreachable() throws Exception {
+    // "silent-node" listens but never answers (a hung member); "gone-node" listens nowhere
+    Vertx clustered = withTokens.node().vertx();
+    MessageConsumer<Object> silent = clustered.eventBus()
+        .consumer(ClusterStats.address("silent-node"), msg -> { });
+    silent.completion().await(10, TimeUnit.SECONDS);
+    try {
+      ExtraMembers view = new ExtraMembers(withTokens, List.of("silent-node", "gone-node"));
+      long start = System.nanoTime();
+      JsonObject cluster = ClusterStats.gather(clustered, view).await(10, TimeUnit.SECONDS);
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      JsonArray members = cluster.getJsonArray("members");
+      assertEquals(4, members.size(), members::encode);
+      for (String dead : List.of("silent-node", "gone-node")) {
+        JsonObject m = member(members, dead);
+        assertFalse(m.getBoolean("reachable"), m::encode);
+        assertNotNull(m.getString("error"));
+      }
+      assertTrue(member(members, "silent-node").getString("error").contains("no answer within"));
+      assertTrue(member(members, withoutTokens.id()).getBoolean("reachable"));
+      assertTrue(member(members, withTokens.id()).getBoolean("reachable"));
+      // members are asked at once, each with its own timeout
+      assertTrue(millis >= ClusterStats.MEMBER_TIMEOUT_MS - 50, "took " + millis + " ms");
+      assertTrue(millis < 3 * ClusterStats.MEMBER_TIMEOUT_MS, "took " + millis + " ms");
+    } finally {
+      silent.unregister().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void thePageIsServedAtTheRoot() throws Exception {
+    assumeTrue(getClass().getClassLoader().getResource("webroot/index.html") != null,
+        "the page is not built (mvn -Dweb.skip)");
+    HttpResponse<String> page = get(withTokens, "/");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+    assertEquals("no-cache", page.headers().firstValue("cache-control").orElse(""));
+    assertTrue(page.body().contains("data-testid=\"signin\""));
+    Matcher script = Pattern.compile("src=\"(app-[^\"]+\\.js)\"").matcher(page.body());
+    assertTrue(script.find(), "the page names its script");
+    HttpResponse<String> js = get(withTokens, "/" + script.group(1));
+    assertEquals(200, js.statusCode());
+    assertTrue(js.headers().firstValue("content-type").orElse("").contains("javascript"));
+    assertTrue(js.body().contains("MessagePeerAckSignal"), "the schema is in the bundle");
+    assertFalse(js.body().contains("syntax = \"proto3\""), "as a descriptor, not .proto text");
+    assertEquals(404, get(withTokens, "/no-such-file.js").statusCode());
+  }
+
+  private static JsonObject member(JsonArray members, String node) {
+    for (int i = 0; i < members.size(); i++) {
+      if (node.equals(members.getJsonObject(i).getString("node"))) {
+        return members.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no member " + node + " in " + members.encode());
+  }
+
+  /** A node's view that also lists members which are not there. */
+  private record ExtraMembers(TestNode node, List<String> extra) implements AdminRoutes.NodeView {
+    @Override
+    public String nodeId() {
+      return node.id();
+    }
+
+    @Override
+    public Future<Boolean> ready() {
+      return node.node().ready();
+    }
+
+    @Override
+    public NodeMetrics metrics() {
+      return node.node().metrics();
+    }
+
+    @Override
+    public int clusterMembers() {
+      return node.node().clusterMembers() + extra.size();
+    }
+
+    @Override
+    public List<String> clusterNodeIds() {
+      List<String> ids = new ArrayList<>(node.node().clusterNodeIds());
+      ids.addAll(extra);
+      return ids;
+    }
+
+    @Override
+    public PhoenixConfig config() {
+      return node.settings();
+    }
+  }
+}
