@@ -194,6 +194,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
     if (bus != null) {
+      hub.close(); // a client reconnecting right away must go to another node
       for (Subscriber s : hub.all()) {
         s.close(Status.UNAVAILABLE, "node shutting down");
       }

@@ -14,6 +14,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalHub {
   private final Map<String, Map<String, Subscriber>> byEid = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** Refuses new sessions from now on (the node is stopping). */
+  public void close() {
+    closed = true;
+  }
+
+  /** True once {@link #close()} was called: new sessions must be turned away. */
+  public boolean isClosed() {
+    return closed;
+  }
 
   /** Adds a session; returns the session it replaced (same eid and resource), or null. */
   public Subscriber add(Subscriber s) {

@@ -172,6 +172,14 @@ public final class Session implements Subscriber {
 
   private void register() {
     Subscriber replaced = services.hub().add(this);
+    if (services.hub().isClosed()) { // checked after adding: stop() closes all it then sees
+      services.hub().remove(this);
+      if (replaced != null && replaced != this) {
+        replaced.close(Status.UNAVAILABLE, "node shutting down");
+      }
+      close(Status.UNAVAILABLE, "node shutting down");
+      return;
+    }
     if (replaced != null && replaced != this) {
       replaced.close(Status.REPLACED, "replaced");
     }

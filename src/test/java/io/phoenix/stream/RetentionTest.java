@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Retention (PROTOCOL.md §4, decisions 14 and 27), each case on its own node:
  * <ul>
- *   <li>{@link Expiry}: with {@code retention.seconds = 1}, stored messages vanish from PULL
+ *   <li>{@link Expiry}: with {@code retention.seconds = 3}, stored messages vanish from PULL
  *       results, while heads and offsets stay (a new message gets the next offset, a pull below
  *       the oldest kept offset starts at the oldest kept one); a DELIVERED for an expired
  *       message still follows its type: not forwarded to the sender for a RECEIVER
@@ -48,7 +48,9 @@ class RetentionTest {
     @BeforeAll
     void start() {
       JsonObject config = TestNode.config();
-      config.getJsonObject("retention").put("seconds", 1).put("sweepSeconds", 1);
+      // 3 s: long enough that a loaded machine still pulls a fresh message before it expires,
+      // short enough to watch it expire within the 15 s the tests wait
+      config.getJsonObject("retention").put("seconds", 3).put("sweepSeconds", 1);
       node = TestNode.start(config);
       vertx = Vertx.vertx();
     }
@@ -69,7 +71,7 @@ class RetentionTest {
           assertAccepted(a1.sendAndAwaitAccepted(TestClient.message("m" + i, b).build()), i);
         }
         try (TestClient b1 = TestClient.login(vertx, t, node, b, "phone")) {
-          // Kept right after acceptance (well within the 1 s retention).
+          // Kept right after acceptance (well within the 3 s retention).
           assertEquals(List.of(1L, 2L, 3L), offsets(pull(b1, "fresh", a, b, 0).messages()));
 
           AtomicInteger polls = new AtomicInteger();

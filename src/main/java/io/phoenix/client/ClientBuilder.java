@@ -1,0 +1,145 @@
+package io.phoenix.client;
+
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Builds a {@link PhoenixClient}. Endpoints and a token are required; everything else has a
+ * default.
+ *
+ * <pre>{@code
+ * PhoenixClient client = PhoenixClient.builder(vertx)
+ *     .endpoints("tcp://127.0.0.1:4100", "ws://127.0.0.1:4000/socket")
+ *     .token(() -> Future.succeededFuture(freshToken()))
+ *     .onMessage(m -> System.out.println(m.getPayload().toStringUtf8()))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Not thread-safe: build on one thread. {@link #build()} takes the calling thread's Vert.x
+ * context (or creates an event-loop context) for the client.
+ */
+public final class ClientBuilder {
+  private final Vertx vertx;
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private Supplier<Future<String>> tokens;
+  private String resourceId = UUID.randomUUID().toString();
+  private Backoff backoff = Backoff.DEFAULT;
+  private Duration helloTimeout = Duration.ofSeconds(10);
+  private int maxSendAttempts = 8;
+  private int maxPendingSends = 10_000;
+  private Consumer<Message> onMessage = m -> { };
+  private Consumer<MessagePeerAckSignal> onAck = a -> { };
+  private Consumer<StateChange> onStateChange = s -> { };
+
+  ClientBuilder(Vertx vertx) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+  }
+
+  /** Adds endpoints ({@code tcp://HOST:PORT}, {@code ws://HOST:PORT/PATH}), tried in turn. */
+  public ClientBuilder endpoints(String... endpoints) {
+    for (String e : endpoints) {
+      this.endpoints.add(Endpoint.parse(e));
+    }
+    return this;
+  }
+
+  /** Adds endpoints, tried in turn. */
+  public ClientBuilder endpoints(List<Endpoint> endpoints) {
+    this.endpoints.addAll(endpoints);
+    return this;
+  }
+
+  /** A fixed token, sent in every Hello. */
+  public ClientBuilder token(String token) {
+    Objects.requireNonNull(token, "token");
+    return token(() -> Future.succeededFuture(token));
+  }
+
+  /**
+   * Where tokens come from: asked once per connection attempt (on the client's context, so it
+   * must not block), which lets a reconnect use a fresh token.
+   */
+  public ClientBuilder token(Supplier<Future<String>> tokens) {
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+    return this;
+  }
+
+  /** The connection_resource_id used on every connection (default: a random UUID). */
+  public ClientBuilder resourceId(String resourceId) {
+    if (resourceId == null || resourceId.isEmpty()) {
+      throw new IllegalArgumentException("resourceId must not be empty");
+    }
+    this.resourceId = resourceId;
+    return this;
+  }
+
+  /** Delays between reconnects and send retries (default 100 ms doubling up to 5 s). */
+  public ClientBuilder backoff(Backoff backoff) {
+    this.backoff = Objects.requireNonNull(backoff, "backoff");
+    return this;
+  }
+
+  /** How long to wait for Welcome after connecting (default 10 s). */
+  public ClientBuilder helloTimeout(Duration timeout) {
+    this.helloTimeout = Objects.requireNonNull(timeout, "timeout");
+    return this;
+  }
+
+  /** Attempts per send when the node answers 429 or 503 (default 8). */
+  public ClientBuilder maxSendAttempts(int attempts) {
+    if (attempts < 1) {
+      throw new IllegalArgumentException("maxSendAttempts must be at least 1");
+    }
+    this.maxSendAttempts = attempts;
+    return this;
+  }
+
+  /** Sends that may wait for an answer at once; more fail at once (default 10,000). */
+  public ClientBuilder maxPendingSends(int sends) {
+    if (sends < 1) {
+      throw new IllegalArgumentException("maxPendingSends must be at least 1");
+    }
+    this.maxPendingSends = sends;
+    return this;
+  }
+
+  /** Receives every incoming message once, in offset order per stream. */
+  public ClientBuilder onMessage(Consumer<Message> listener) {
+    this.onMessage = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** Receives the DELIVERED and READ signals the node forwards (delivery ticks). */
+  public ClientBuilder onAck(Consumer<MessagePeerAckSignal> listener) {
+    this.onAck = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** Receives every change of the connection state. */
+  public ClientBuilder onStateChange(Consumer<StateChange> listener) {
+    this.onStateChange = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /** @throws IllegalStateException without endpoints or token */
+  public PhoenixClient build() {
+    if (endpoints.isEmpty()) {
+      throw new IllegalStateException("a client needs at least one endpoint");
+    }
+    if (tokens == null) {
+      throw new IllegalStateException("a client needs a token");
+    }
+    return new PhoenixClient(new ClientSettings(vertx, endpoints, tokens, resourceId, backoff,
+        Math.max(1, helloTimeout.toMillis()), maxSendAttempts, maxPendingSends, onMessage, onAck,
+        onStateChange));
+  }
+}

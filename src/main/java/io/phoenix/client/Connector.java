@@ -1,0 +1,58 @@
+package io.phoenix.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+/**
+ * Opens {@link Link}s to endpoints. Holds its NetClient and WebSocketClient in fields for the
+ * client's whole life: a client object nobody references can be collected in the middle of a
+ * handshake, and the connection with it.
+ *
+ * <p>Used on the client's context (links opened there deliver their events there).
+ */
+final class Connector {
+  /** Largest frame accepted from a node (nodes announce and keep a smaller limit). */
+  static final int MAX_INBOUND_FRAME_BYTES = 16 * 1024 * 1024;
+  static final int CONNECT_TIMEOUT_MS = 5_000;
+
+  private final Vertx vertx;
+  private NetClient netClient;
+  private WebSocketClient wsClient;
+
+  Connector(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Opens a link; its events go to {@code handler}. */
+  Future<Link> open(Endpoint endpoint, Link.Handler handler) {
+    if (endpoint.isWebSocket()) {
+      if (wsClient == null) {
+        wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+            .setConnectTimeout(CONNECT_TIMEOUT_MS)
+            .setMaxFrameSize(MAX_INBOUND_FRAME_BYTES)
+            .setMaxMessageSize(MAX_INBOUND_FRAME_BYTES));
+      }
+      return wsClient.connect(new WebSocketConnectOptions().setHost(endpoint.host())
+              .setPort(endpoint.port()).setURI(endpoint.path()))
+          .map(ws -> new WebSocketLink(ws, handler));
+    }
+    if (netClient == null) {
+      netClient = vertx.createNetClient(new NetClientOptions()
+          .setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpNoDelay(true));
+    }
+    return netClient.connect(endpoint.port(), endpoint.host())
+        .map(socket -> new TcpLink(socket, MAX_INBOUND_FRAME_BYTES, handler));
+  }
+
+  /** Closes the underlying clients (and with them any open link). */
+  Future<Void> close() {
+    Future<Void> net = netClient == null ? Future.succeededFuture() : netClient.close();
+    Future<Void> ws = wsClient == null ? Future.succeededFuture() : wsClient.close();
+    return Future.join(net, ws).mapEmpty();
+  }
+}

@@ -1,0 +1,32 @@
+package io.phoenix.client;
+
+import io.phoenix.protocol.v1.Identity;
+
+/**
+ * One transition of a client's {@link ConnectionState}, as handed to the state listener.
+ *
+ * <p>Immutable; thread-safe.
+ *
+ * @param state the new state
+ * @param endpoint the endpoint being tried (CONNECTING), held (CONNECTED) or just lost
+ *     (RECONNECTING, FAILED); null for CLOSED
+ * @param identity the session's identity from Welcome (CONNECTED only), else null
+ * @param reason why the connection ended (RECONNECTING, FAILED), else null
+ * @param retryInMillis the delay before the next attempt (RECONNECTING), else 0
+ */
+public record StateChange(ConnectionState state, Endpoint endpoint, Identity identity,
+    String reason, long retryInMillis) {
+
+  @Override
+  public String toString() {
+    return switch (state) {
+      case CONNECTING -> "connecting to " + endpoint;
+      case CONNECTED -> "connected to " + endpoint + " as " + identity.getEid() + "/"
+          + identity.getConnectionResourceId() + " (node " + identity.getNode() + ")";
+      case RECONNECTING -> "disconnected from " + endpoint + " (" + reason + "), reconnecting in "
+          + retryInMillis + " ms";
+      case CLOSED -> "closed";
+      case FAILED -> "failed: " + reason;
+    };
+  }
+}
