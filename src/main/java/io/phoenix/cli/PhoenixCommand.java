@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "phoenix", mixinStandardHelpOptions = true,
     version = "phoenix 0.1.0",
     description = "A clustered real-time messaging node.",
-    subcommands = {NodeCommand.class, TokenCommand.class, ChatCommand.class})
+    subcommands = {NodeCommand.class, TokenCommand.class, ChatCommand.class,
+        BenchCommand.class})
 public final class PhoenixCommand implements Runnable {
 
   /** Parses and runs; returns the process exit code. */

@@ -70,7 +70,8 @@ public final class HazelcastCluster {
     config.setProperty("hazelcast.operation.thread.count", "2");
 
     NetworkConfig network = config.getNetworkConfig();
-    network.setPort(o.port()).setPortAutoIncrement(false);
+    // reuse: a node restarted right after a crash rebinds its port despite TIME_WAIT sockets
+    network.setPort(o.port()).setPortAutoIncrement(false).setReuseAddress(true);
     if (IP_LITERAL.matcher(o.host()).matches() && !o.host().equals("0.0.0.0")) {
       // Bind the membership port to this address only (the embedded default stays on loopback).
       network.getInterfaces().setEnabled(true).addInterface(o.host());

@@ -3,7 +3,9 @@ package io.phoenix.protocol;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.phoenix.protocol.v1.Frame;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 
 /**
@@ -30,7 +32,15 @@ public final class FrameCodec {
     } catch (IOException e) {
       throw new IllegalStateException("serializing into an exact-size array cannot fail", e);
     }
-    return new EncodedFrame(Buffer.buffer(out), prefix);
+    return new EncodedFrame(wrapArray(out), prefix);
+  }
+
+  /**
+   * A Buffer over the array itself: {@code Buffer.buffer(byte[])} would copy it once more into a
+   * Netty buffer (one copy per frame on the hot path).
+   */
+  private static Buffer wrapArray(byte[] bytes) {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes));
   }
 
   /** Adds the length prefix to an already serialized frame body (one copy, no re-encoding). */
@@ -44,7 +54,7 @@ public final class FrameCodec {
       throw new IllegalStateException("writing a varint into its exact size cannot fail", e);
     }
     System.arraycopy(body, 0, out, prefix, body.length);
-    return new EncodedFrame(Buffer.buffer(out), prefix);
+    return new EncodedFrame(wrapArray(out), prefix);
   }
 
   /**
@@ -55,7 +65,8 @@ public final class FrameCodec {
   public static Frame decode(Buffer body) {
     Frame frame;
     try {
-      frame = Frame.parseFrom(body.getBytes());
+      // parse the bytes where they are, without copying them out of the buffer first
+      frame = Frame.parseFrom(((BufferInternal) body).getByteBuf().nioBuffer());
     } catch (InvalidProtocolBufferException e) {
       throw new ProtocolException(Status.BAD_REQUEST, "unparseable frame: " + e.getMessage());
     }

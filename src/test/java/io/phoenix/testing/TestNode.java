@@ -79,14 +79,31 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(ConfigLoader.fromJson(json));
   }
 
+  /**
+   * A port that is free now, below the kernel's ephemeral range (32768-60999): a port taken
+   * from that range can be grabbed by any outgoing connection before the node binds it.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int i = 0; i < PORT_SPAN; i++) {
+      int port = PORT_BASE + Math.floorMod(NEXT_PORT.getAndIncrement(), PORT_SPAN);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException busy) {
+        // try the next one
+      }
     }
+    throw new IllegalStateException("no free port between " + PORT_BASE + " and "
+        + (PORT_BASE + PORT_SPAN));
   }
+
+  private static final int PORT_BASE = 20_000;
+  private static final int PORT_SPAN = 12_000;
+  /** Spread test JVMs apart so that two of them rarely probe the same ports. */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(
+          (int) (ProcessHandle.current().pid() * 97 % PORT_SPAN));
+
 
   /** A valid token for {@code eid}. */
   public String token(String eid) {

@@ -1,0 +1,285 @@
+package io.phoenix.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a bench run does: which nodes, which transport, how many connections, how fast, for how
+ * long. Defaults are the {@code DEFAULT_*} constants; {@link #validate()} checks the whole set
+ * once before a run and names the first bad option.
+ *
+ * <p>Mutable, fluent and not thread-safe: fill it on one thread, then hand it to a run.
+ */
+public final class BenchOptions {
+  public static final int DEFAULT_CONNECTIONS = 100;
+  public static final int DEFAULT_RATE = 10_000;
+  public static final int DEFAULT_DURATION_SECONDS = 10;
+  public static final int DEFAULT_WARMUP_SECONDS = 3;
+  public static final int DEFAULT_SIZE = 100;
+  public static final int DEFAULT_WINDOW = 64;
+  public static final int DEFAULT_EVENT_LOOPS = 1;
+  /** Smallest payload: it carries two timestamps. */
+  public static final int MIN_SIZE = 16;
+
+  /** A node address, {@code host:port}. */
+  public record Server(String host, int port) {
+    /** Parses {@code host:port}, the value of {@code option}. */
+    public static Server parse(String option, String s) {
+      int colon = s.lastIndexOf(':');
+      int port = -1;
+      if (colon > 0) {
+        try {
+          port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(option + " must be host:port with a port of 1 to "
+            + "65535, not \"" + s + "\"");
+      }
+      return new Server(s.substring(0, colon), port);
+    }
+
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  private final List<Server> servers = new ArrayList<>();
+  private boolean webSocket;
+  private String webSocketPath = "/socket";
+  private int connections = DEFAULT_CONNECTIONS;
+  private int rate = DEFAULT_RATE;
+  private int durationSeconds = DEFAULT_DURATION_SECONDS;
+  private int warmupSeconds = DEFAULT_WARMUP_SECONDS;
+  private int size = DEFAULT_SIZE;
+  private boolean pull;
+  private int window = DEFAULT_WINDOW;
+  private int idle;
+  private final List<String> sourceAddresses = new ArrayList<>();
+  private String tokenSecret;
+  private String issuer = "phoenix";
+  private Server metrics;
+  private long nodePid;
+  private int eventLoops = DEFAULT_EVENT_LOOPS;
+  private boolean progress = true;
+
+  /** Adds a node to spread connections over (TCP port, or HTTP port with WebSocket). */
+  public BenchOptions server(Server s) {
+    servers.add(s);
+    return this;
+  }
+
+  /** WebSocket at {@link #webSocketPath()} on the servers' HTTP ports instead of TCP. */
+  public BenchOptions webSocket(boolean ws) {
+    this.webSocket = ws;
+    return this;
+  }
+
+  public BenchOptions webSocketPath(String path) {
+    this.webSocketPath = path;
+    return this;
+  }
+
+  /** Connections of a message run: half senders, each paired 1:1 with a receiver. */
+  public BenchOptions connections(int n) {
+    this.connections = n;
+    return this;
+  }
+
+  /** Messages per second over all senders; 0 sends flat out within {@link #window()}. */
+  public BenchOptions rate(int r) {
+    this.rate = r;
+    return this;
+  }
+
+  public BenchOptions durationSeconds(int s) {
+    this.durationSeconds = s;
+    return this;
+  }
+
+  public BenchOptions warmupSeconds(int s) {
+    this.warmupSeconds = s;
+    return this;
+  }
+
+  /** Payload bytes per message (at least {@link #MIN_SIZE}). */
+  public BenchOptions size(int bytes) {
+    this.size = bytes;
+    return this;
+  }
+
+  /** PULL transmission: receivers get hints and pull; otherwise messages are pushed. */
+  public BenchOptions pull(boolean pull) {
+    this.pull = pull;
+    return this;
+  }
+
+  /** Most unanswered messages per sender. */
+  public BenchOptions window(int w) {
+    this.window = w;
+    return this;
+  }
+
+  /** Idle mode: open this many idle sessions and report the node's memory per session. */
+  public BenchOptions idle(int n) {
+    this.idle = n;
+    return this;
+  }
+
+  /** Local addresses to bind client sockets to, round-robin (more ephemeral ports). */
+  public BenchOptions sourceAddress(String address) {
+    sourceAddresses.add(address);
+    return this;
+  }
+
+  /** HS256 secret and issuer of the tokens the bench signs. */
+  public BenchOptions tokens(String secret, String issuer) {
+    this.tokenSecret = secret;
+    this.issuer = issuer;
+    return this;
+  }
+
+  /** The node's HTTP address, for its {@code /metrics} (idle mode). */
+  public BenchOptions metrics(Server httpAddress) {
+    this.metrics = httpAddress;
+    return this;
+  }
+
+  /** PID of the node on this machine: a {@code jcmd PID GC.run} precedes each heap reading. */
+  public BenchOptions nodePid(long pid) {
+    this.nodePid = pid;
+    return this;
+  }
+
+  public BenchOptions eventLoops(int n) {
+    this.eventLoops = n;
+    return this;
+  }
+
+  /** Whether to print a progress line on stderr every second. */
+  public BenchOptions progress(boolean on) {
+    this.progress = on;
+    return this;
+  }
+
+  public List<Server> servers() {
+    return servers;
+  }
+
+  public boolean webSocket() {
+    return webSocket;
+  }
+
+  public String webSocketPath() {
+    return webSocketPath;
+  }
+
+  public int connections() {
+    return connections;
+  }
+
+  public int rate() {
+    return rate;
+  }
+
+  public int durationSeconds() {
+    return durationSeconds;
+  }
+
+  public int warmupSeconds() {
+    return warmupSeconds;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public boolean pull() {
+    return pull;
+  }
+
+  public int window() {
+    return window;
+  }
+
+  public int idle() {
+    return idle;
+  }
+
+  public List<String> sourceAddresses() {
+    return sourceAddresses;
+  }
+
+  public String tokenSecret() {
+    return tokenSecret;
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  /** The node's HTTP address for /metrics: as set, else the first server with WebSocket. */
+  public Server metrics() {
+    if (metrics != null) {
+      return metrics;
+    }
+    return webSocket && !servers.isEmpty() ? servers.get(0) : null;
+  }
+
+  public long nodePid() {
+    return nodePid;
+  }
+
+  public int eventLoops() {
+    return eventLoops;
+  }
+
+  public boolean progress() {
+    return progress;
+  }
+
+  /**
+   * Checks every option and what this process can hold.
+   *
+   * @param maxSockets how many sockets this process may open (its file limit minus a reserve)
+   * @throws IllegalArgumentException naming the first bad option and how to fix it
+   */
+  public void validate(long maxSockets) {
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("give at least one --server host:port");
+    }
+    if (tokenSecret == null || tokenSecret.isEmpty()) {
+      throw new IllegalArgumentException("no token secret: give --token-secret or --config");
+    }
+    check(durationSeconds >= 1 && durationSeconds <= 86_400, "--duration must be 1 to 86400");
+    check(warmupSeconds >= 0 && warmupSeconds <= 3600, "--warmup must be 0 to 3600");
+    check(eventLoops >= 1 && eventLoops <= 64, "--event-loops must be 1 to 64");
+    check(idle >= 0, "--idle must not be negative");
+    long sockets = idle > 0 ? idle : connections;
+    if (sockets > maxSockets) {
+      throw new IllegalArgumentException((idle > 0 ? "--idle " : "--connections ") + sockets
+          + " needs that many sockets, but this process may open about " + maxSockets
+          + " (its open-file limit): run several bench processes with fewer connections each,"
+          + " each with its own --source-addresses (e.g. 127.0.0.2, 127.0.0.3)");
+    }
+    if (idle > 0) {
+      return;
+    }
+    check(connections >= 2 && connections % 2 == 0,
+        "--connections must be an even number, at least 2 (senders and receivers in pairs)");
+    check(rate >= 0, "--rate must be 0 (flat out) or more");
+    check(rate == 0 || rate >= connections / 2,
+        "--rate must give every sender at least one message a second (rate >= connections/2)");
+    check(size >= MIN_SIZE && size <= 1_000_000, "--size must be " + MIN_SIZE + " to 1000000");
+    check(window >= 1 && window <= 1_000_000, "--window must be 1 to 1000000");
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

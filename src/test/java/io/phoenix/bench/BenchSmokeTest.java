@@ -1,0 +1,126 @@
+package io.phoenix.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.cli.PhoenixCommand;
+import io.phoenix.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The bench engine against a real node, briefly and at a modest rate: what it reports must add
+ * up (everything sent is ACCEPTED and delivered, no errors, ordered percentiles). Nothing here
+ * asserts on performance.
+ */
+class BenchSmokeTest {
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("limits").put("messagesPerSecond", 1_000_000); // flat out
+    node = TestNode.start(config);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static BenchOptions options(boolean ws) {
+    BenchOptions o = new BenchOptions()
+        .server(new BenchOptions.Server("127.0.0.1", ws ? node.httpPort() : node.tcpPort()))
+        .webSocket(ws)
+        .tokens(TestNode.SECRET, "phoenix")
+        .eventLoops(1);
+    o.validate(10_000);
+    return o;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"tcp push", "ws push", "tcp pull"})
+  void aShortFixedRateRunAddsUp(String variant) throws Exception {
+    BenchOptions o = options(variant.startsWith("ws")).pull(variant.endsWith("pull"))
+        .connections(20).rate(500).warmupSeconds(0).durationSeconds(2).size(64);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    JsonObject s = LoadRun.run(o, new PrintStream(progress, true, StandardCharsets.UTF_8));
+
+    assertEquals(0, s.getLong("errorCount"), () -> "errors: " + s.getJsonObject("errors"));
+    long accepted = s.getLong("accepted");
+    assertTrue(accepted > 500, () -> "accepted " + accepted + " in " + s);
+    assertEquals(s.getLong("sent"), accepted, s::encode);
+    assertEquals(accepted, s.getLong("delivered"), s::encode);
+    assertEquals(accepted / 2.0, s.getDouble("acceptedPerSecond"), 0.1);
+    assertTrue(s.getBoolean("coordinatedOmissionCorrected"));
+    JsonObject latency = s.getJsonObject("latencyMs");
+    for (String series : new String[] {"endToEnd", "accepted", "sendLag"}) {
+      JsonObject p = latency.getJsonObject(series);
+      assertNotNull(p, series);
+      double previous = 0;
+      for (String q : new String[] {"p50", "p90", "p99", "p999", "max"}) {
+        double v = p.getDouble(q);
+        assertTrue(v >= previous, () -> series + " " + q + " below the previous percentile: " + p);
+        previous = v;
+      }
+    }
+    assertEquals(accepted, latency.getJsonObject("endToEnd").getLong("count"));
+    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("delivered"),
+        "a progress line each second");
+    assertTrue(LoadRun.describe(s).contains("endToEnd"));
+  }
+
+  @Test
+  void flatOutKeepsTheWindowAndAddsUp() throws Exception {
+    BenchOptions o = options(false).connections(4).rate(0).window(4).warmupSeconds(0)
+        .durationSeconds(1).progress(false).eventLoops(2);
+    JsonObject s = LoadRun.run(o, System.err);
+
+    assertEquals(0, s.getLong("errorCount"), () -> "errors: " + s.getJsonObject("errors"));
+    assertTrue(s.getLong("accepted") > 0);
+    assertEquals(s.getLong("accepted"), s.getLong("delivered"));
+    assertEquals(false, s.getBoolean("coordinatedOmissionCorrected"));
+    assertEquals(2, s.getInteger("benchEventLoops"), "one lane per event loop");
+  }
+
+  @Test
+  void idleSessionsReportTheNodesMemory() throws Exception {
+    BenchOptions o = options(false).idle(50).warmupSeconds(0).durationSeconds(1)
+        .metrics(new BenchOptions.Server("127.0.0.1", node.httpPort())).progress(false);
+    o.validate(10_000);
+    JsonObject s = IdleRun.run(o, System.err);
+
+    assertEquals(50, s.getLong("sessions"));
+    assertEquals(0, s.getLong("failed"));
+    assertEquals(0, s.getLong("errorCount"), () -> "errors: " + s.getJsonObject("errors"));
+    JsonObject n = s.getJsonObject("node");
+    assertTrue(n.getDouble("heapAfter") > 0, n::encode);
+    assertTrue(n.getDouble("rssAfter") > 0, n::encode); // Linux: phoenix_process_resident_memory_bytes
+    assertTrue(IdleRun.describe(s).contains("per session"));
+  }
+
+  @Test
+  void theCommandRefusesBadOptionsWithExitCode2() {
+    assertEquals(2, PhoenixCommand.run("bench", "--server", "no-port", "--token-secret", "s"));
+    assertEquals(2, PhoenixCommand.run("bench", "--server", "127.0.0.1:1", "--token-secret", "s",
+        "--connections", "3"));
+  }
+
+  @Test
+  void refusesMoreSocketsThanTheProcessCanHold() {
+    BenchOptions o = new BenchOptions().server(new BenchOptions.Server("127.0.0.1", 1))
+        .tokens("s", "phoenix").idle(25_000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> o.validate(19_700));
+    assertTrue(e.getMessage().contains("--source-addresses"), e.getMessage());
+  }
+}

@@ -1,0 +1,138 @@
+package io.phoenix.bench;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.config.ConfigLoader;
+import io.phoenix.config.ClusterOptions;
+import io.phoenix.node.HazelcastCluster;
+import io.phoenix.protocol.v1.Identity;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.stream.HazelcastStreamStore;
+import io.phoenix.stream.StreamStore;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * JMH: {@link HazelcastStreamStore#append} (one inbox entry processor per message: dedupe,
+ * offset, store) on an embedded single Hazelcast member configured exactly like a node's
+ * ({@link HazelcastCluster#hazelcastConfig}), called from a Vert.x event loop as the router
+ * does. {@code pipelined}: 1,000 appends in flight over {@code streams} streams, the node's
+ * situation under load (time per message = the inverse of the store's throughput);
+ * {@code oneAtATime}: a single append's round trip (event loop → partition thread → event loop).
+ *
+ * <p>Messages expire after 2 s, so the inboxes stay the size they have in a steady state.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "java.se",
+    "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+    "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+    "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
+    "-Dhazelcast.phone.home.enabled=false"})
+public class StreamStoreBenchmark {
+  private static final int IN_FLIGHT = 1000;
+
+  /** Streams the appends are spread over (one recipient inbox each). */
+  @Param({"100", "10000"})
+  public int streams;
+
+  private HazelcastInstance hazelcast;
+  private Vertx vertx;
+  private Context context;
+  private StreamStore store;
+  private byte[] message;
+  private long seq;
+
+  @Setup(Level.Trial)
+  public void setup() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    JsonObject json = new JsonObject()
+        .put("auth", new JsonObject().put("jwtSecret", "jmh-secret-0123456789abcdef0123456789"))
+        .put("cluster", new JsonObject().put("name", "jmh-" + UUID.randomUUID())
+            .put("host", "127.0.0.1").put("port", port)
+            .put("members", new JsonArray().add("127.0.0.1:" + port)));
+    ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
+    hazelcast = Hazelcast.newHazelcastInstance(HazelcastCluster.hazelcastConfig(cluster, "jmh"));
+    vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
+    store = new HazelcastStreamStore(vertx, hazelcast.getMap(HazelcastStreamStore.MAP_NAME),
+        2_000, 1_000_000);
+    message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())
+        .setFrom(Identity.newBuilder().setEid("alice").setConnectionResourceId("a1")
+            .setNode("node-1"))
+        .setTo(Identity.newBuilder().setEid("bob")).setPayload(com.google.protobuf.ByteString
+            .copyFrom(new byte[100])).setType(1).setTransmissionMode(2).build().toByteArray();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+    hazelcast.shutdown();
+  }
+
+  /** 1,000 appends in flight from one event loop; the time is per append. */
+  @Benchmark
+  @OperationsPerInvocation(IN_FLIGHT)
+  public void pipelined() throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      int[] left = {IN_FLIGHT};
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < IN_FLIGHT; i++) {
+        long n = seq++;
+        int stream = (int) (n % streams);
+        store.append("alice-" + stream, "bob-" + stream, Long.toString(n), 1, message, now)
+            .onComplete(ar -> {
+              if (ar.failed()) {
+                done.completeExceptionally(ar.cause());
+              } else if (--left[0] == 0) {
+                done.complete(null);
+              }
+            });
+      }
+    });
+    done.get(60, TimeUnit.SECONDS);
+  }
+
+  /** A single append's round trip from an event loop. */
+  @Benchmark
+  public void oneAtATime() throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      long n = seq++;
+      int stream = (int) (n % streams);
+      store.append("alice-" + stream, "bob-" + stream, Long.toString(n), 1, message,
+          System.currentTimeMillis()).onComplete(ar -> done.complete(null));
+    });
+    done.get(60, TimeUnit.SECONDS);
+  }
+}
