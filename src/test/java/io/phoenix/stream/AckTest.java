@@ -1,7 +1,6 @@
 package io.phoenix.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
@@ -13,7 +12,6 @@ import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,7 +90,7 @@ class AckTest {
       }
       assertEquals(List.of(), b1.barrier(), "a good READ is neither answered nor echoed");
 
-      assertEquals(List.of(), syncEntries(b1, "sync-after-read"),
+      assertEquals(List.of(), b1.sync("sync-after-read"),
           "READ implies DELIVERED: the stream is no longer pending");
       MessagePeerAckSignal accepted = a1.sendAndAwaitAccepted(TestClient.message("m3", b).build());
       assertPeer(accepted, a, b, 3, 2);
@@ -113,7 +111,7 @@ class AckTest {
       b1.send(ackFrom(AckMethod.DELIVERED, "m2", a, b, 2).build());
       // SYNC goes through the same inbox after the ack: had DELIVERED moved back to 2, the
       // stream would be pending again.
-      assertEquals(List.of(), syncEntries(b1, "sync-after-lower-ack"));
+      assertEquals(List.of(), b1.sync("sync-after-lower-ack"));
 
       a1.send(TestClient.message("m4", b).build());
       MessagePeerAckSignal accepted = a1.nextAck();
@@ -144,7 +142,7 @@ class AckTest {
       b1.send(ackFrom(AckMethod.READ, "no-stream", "nobody-" + t, b, 1).build());
       assertRefused(b1.nextAck(), AckMethod.READ_VALUE, "no-stream", 400);
 
-      List<MessagePeerAckSignal> pending = syncEntries(b1, "sync-after-refusal");
+      List<MessagePeerAckSignal> pending = b1.sync("sync-after-refusal");
       assertEquals(1, pending.size(), pending::toString);
       assertPeer(pending.get(0), a, b, 2, 0);
       assertEquals(List.of(), a1.barrier(), "a refused ack is not forwarded");
@@ -284,24 +282,6 @@ class AckTest {
   private static MessagePeerAckSignal.Builder ackFrom(AckMethod method, String id, String from,
       String to, long offset) {
     return TestClient.ack(method, id, from, to, offset).setFrom(id(to)).setTo(id(from));
-  }
-
-  /** Sends SYNC and returns the listed streams (status 200), checking the 204 terminator. */
-  private static List<MessagePeerAckSignal> syncEntries(TestClient c, String id) {
-    c.send(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.SYNC_VALUE).setMessageId(id)
-        .build());
-    List<MessagePeerAckSignal> entries = new ArrayList<>();
-    while (true) {
-      MessagePeerAckSignal s = c.nextAck();
-      assertEquals(AckMethod.SYNC_VALUE, s.getMethod(), s::toString);
-      assertEquals(id, s.getMessageId());
-      if (s.getStatusCode() == 204) {
-        assertFalse(s.hasPeer(), "the SYNC terminator carries no peer");
-        return entries;
-      }
-      assertEquals(200, s.getStatusCode(), s::toString);
-      entries.add(s);
-    }
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.phoenix.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
@@ -63,7 +62,7 @@ class PullSyncTest {
       }
     }
     try (TestClient b1 = login(t, b, "phone")) {
-      List<MessagePeerAckSignal> pending = sync(b1, "sync-1");
+      List<MessagePeerAckSignal> pending = b1.sync("sync-1");
       assertEquals(1, pending.size(), pending::toString);
       assertEquals(a, pending.get(0).getFrom().getEid());
       assertPeer(pending.get(0), a, b, 250, 0);
@@ -87,7 +86,7 @@ class PullSyncTest {
       sendOffline(c1, b, 2);
     }
     try (TestClient b1 = login(t, b, "phone")) {
-      Map<String, MessagePeerAckSignal> byFrom = sync(b1, "sync-both").stream()
+      Map<String, MessagePeerAckSignal> byFrom = b1.sync("sync-both").stream()
           .collect(Collectors.toMap(s -> s.getPeer().getFrom(), s -> s));
       assertEquals(2, byFrom.size(), byFrom::toString);
       assertPeer(byFrom.get(a), a, b, 3, 0);
@@ -96,7 +95,7 @@ class PullSyncTest {
       b1.send(TestClient.ack(AckMethod.DELIVERED, "m3", a, b, 3)
           .setFrom(Identity.newBuilder().setEid(b)).setTo(Identity.newBuilder().setEid(a))
           .build());
-      List<MessagePeerAckSignal> left = sync(b1, "sync-after-ack");
+      List<MessagePeerAckSignal> left = b1.sync("sync-after-ack");
       assertEquals(1, left.size(), left::toString);
       assertPeer(left.get(0), c, b, 2, 0);
     }
@@ -142,7 +141,7 @@ class PullSyncTest {
   @EnumSource(Transport.class)
   void syncWithNothingPendingIsOnlyTheTerminator(Transport t) {
     try (TestClient b1 = login(t, "bob-" + t + "-nothing", "phone")) {
-      assertEquals(List.of(), sync(b1, "empty"));
+      assertEquals(List.of(), b1.sync("empty"));
       assertEquals(List.of(), b1.barrier());
     }
   }
@@ -204,24 +203,6 @@ class PullSyncTest {
     }
     assertEquals(status, p.end().getStatusCode(), p.end()::toString);
     assertPeer(p.end(), from, to, head, 0);
-  }
-
-  /** Sends SYNC and returns the listed streams (status 200), checking the 204 terminator. */
-  private static List<MessagePeerAckSignal> sync(TestClient c, String id) {
-    c.send(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.SYNC_VALUE).setMessageId(id)
-        .build());
-    List<MessagePeerAckSignal> entries = new ArrayList<>();
-    while (true) {
-      MessagePeerAckSignal s = c.nextAck();
-      assertEquals(AckMethod.SYNC_VALUE, s.getMethod(), s::toString);
-      assertEquals(id, s.getMessageId());
-      if (s.getStatusCode() == 204) {
-        assertFalse(s.hasPeer(), "the SYNC terminator carries no peer");
-        return entries;
-      }
-      assertEquals(200, s.getStatusCode(), s::toString);
-      entries.add(s);
-    }
   }
 
   private static void assertPeer(MessagePeerAckSignal s, String from, String to, long offset,

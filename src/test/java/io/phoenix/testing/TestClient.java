@@ -307,6 +307,24 @@ public final class TestClient implements AutoCloseable {
         .setPeer(Peer.newBuilder().setFrom(from).setTo(to).setOffset(offset));
   }
 
+  /** Sends SYNC and returns the listed streams (status 200), checking the 204 terminator. */
+  public List<MessagePeerAckSignal> sync(String id) {
+    send(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.SYNC_VALUE).setMessageId(id)
+        .build());
+    List<MessagePeerAckSignal> entries = new ArrayList<>();
+    while (true) {
+      MessagePeerAckSignal s = nextAck();
+      assertEquals(AckMethod.SYNC_VALUE, s.getMethod(), s::toString);
+      assertEquals(id, s.getMessageId());
+      if (s.getStatusCode() == 204) {
+        assertTrue(!s.hasPeer(), "the SYNC terminator carries no peer");
+        return entries;
+      }
+      assertEquals(200, s.getStatusCode(), s::toString);
+      entries.add(s);
+    }
+  }
+
   /** Sends a message and returns the ACCEPTED answer (skipping nothing: it must come next). */
   public MessagePeerAckSignal sendAndAwaitAccepted(Message m) {
     send(m);
