@@ -9,7 +9,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads a node's memory from its Prometheus endpoint: the heap in use (the sum of
@@ -24,9 +27,11 @@ final class NodeProbe {
   /** Bytes; NaN where the node does not report the figure. */
   record Memory(double heapBytes, double rssBytes) {}
 
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
   private final URI metrics;
   private final long pid;
-  private final HttpClient http = HttpClient.newBuilder()
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
 
   NodeProbe(Server httpAddress, long pid) {
@@ -43,12 +48,30 @@ final class NodeProbe {
     if (pid > 0) {
       gc();
     }
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(metrics)
-        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = get();
     if (r.statusCode() != 200) {
       throw new IOException("GET " + metrics + " answered " + r.statusCode());
     }
     return parse(r.body());
+  }
+
+  /**
+   * GET /metrics with a deadline over the whole exchange: the request's own timeout ends when
+   * the headers arrive, so a body that stops half-way would otherwise block forever.
+   */
+  private HttpResponse<String> get() throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(
+        HttpRequest.newBuilder(metrics).timeout(READ_TIMEOUT).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    try {
+      return exchange.get(READ_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      throw new IOException("GET " + metrics + " did not complete within "
+          + READ_TIMEOUT.toSeconds() + " s");
+    } catch (ExecutionException e) {
+      throw new IOException("GET " + metrics + " failed: " + e.getCause(), e.getCause());
+    }
   }
 
   /** Sums the heap pools and finds the RSS in a Prometheus text exposition. */

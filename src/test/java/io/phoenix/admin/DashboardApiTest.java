@@ -10,6 +10,7 @@ import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.testing.TestClient;
+import io.phoenix.testing.Http;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
@@ -17,10 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -41,7 +39,6 @@ class DashboardApiTest {
   static TestNode withTokens;
   static TestNode withoutTokens;
   static Vertx vertx;
-  static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() {
@@ -60,9 +57,7 @@ class DashboardApiTest {
   }
 
   private static HttpResponse<String> get(TestNode node, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return Http.get("http://127.0.0.1:" + node.httpPort() + path);
   }
 
   private static String devTokenPath(String eid) {

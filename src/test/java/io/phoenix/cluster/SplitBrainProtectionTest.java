@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.TestClient;
+import io.phoenix.testing.Http;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,8 +22,7 @@ import org.junit.jupiter.api.Test;
 class SplitBrainProtectionTest {
 
   private static int status(String url) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return Http.get(url).statusCode();
   }
 
   @Test

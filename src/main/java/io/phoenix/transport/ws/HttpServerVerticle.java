@@ -52,6 +52,10 @@ public final class HttpServerVerticle extends TransportVerticle {
         .setPort(port)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
+        // No cleartext HTTP/2 upgrade: the JDK's HttpClient (which asks for h2c by default)
+        // intermittently never received the body of a /metrics answer over an upgraded
+        // connection. Probes, metrics and pages need nothing beyond HTTP/1.1.
+        .setHttp2ClearTextEnabled(false)
         .setMaxWebSocketFrameSize(hardLimit)
         .setMaxWebSocketMessageSize(hardLimit);
     server = vertx.createHttpServer(tls.http() ? ServerTls.apply(options, tls) : options);

@@ -1,0 +1,49 @@
+package io.phoenix.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Plain HTTP GETs for tests, each bounded by one deadline over the whole exchange (connect,
+ * headers and body): {@link HttpRequest.Builder#timeout} alone stops at the headers, so a body
+ * that never ends would block a test forever.
+ *
+ * <p>Thread-safe.
+ */
+public final class Http {
+  /** Deadline of one exchange. */
+  public static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(10)).build();
+
+  private Http() {}
+
+  /** GETs {@code url} and returns the response with its body as text. */
+  public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return get(CLIENT, url);
+  }
+
+  /** Like {@link #get(String)}, through the given client (e.g. a new one: a new connection). */
+  public static HttpResponse<String> get(HttpClient client, String url)
+      throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<String>> exchange = client.sendAsync(
+        HttpRequest.newBuilder(URI.create(url)).timeout(DEADLINE).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    try {
+      return exchange.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      throw new IOException("GET " + url + " did not complete within " + DEADLINE, e);
+    } catch (ExecutionException e) {
+      throw new IOException("GET " + url + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+}
