@@ -1,4 +1,4 @@
-// Builds the dashboard and chat page into ../target/classes/webroot (served by the node at /).
+// Builds the dashboard and chat page into ../node/target/classes/webroot (served by the node at /).
 //
 // The protocol schema is read from proto/phoenix/v1/phoenix.proto here, at build time, and
 // bundled as a protobufjs JSON descriptor: the page never parses .proto text and nothing is
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const project = resolve(here, '..');
-const outdir = resolve(project, 'target/classes/webroot');
+const outdir = resolve(project, 'node/target/classes/webroot');
 const protoFile = resolve(project, 'proto/phoenix/v1/phoenix.proto');
 
 const schema = protobuf.parse(await readFile(protoFile, 'utf8')).root.toJSON();

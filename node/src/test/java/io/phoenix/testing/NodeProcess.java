@@ -1,0 +1,142 @@
+package io.phoenix.testing;
+
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A node running as its own JVM from {@code target/phoenix.jar}: started with a config file,
+ * ready once it prints its READY line; stopped with SIGTERM or killed with SIGKILL. Its stderr
+ * (the log) is kept under {@code target/node-logs/} for post-mortems.
+ */
+public final class NodeProcess implements AutoCloseable {
+  /** The runnable jar: the build passes its path (the repository root's target/phoenix.jar). */
+  public static final Path JAR = Path.of(System.getProperty("phoenix.jar",
+      Path.of("..", "target", "phoenix.jar").toString()));
+  private static final Pattern READY = Pattern.compile("READY node=(\\S+) tcp=(\\d+) http=(\\d+)");
+
+  private final Process process;
+  private final CompletableFuture<Matcher> ready = new CompletableFuture<>();
+  private final List<String> stdout = new ArrayList<>();
+  private final Path log;
+
+  private NodeProcess(Path config, Path log, Map<String, String> env) throws IOException {
+    this.log = log;
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar",
+        JAR.toAbsolutePath().toString(), "node", "--config", config.toString())
+        .redirectError(log.toFile());
+    builder.environment().putAll(env);
+    process = builder.start();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          synchronized (stdout) {
+            stdout.add(line);
+          }
+          Matcher m = READY.matcher(line);
+          if (m.matches()) {
+            ready.complete(m);
+          }
+        }
+      } catch (IOException ignored) {
+        // the process went away
+      }
+      ready.completeExceptionally(new IllegalStateException("node exited before READY; log: "
+          + tail()));
+    }, "node-process-stdout");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Writes {@code config} to {@code dir} and starts a node on it; waits for READY. */
+  public static NodeProcess start(Path dir, JsonObject config) throws Exception {
+    return start(dir, config, Map.of());
+  }
+
+  /** Like {@link #start(Path, JsonObject)}, with {@code env} added to the environment. */
+  public static NodeProcess start(Path dir, JsonObject config, Map<String, String> env)
+      throws Exception {
+    String id = config.getJsonObject("node").getString("id");
+    Path file = dir.resolve(id + ".json");
+    Files.writeString(file, config.encodePrettily());
+    Path logs = Files.createDirectories(Path.of("target", "node-logs"));
+    NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"),
+        env);
+    try {
+      p.ready.get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      p.kill();
+      throw new IllegalStateException("node " + id + " did not become ready: " + p.tail(), e);
+    }
+    return p;
+  }
+
+  public static boolean jarExists() {
+    return new File(JAR.toString()).isFile();
+  }
+
+  public int tcpPort() {
+    return Integer.parseInt(ready.join().group(2));
+  }
+
+  public int httpPort() {
+    return Integer.parseInt(ready.join().group(3));
+  }
+
+  /** SIGKILL: no goodbye, no cleanup, like a crashed machine. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("node did not exit within 60 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The file holding the node's stderr (its log). */
+  public Path log() {
+    return log;
+  }
+
+  /** The end of the node's log, for failure messages. */
+  public String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
