@@ -42,6 +42,9 @@ public final class HazelcastCluster {
 
   private static final String SPLIT_BRAIN_PROTECTION = "phoenix-minimum-members";
 
+  /** Map of cluster-wide facts (the in-memory store's epoch). */
+  public static final String META_MAP = "phoenix.meta";
+
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
 
@@ -110,6 +113,7 @@ public final class HazelcastCluster {
       directory.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
     }
     config.addMapConfig(inbox);
+    config.addMapConfig(new MapConfig(META_MAP).setBackupCount(Math.max(1, o.backupCount())));
     config.addMapConfig(directory);
     // What vertx-hazelcast's own default configuration declares.
     config.addMultiMapConfig(new MultiMapConfig("__vertx.subs")
@@ -144,6 +148,18 @@ public final class HazelcastCluster {
 
   public IMap<String, DeviceSet> directoryMap() {
     return hazelcast().getMap(HazelcastDirectory.MAP_NAME);
+  }
+
+  /**
+   * The epoch of the in-memory store: created by the first member of a cluster, kept while any
+   * member lives (so it changes exactly when every stored message was lost). Blocks: call from
+   * a worker.
+   */
+  public String epoch() {
+    IMap<String, String> meta = hazelcast().getMap(META_MAP);
+    String fresh = java.util.UUID.randomUUID().toString();
+    String existing = meta.putIfAbsent("epoch", fresh);
+    return existing == null ? fresh : existing;
   }
 
   /**

@@ -59,6 +59,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private HazelcastDirectory directory;
   private NodeBus bus;
   private StreamStore store;
+  private String epoch;
   private int tcpPort;
   private int httpPort;
   private long sweeper = -1;
@@ -83,6 +84,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         ServerTls.check(v, config.tls());
         cluster.directoryMap();
         cluster.inboxMap();
+        epoch = cluster.epoch();
         return null;
       }).compose(x -> wire());
     }).map(this);
@@ -97,7 +99,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     bus = new NodeBus(vertx, nodeId);
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     Router router = new Router(store, directory, fanout, config.limits().pullBatch(), metrics);
-    SessionServices services = new SessionServices(nodeId, config.limits(),
+    SessionServices services = new SessionServices(nodeId, epoch, config.limits(),
         new Authenticator(vertx, config.auth()), hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
 
@@ -249,6 +251,11 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   @Override
   public String nodeId() {
     return config.node().id();
+  }
+
+  /** The store's epoch, sent in every Welcome. */
+  public String epoch() {
+    return epoch;
   }
 
   public int tcpPort() {

@@ -204,7 +204,8 @@ public final class Session implements Subscriber {
           .setIdentity(identity)
           .setServerTime(System.currentTimeMillis())
           .setHeartbeatSeconds(services.limits().heartbeatSeconds())
-          .setMaxFrameBytes(services.limits().maxFrameBytes())).build()));
+          .setMaxFrameBytes(services.limits().maxFrameBytes())
+          .setEpoch(services.epoch())).build()));
       log.info("session opened eid={} resource={} transport={} remote={}", identity.getEid(),
           identity.getConnectionResourceId(), connection.transport(),
           connection.remoteAddress());

@@ -8,10 +8,10 @@ import io.phoenix.router.LocalHub;
 import io.phoenix.router.Router;
 
 /**
- * What every session of a node shares: the node's id, limits, authenticator, local hub,
- * directory, fan-out, router and metrics. Built once at start.
+ * What every session of a node shares: the node's id, the store's epoch (sent in Welcome),
+ * limits, authenticator, local hub, directory, fan-out, router and metrics. Built once at start.
  *
  * <p>Immutable; every member is thread-safe.
  */
-public record SessionServices(String nodeId, LimitsOptions limits, Authenticator auth,
+public record SessionServices(String nodeId, String epoch, LimitsOptions limits, Authenticator auth,
     LocalHub hub, Directory directory, Fanout fanout, Router router, NodeMetrics metrics) {}

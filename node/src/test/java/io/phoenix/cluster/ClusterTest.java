@@ -1,5 +1,7 @@
 package io.phoenix.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +113,13 @@ class ClusterTest {
       Message nobody = TestClient.message("typing-2", "nobody-x").setType(2).build();
       assertEquals(404, erin.sendAndAwaitAccepted(nobody).getStatusCode());
     }
+  }
+
+  @Test
+  void everyMemberNamesTheSameEpoch() {
+    assertFalse(n1.node().epoch().isEmpty());
+    assertEquals(n1.node().epoch(), n2.node().epoch());
+    assertEquals(n1.node().epoch(), n3.node().epoch());
   }
 
   @Test

@@ -106,6 +106,10 @@ class HandshakeTest {
           "server_time " + w.getServerTime() + " not near [" + before + ", " + after + "]");
       assertEquals(HEARTBEAT_SECONDS, w.getHeartbeatSeconds());
       assertEquals(MAX_FRAME_BYTES, w.getMaxFrameBytes());
+      assertFalse(w.getEpoch().isEmpty(), "Welcome names the store's epoch");
+    }
+    try (TestClient again = TestClient.login(vertx, t, node, eid, "phone-2")) {
+      assertEquals(again.welcome().getEpoch(), node.node().epoch(), "one epoch per store");
     }
   }
 
