@@ -43,6 +43,7 @@ public final class NodeMetrics {
   private final Counter delivered;
   private final Counter pulled;
   private final Counter forwards;
+  private final Counter gapHints;
   private final Timer acceptLatency;
   private final LongAdder acceptedTotal = new LongAdder();
   private final LongAdder deliveredTotal = new LongAdder();
@@ -58,6 +59,9 @@ public final class NodeMetrics {
         .description("Stored messages sent in answer to PULL_REQUEST").register(registry);
     forwards = Counter.builder("phoenix_eventbus_forwards")
         .description("Frames sent to another node over the clustered event bus")
+        .register(registry);
+    gapHints = Counter.builder("phoenix_push_gap_hints")
+        .description("SYNC hints sent because a stream's pushes arrived with a gap or late")
         .register(registry);
     acceptLatency = Timer.builder("phoenix_send_accepted_latency")
         .description("From a message frame read to its ACCEPTED answer written")
@@ -172,6 +176,11 @@ public final class NodeMetrics {
 
   public void forwarded() {
     forwards.increment();
+  }
+
+  /** A session sent its device a SYNC hint instead of a push it could not pass on in order. */
+  public void gapHint() {
+    gapHints.increment();
   }
 
   /** An ack signal from a client, by method. */

@@ -6,6 +6,7 @@ import io.phoenix.cluster.NodeBus;
 import io.phoenix.cluster.v1.Delivery;
 import io.phoenix.cluster.v1.Kick;
 import io.phoenix.cluster.v1.NodeEnvelope;
+import io.phoenix.router.Subscriber.PushKind;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
@@ -38,18 +39,28 @@ public final class Fanout {
     this.metrics = metrics;
   }
 
+  /** Delivers the same frame, not part of any stream's order, to every device. */
+  public void deliver(List<Device> devices, Frame frame) {
+    deliver(devices, frame, PushKind.UNORDERED, null, 0, 0);
+  }
+
   /** Delivers the same frame to every device. */
-  public void deliver(List<Device> devices, Frame frame, String stream, long offset) {
+  public void deliver(List<Device> devices, Frame frame, PushKind kind, StreamId stream,
+      long offset, long delivered) {
     if (devices.isEmpty()) {
       return;
     }
     EncodedFrame encoded = FrameCodec.encode(frame);
-    deliver(devices, node -> encoded, stream, offset);
+    deliver(devices, node -> encoded, kind, stream, offset, delivered);
   }
 
-  /** Delivers a frame built (and encoded) once per node holding some of the devices. */
+  /**
+   * Delivers a frame built (and encoded) once per node holding some of the devices; see
+   * {@link Subscriber#push} for {@code kind}, {@code stream}, {@code offset} and
+   * {@code delivered}.
+   */
   public void deliver(List<Device> devices, Function<String, EncodedFrame> framePerNode,
-      String stream, long offset) {
+      PushKind kind, StreamId stream, long offset, long delivered) {
     Map<String, List<Device>> byNode = new LinkedHashMap<>();
     for (Device d : devices) {
       byNode.computeIfAbsent(d.node(), k -> new ArrayList<>(2)).add(d);
@@ -58,14 +69,16 @@ public final class Fanout {
       EncodedFrame frame = framePerNode.apply(node);
       if (node.equals(self)) {
         for (Device d : onNode) {
-          hub.push(d.eid(), d.resource(), frame, stream, offset);
+          hub.push(d.eid(), d.resource(), frame, kind, stream, offset, delivered);
         }
       } else {
         Delivery.Builder delivery = Delivery.newBuilder()
             .setFrame(ByteString.copyFrom(frame.body().getBytes()))
-            .setOffset(offset);
+            .setKindValue(kind.ordinal())
+            .setOffset(offset)
+            .setDelivered(delivered);
         if (stream != null) {
-          delivery.setStream(stream);
+          delivery.setFrom(stream.from()).setTo(stream.to());
         }
         for (Device d : onNode) {
           delivery.addDevicesBuilder().setEid(d.eid()).setResource(d.resource());
@@ -94,9 +107,15 @@ public final class Fanout {
       case DELIVERY -> {
         Delivery d = envelope.getDelivery();
         EncodedFrame frame = FrameCodec.wrap(d.getFrame().toByteArray());
-        String stream = d.getStream().isEmpty() ? null : d.getStream();
+        PushKind kind = switch (d.getKind()) {
+          case PUSH_KIND_MESSAGE -> PushKind.MESSAGE;
+          case PUSH_KIND_HINT -> PushKind.HINT;
+          default -> PushKind.UNORDERED;
+        };
+        StreamId stream = kind == PushKind.UNORDERED ? null : new StreamId(d.getFrom(), d.getTo());
         for (var device : d.getDevicesList()) {
-          hub.push(device.getEid(), device.getResource(), frame, stream, d.getOffset());
+          hub.push(device.getEid(), device.getResource(), frame, kind, stream, d.getOffset(),
+              d.getDelivered());
         }
       }
       case KICK -> {

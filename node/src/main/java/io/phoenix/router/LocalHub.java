@@ -48,11 +48,12 @@ public final class LocalHub {
     return devices == null ? null : devices.get(resource);
   }
 
-  /** Pushes a frame to one device if it is connected here. */
-  public void push(String eid, String resource, EncodedFrame frame, String stream, long offset) {
+  /** Pushes a frame to one device if it is connected here (see {@link Subscriber#push}). */
+  public void push(String eid, String resource, EncodedFrame frame, Subscriber.PushKind kind,
+      StreamId stream, long offset, long delivered) {
     Subscriber s = find(eid, resource);
     if (s != null) {
-      s.push(frame, stream, offset);
+      s.push(frame, kind, stream, offset, delivered);
     }
   }
 

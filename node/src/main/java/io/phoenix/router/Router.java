@@ -15,6 +15,7 @@ import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.MessageType;
 import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.TransmissionMode;
+import io.phoenix.router.Subscriber.PushKind;
 import io.phoenix.stream.StreamStore;
 import io.phoenix.stream.StreamStore.AppendResult;
 import io.phoenix.stream.StreamStore.StoredMessage;
@@ -31,11 +32,15 @@ import org.slf4j.LoggerFactory;
  * messages through the {@link StreamStore}, finds the devices to reach through the
  * {@link Directory}, and hands frames to them through the {@link Fanout}.
  *
- * <p>Called on the sending session's context; every future it uses completes there, so the
- * answers to one session leave in the order its requests arrived. Holds no per-session state.
+ * <p>Every request comes with its {@link Reply}, the place the session took for it when it
+ * arrived: whatever the request causes (answers, pushes, copies, forwards) is handed to it, so a
+ * session's effects leave in the order its requests arrived even when the store and the
+ * directory complete out of order. Called on the session's context; holds no per-session
+ * state.
  */
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
+  private static final Runnable NOTHING = () -> { };
 
   private final StreamStore store;
   private final Directory directory;
@@ -52,16 +57,11 @@ public final class Router {
     this.metrics = metrics;
   }
 
-  /** The key that names stream {@code S(from → to)} for per-stream ordering. */
-  public static String streamKey(String from, String to) {
-    return from.length() + ":" + from + to;
-  }
-
   /**
    * Sends a message that passed the checks of §5 (see {@code MessageRules});
    * {@code receivedNanos} is when its frame was read (for the ACCEPTED latency).
    */
-  public void send(Subscriber sender, Message message, long receivedNanos) {
+  public void send(Subscriber sender, Message message, Reply reply, long receivedNanos) {
     long now = System.currentTimeMillis();
     Message.Builder b = message.toBuilder().setFrom(sender.identity()).clearPeer();
     if (b.getTransmissionMode() == 0) {
@@ -69,7 +69,7 @@ public final class Router {
     }
     Message stamped = b.build();
     if (stamped.getType() == MessageType.DEVICE_VALUE) {
-      sendEphemeral(sender, stamped, receivedNanos);
+      sendEphemeral(sender, stamped, reply, receivedNanos);
       return;
     }
     String from = sender.identity().getEid();
@@ -79,66 +79,84 @@ public final class Router {
           if (ar.failed()) {
             log.warn("store unavailable, message {} refused: {}", stamped.getMessageId(),
                 ar.cause().toString());
-            sender.send(refused(stamped, Status.UNAVAILABLE));
+            EncodedFrame refusal = refused(stamped, Status.UNAVAILABLE);
+            reply.release(() -> sender.send(refusal));
             return;
           }
           AppendResult r = ar.result();
           Peer peer = peer(from, to, r.offset(), r.delivered());
           switch (r.outcome()) {
-            case FULL -> sender.send(refused(stamped, Status.RATE_LIMITED));
-            case DUPLICATE -> sender.send(accepted(stamped, Status.DUPLICATE, peer));
-            case STORED -> {
-              sender.send(accepted(stamped, Status.OK, peer));
-              metrics.accepted(System.nanoTime() - receivedNanos);
-              deliverStored(sender, stamped, peer);
+            case FULL -> {
+              EncodedFrame refusal = refused(stamped, Status.RATE_LIMITED);
+              reply.release(() -> sender.send(refusal));
             }
+            case DUPLICATE -> {
+              EncodedFrame answer = accepted(stamped, Status.DUPLICATE, peer);
+              reply.release(() -> sender.send(answer));
+            }
+            case STORED -> deliverStored(sender, stamped, peer, reply, receivedNanos);
           }
         });
   }
 
-  private void deliverStored(Subscriber sender, Message stored, Peer peer) {
+  /**
+   * A stored message: ACCEPTED to the sender, the message (or a PULL hint) to the recipient's
+   * devices and copies to the sender's other devices, all released in the sender's order once
+   * the devices are known. A directory failure still answers ACCEPTED (the message is stored;
+   * the devices find it by SYNC).
+   */
+  private void deliverStored(Subscriber sender, Message stored, Peer peer, Reply reply,
+      long receivedNanos) {
     boolean copies = stored.getType() == MessageType.SENDER_VALUE;
     String to = stored.getTo().getEid();
     Future<List<Device>> recipients = directory.lookup(to);
     Future<List<Device>> own = !copies ? Future.succeededFuture(List.of())
         : to.equals(peer.getFrom()) ? recipients : directory.lookup(peer.getFrom());
-    Future<?> both = Future.all(recipients, own).onFailure(e -> log.warn(
-        "directory unavailable, message {} stored but not pushed: {}", stored.getMessageId(),
-        e.toString()));
-    sender.inOrder(both, v -> {
+    EncodedFrame answer = accepted(stored, Status.OK, peer);
+    Future.all(recipients, own).onComplete(ar -> reply.release(() -> {
+      sender.send(answer);
+      metrics.accepted(System.nanoTime() - receivedNanos);
+      if (ar.failed()) {
+        log.warn("directory unavailable, message {} stored but not pushed: {}",
+            stored.getMessageId(), ar.cause().toString());
+        return;
+      }
       List<Device> targets = targets(sender, named(stored.getTo()), recipients.result(),
           own.result());
-      String stream = streamKey(peer.getFrom(), to);
+      StreamId stream = new StreamId(peer.getFrom(), to);
       if (stored.getTransmissionMode() == TransmissionMode.PULL_VALUE) {
         MessagePeerAckSignal hint = signal(stored.getTo(), stored.getFrom(),
             stored.getMessageId(), AckMethod.SYNC_VALUE, Status.OK, peer);
-        fanout.deliver(targets, Frame.newBuilder().setAck(hint).build(), stream,
-            peer.getOffset());
+        fanout.deliver(targets, Frame.newBuilder().setAck(hint).build(), PushKind.HINT, stream,
+            peer.getOffset(), peer.getPeerOffset());
       } else {
         Message withPeer = stored.toBuilder().setPeer(peer).build();
         fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
             .setMessage(withPeer.toBuilder().setTo(withPeer.getTo().toBuilder().setNode(node)))
-            .build()), stream, peer.getOffset());
+            .build()), PushKind.MESSAGE, stream, peer.getOffset(), peer.getPeerOffset());
       }
-    });
+    }));
   }
 
   /** DEVICE messages: not stored, pushed to the recipient's online devices, 404 when none. */
-  private void sendEphemeral(Subscriber sender, Message message, long receivedNanos) {
-    Future<List<Device>> lookup = directory.lookup(message.getTo().getEid()).onFailure(e ->
-        sender.send(refused(message, Status.UNAVAILABLE)));
-    sender.inOrder(lookup, devices -> {
-      List<Device> targets = targets(sender, named(message.getTo()), devices, List.of());
+  private void sendEphemeral(Subscriber sender, Message message, Reply reply,
+      long receivedNanos) {
+    directory.lookup(message.getTo().getEid()).onComplete(ar -> reply.release(() -> {
+      if (ar.failed()) {
+        sender.send(refused(message, Status.UNAVAILABLE));
+        return;
+      }
+      List<Device> targets = targets(sender, named(message.getTo()), ar.result(), List.of());
       if (targets.isEmpty()) {
         sender.send(refused(message, Status.NOT_FOUND));
         return;
       }
       fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
           .setMessage(message.toBuilder().setTo(message.getTo().toBuilder().setNode(node)))
-          .build()), null, 0);
+          .build()), PushKind.UNORDERED, null, 0, 0);
       sender.send(accepted(message, Status.OK, null));
       metrics.accepted(System.nanoTime() - receivedNanos);
-    });
+    }));
   }
 
   /**
@@ -170,29 +188,29 @@ public final class Router {
   }
 
   /** An ack signal sent by a client (§6). */
-  public void acknowledge(Subscriber client, MessagePeerAckSignal ack) {
+  public void acknowledge(Subscriber client, MessagePeerAckSignal ack, Reply reply) {
     switch (ack.getMethod()) {
-      case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> recordAck(client, ack);
-      case AckMethod.PULL_REQUEST_VALUE -> pull(client, ack);
-      case AckMethod.SYNC_VALUE -> sync(client, ack);
-      default -> refuse(client, ack, Status.BAD_REQUEST);
+      case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> recordAck(client, ack, reply);
+      case AckMethod.PULL_REQUEST_VALUE -> pull(client, ack, reply);
+      case AckMethod.SYNC_VALUE -> sync(client, ack, reply);
+      default -> refuse(client, ack, Status.BAD_REQUEST, reply);
     }
   }
 
-  private void recordAck(Subscriber client, MessagePeerAckSignal ack) {
+  private void recordAck(Subscriber client, MessagePeerAckSignal ack, Reply reply) {
     Identity self = client.identity();
     Peer p = ack.getPeer();
     if (ack.hasFrom() && !ack.getFrom().getEid().isEmpty()
         && !ack.getFrom().getEid().equals(self.getEid())) {
-      refuse(client, ack, Status.FORBIDDEN);
+      refuse(client, ack, Status.FORBIDDEN, reply);
       return;
     }
     if (!ack.hasPeer() || p.getFrom().isEmpty() || p.getTo().isEmpty() || p.getOffset() < 1) {
-      refuse(client, ack, Status.BAD_REQUEST);
+      refuse(client, ack, Status.BAD_REQUEST, reply);
       return;
     }
     if (!p.getTo().equals(self.getEid())) {
-      refuse(client, ack, Status.FORBIDDEN);
+      refuse(client, ack, Status.FORBIDDEN, reply);
       return;
     }
     boolean read = ack.getMethod() == AckMethod.READ_VALUE;
@@ -200,15 +218,16 @@ public final class Router {
     store.acknowledge(sender, self.getEid(), p.getOffset(), read, System.currentTimeMillis())
         .onComplete(ar -> {
           if (ar.failed()) {
-            refuse(client, ack, Status.UNAVAILABLE);
+            refuse(client, ack, Status.UNAVAILABLE, reply);
             return;
           }
           var r = ar.result();
           if (!r.accepted()) {
-            refuse(client, ack, Status.BAD_REQUEST);
+            refuse(client, ack, Status.BAD_REQUEST, reply);
             return;
           }
           if (!r.advanced()) {
+            reply.release(NOTHING);
             return;
           }
           Identity original = Identity.newBuilder().setEid(sender).build();
@@ -220,31 +239,38 @@ public final class Router {
           Future<List<Device>> mine = directory.lookup(self.getEid());
           Future<List<Device>> senders = !r.forwardToSender() ? Future.succeededFuture(List.of())
               : sender.equals(self.getEid()) ? mine : directory.lookup(sender);
-          client.inOrder(Future.all(mine, senders), v -> fanout.deliver(
-              targets(client, null, mine.result(), senders.result()),
-              Frame.newBuilder().setAck(forward).build(), null, 0));
+          Future.all(mine, senders).onComplete(found -> reply.release(() -> {
+            if (found.failed()) {
+              log.warn("directory unavailable, {} of {} not forwarded: {}",
+                  AckMethod.forNumber(ack.getMethod()), p, found.cause().toString());
+              return;
+            }
+            fanout.deliver(targets(client, null, mine.result(), senders.result()),
+                Frame.newBuilder().setAck(forward).build());
+          }));
         });
   }
 
-  private void pull(Subscriber client, MessagePeerAckSignal ack) {
+  private void pull(Subscriber client, MessagePeerAckSignal ack, Reply reply) {
     Peer p = ack.getPeer();
     String self = client.identity().getEid();
     if (!ack.hasPeer() || p.getFrom().isEmpty() || p.getTo().isEmpty() || p.getOffset() < 0) {
-      refuse(client, ack, Status.BAD_REQUEST);
+      refuse(client, ack, Status.BAD_REQUEST, reply);
       return;
     }
     if (!p.getFrom().equals(self) && !p.getTo().equals(self)) {
-      refuse(client, ack, Status.FORBIDDEN);
+      refuse(client, ack, Status.FORBIDDEN, reply);
       return;
     }
     store.pull(p.getFrom(), p.getTo(), p.getOffset(), pullBatch, System.currentTimeMillis())
         .onComplete(ar -> {
           if (ar.failed()) {
-            refuse(client, ack, Status.UNAVAILABLE);
+            refuse(client, ack, Status.UNAVAILABLE, reply);
             return;
           }
           var r = ar.result();
           metrics.pulled(r.messages().size());
+          List<EncodedFrame> frames = new ArrayList<>(r.messages().size() + 1);
           for (StoredMessage m : r.messages()) {
             Message stored;
             try {
@@ -257,38 +283,42 @@ public final class Router {
                 .setPeer(peer(p.getFrom(), p.getTo(), m.offset(), r.delivered()))
                 .setTransmissionMode(TransmissionMode.PULL_VALUE)
                 .build();
-            client.send(FrameCodec.encode(Frame.newBuilder().setMessage(pulled).build()));
+            frames.add(FrameCodec.encode(Frame.newBuilder().setMessage(pulled).build()));
           }
           Identity other = Identity.newBuilder()
               .setEid(p.getFrom().equals(self) ? p.getTo() : p.getFrom()).build();
-          client.send(encode(signal(client.identity(), other, ack.getMessageId(),
+          frames.add(encode(signal(client.identity(), other, ack.getMessageId(),
               AckMethod.PULL_REQUEST_VALUE, r.more() ? Status.PARTIAL : Status.OK,
               peer(p.getFrom(), p.getTo(), r.head(), r.delivered()))));
+          reply.release(() -> frames.forEach(client::send));
         });
   }
 
-  private void sync(Subscriber client, MessagePeerAckSignal ack) {
+  private void sync(Subscriber client, MessagePeerAckSignal ack, Reply reply) {
     Identity self = client.identity();
     store.unacknowledged(self.getEid()).onComplete(ar -> {
       if (ar.failed()) {
-        refuse(client, ack, Status.UNAVAILABLE);
+        refuse(client, ack, Status.UNAVAILABLE, reply);
         return;
       }
+      List<EncodedFrame> frames = new ArrayList<>(ar.result().size() + 1);
       for (var s : ar.result()) {
-        client.send(encode(signal(self, Identity.newBuilder().setEid(s.from()).build(),
+        frames.add(encode(signal(self, Identity.newBuilder().setEid(s.from()).build(),
             ack.getMessageId(), AckMethod.SYNC_VALUE, Status.OK,
             peer(s.from(), s.to(), s.head(), s.delivered()))));
       }
-      client.send(encode(signal(self, null, ack.getMessageId(), AckMethod.SYNC_VALUE,
+      frames.add(encode(signal(self, null, ack.getMessageId(), AckMethod.SYNC_VALUE,
           Status.END_OF_SYNC, null)));
+      reply.release(() -> frames.forEach(client::send));
     });
   }
 
   /** Answers an ack signal the server refuses: same method and message_id, the status. */
-  private void refuse(Subscriber client, MessagePeerAckSignal ack, int status) {
+  private void refuse(Subscriber client, MessagePeerAckSignal ack, int status, Reply reply) {
     metrics.refused(status);
-    client.send(encode(signal(client.identity(), ack.hasTo() ? ack.getTo() : null,
-        ack.getMessageId(), ack.getMethod(), status, ack.hasPeer() ? ack.getPeer() : null)));
+    EncodedFrame answer = encode(signal(client.identity(), ack.hasTo() ? ack.getTo() : null,
+        ack.getMessageId(), ack.getMethod(), status, ack.hasPeer() ? ack.getPeer() : null));
+    reply.release(() -> client.send(answer));
   }
 
   private EncodedFrame refused(Message m, int status) {

@@ -2,17 +2,25 @@ package io.phoenix.router;
 
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.v1.Identity;
-import io.vertx.core.Future;
-import java.util.function.Consumer;
 
 /**
- * What the router needs of a connected client session: its identity and a way to hand it
- * frames. Implemented by the session layer, so the router never depends on it.
+ * What the router needs of a connected client session: its identity, its reply order and a way
+ * to hand it frames. Implemented by the session layer, so the router never depends on it.
  *
- * <p>Every method is thread-safe: an implementation hops to its own context when called from
- * another thread.
+ * <p>{@link #reserve()} is called on the session's context; every other method is thread-safe:
+ * an implementation hops to its own context when called from another thread.
  */
 public interface Subscriber {
+
+  /** How a pushed frame takes part in its stream's order. */
+  enum PushKind {
+    /** Not a stream frame (DEVICE messages, forwarded acks): passed on as it comes. */
+    UNORDERED,
+    /** A stored message of the stream, pushed at its offset: passed on in offset order. */
+    MESSAGE,
+    /** A SYNC hint naming the stream's head: a newer one supersedes older ones. */
+    HINT
+  }
 
   /** The session's full identity: eid, connection_resource_id and node. */
   Identity identity();
@@ -21,22 +29,27 @@ public interface Subscriber {
   String sessionId();
 
   /**
-   * Pushes a frame that was not asked for. For a stream message {@code offset > 0}: per stream
-   * the session passes on only increasing offsets (a late lower one is dropped; the client fills
-   * gaps with PULL_REQUEST).
+   * Pushes a frame that the session did not ask for. Per stream, {@link PushKind#MESSAGE}s are
+   * passed on in increasing offset order with no gap: one that arrives ahead of a missing offset
+   * waits briefly for it, and when a gap cannot be filled (or a push arrives after a later one
+   * was passed on) the device is sent a SYNC hint for the stream, so that it pulls what it lacks.
+   * A stored message's push is never dropped silently.
+   *
+   * @param stream the stream the frame belongs to (null for {@link PushKind#UNORDERED})
+   * @param offset the message's offset, or the head a hint names (0 when unordered)
+   * @param delivered the recipient's DELIVERED position the frame reports (for hints the
+   *     session builds itself)
    */
-  void push(EncodedFrame frame, String stream, long offset);
+  void push(EncodedFrame frame, PushKind kind, StreamId stream, long offset, long delivered);
 
-  /** Sends a response to something this session asked. */
+  /** Sends a frame to the session directly (call from within a released {@link Reply}). */
   void send(EncodedFrame frame);
 
   /**
-   * Runs {@code then} with the result of {@code step} once every step this session ordered
-   * before has run its own {@code then}: asynchronous steps (directory lookups) go on
-   * concurrently, while what depends on them (fan-out) leaves in the order the session asked.
-   * A failed step is skipped. Call on the session's context.
+   * Takes the next place in this session's reply order, for a request that just arrived.
+   * Call on the session's context, in the order requests arrive.
    */
-  <T> void inOrder(Future<T> step, Consumer<T> then);
+  Reply reserve();
 
   /** Sends {@code Goodbye{status, reason}} and closes the connection. */
   void close(int status, String reason);

@@ -13,35 +13,42 @@ import io.phoenix.protocol.v1.Hello;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.Pong;
 import io.phoenix.protocol.v1.Welcome;
+import io.phoenix.router.Reply;
+import io.phoenix.router.StreamId;
 import io.phoenix.router.Subscriber;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client session over one {@link Connection}: the life cycle of PROTOCOL.md §3 (Hello,
  * Welcome, heartbeat, replacement, Goodbye), the checks of §5 that belong to a session (rules
- * and rate limit), and the outbound side (write accounting, slow consumers, per-stream push
- * order). Routing decisions are the {@link io.phoenix.router.Router}'s.
+ * and rate limit), and the outbound side: the order of what its requests cause
+ * ({@link ReplyOrder}), the per-stream order of what it is pushed ({@link PushOrder}), write
+ * accounting and slow consumers. Routing decisions are the {@link io.phoenix.router.Router}'s.
  *
  * <p>Confined to its connection's context; the {@link Subscriber} methods may be called from
  * any thread and hop onto that context.
  */
 public final class Session implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(Session.class);
-  private static final int MAX_TRACKED_STREAMS = 1024;
   private static final int MAX_QUEUED_FRAMES = 256;
+  /**
+   * Requests whose effects may wait for earlier ones at once; beyond it the session stops
+   * reading from its client until half of them have left (backpressure, bounded memory).
+   */
+  static final int MAX_WAITING_REPLIES = 1024;
 
   enum State { AWAITING_HELLO, AUTHENTICATING, ACTIVE, CLOSED }
+
+  private record EarlyPush(EncodedFrame frame, PushKind kind, StreamId stream, long offset,
+      long delivered) {}
 
   private final Connection connection;
   private final SessionServices services;
@@ -50,20 +57,17 @@ public final class Session implements Subscriber {
   private final long openedAtNanos;
   /** Frames that arrived between Hello and Welcome (allocated only when that happens). */
   private ArrayDeque<Frame> queued;
-  private final Map<String, Long> pushedOffsets =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-          return size() > MAX_TRACKED_STREAMS;
-        }
-      };
+  /** Pushes that arrived between registration and Welcome (allocated only when that happens). */
+  private ArrayDeque<EarlyPush> early;
+  private final ReplyOrder replies;
+  private final PushOrder pushes;
+  private boolean pausedForBacklog;
   private State state = State.AWAITING_HELLO;
   private Identity identity;
   private RateLimiter rateLimiter;
   private long lastInboundNanos;
   private long pendingBytes;
   private String closeReason = "connection closed by peer";
-  private Future<?> ordered = Future.succeededFuture();
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -71,6 +75,19 @@ public final class Session implements Subscriber {
     this.context = context;
     this.openedAtNanos = System.nanoTime();
     this.lastInboundNanos = openedAtNanos;
+    this.replies = new ReplyOrder(context, this::backlogChanged);
+    this.pushes = new PushOrder(context.owner(), new PushOrder.Out() {
+      @Override
+      public void write(EncodedFrame frame) {
+        Session.this.write(frame);
+      }
+
+      @Override
+      public void hint(StreamId stream, long head, long delivered) {
+        services.metrics().gapHint();
+        Session.this.write(syncHint(stream, head, delivered));
+      }
+    });
   }
 
   // ---------------------------------------------------------------- inbound (transport calls)
@@ -114,6 +131,7 @@ public final class Session implements Subscriber {
     }
     State was = state;
     state = State.CLOSED;
+    pushes.close();
     if (was == State.ACTIVE) {
       services.metrics().sessionClosed();
     }
@@ -210,6 +228,11 @@ public final class Session implements Subscriber {
           identity.getConnectionResourceId(), connection.transport(),
           connection.remoteAddress());
       connection.resume();
+      while (state == State.ACTIVE && early != null && !early.isEmpty()) {
+        EarlyPush p = early.poll();
+        pushes.push(p.frame(), p.kind(), p.stream(), p.offset(), p.delivered());
+      }
+      early = null;
       while (state == State.ACTIVE && queued != null && !queued.isEmpty()) {
         dispatch(queued.poll());
       }
@@ -222,8 +245,9 @@ public final class Session implements Subscriber {
       case MESSAGE -> message(frame.getMessage());
       case ACK -> {
         services.metrics().ack(frame.getAck().getMethod());
-        services.router().acknowledge(this, frame.getAck());
+        services.router().acknowledge(this, frame.getAck(), reserve());
       }
+      // answered at once, outside the reply order: a slow store must not fail the heartbeat
       case PING -> write(FrameCodec.encode(Frame.newBuilder()
           .setPong(Pong.newBuilder().setTimestamp(frame.getPing().getTimestamp())).build()));
       case PONG -> { }
@@ -237,6 +261,7 @@ public final class Session implements Subscriber {
   }
 
   private void message(Message m) {
+    Reply reply = reserve();
     int status = MessageRules.check(m, identity.getEid());
     if (status == Status.OK && !rateLimiter.tryAcquire(System.nanoTime())) {
       status = Status.RATE_LIMITED;
@@ -256,10 +281,36 @@ public final class Session implements Subscriber {
       if (m.hasTo()) {
         ack.setFrom(m.getTo());
       }
-      write(FrameCodec.encode(Frame.newBuilder().setAck(ack).build()));
+      EncodedFrame refusal = FrameCodec.encode(Frame.newBuilder().setAck(ack).build());
+      reply.release(() -> send(refusal));
       return;
     }
-    services.router().send(this, m, lastInboundNanos);
+    services.router().send(this, m, reply, lastInboundNanos);
+  }
+
+  /** Pauses reading while too many replies wait, resumes once half of them have left. */
+  private void backlogChanged(int waiting) {
+    if (!pausedForBacklog && waiting > MAX_WAITING_REPLIES) {
+      pausedForBacklog = true;
+      connection.pause();
+    } else if (pausedForBacklog && waiting <= MAX_WAITING_REPLIES / 2) {
+      pausedForBacklog = false;
+      if (state == State.ACTIVE) {
+        connection.resume();
+      }
+    }
+  }
+
+  /** A SYNC hint for {@code stream} (PROTOCOL.md §5): the device should pull up to head. */
+  private EncodedFrame syncHint(StreamId stream, long head, long delivered) {
+    return FrameCodec.encode(Frame.newBuilder().setAck(MessagePeerAckSignal.newBuilder()
+        .setTo(Identity.newBuilder().setEid(stream.to()))
+        .setFrom(Identity.newBuilder().setEid(stream.from()))
+        .setMethod(AckMethod.SYNC_VALUE)
+        .setTimestamp(System.currentTimeMillis())
+        .setStatusCode(Status.OK)
+        .setPeer(Peer.newBuilder().setFrom(stream.from()).setTo(stream.to()).setOffset(head)
+            .setPeerOffset(delivered))).build());
   }
 
   private Device device() {
@@ -308,20 +359,25 @@ public final class Session implements Subscriber {
   }
 
   @Override
-  public void push(EncodedFrame frame, String stream, long offset) {
+  public void push(EncodedFrame frame, PushKind kind, StreamId stream, long offset,
+      long delivered) {
     onContext(() -> {
-      if (state != State.ACTIVE) {
-        return;
-      }
-      if (offset > 0) {
-        Long last = pushedOffsets.get(stream);
-        if (last != null && offset <= last) {
-          return;
-        }
-        pushedOffsets.put(stream, offset);
+      if (kind != PushKind.UNORDERED) {
         services.metrics().delivered();
       }
-      write(frame);
+      if (state == State.ACTIVE) {
+        pushes.push(frame, kind, stream, offset, delivered);
+      } else if (state == State.AUTHENTICATING) {
+        // found in the directory before its Welcome went out: passed on right after it
+        if (early == null) {
+          early = new ArrayDeque<>(4);
+        }
+        if (early.size() >= MAX_QUEUED_FRAMES) {
+          close(Status.UNAVAILABLE, "too many pushes before Welcome, reconnect");
+        } else {
+          early.add(new EarlyPush(frame, kind, stream, offset, delivered));
+        }
+      }
     });
   }
 
@@ -335,13 +391,8 @@ public final class Session implements Subscriber {
   }
 
   @Override
-  public <T> void inOrder(Future<T> step, Consumer<T> then) {
-    Future<T> next = ordered.transform(previous -> step);
-    ordered = next.andThen(ar -> {
-      if (ar.succeeded()) {
-        then.accept(ar.result());
-      }
-    });
+  public Reply reserve() {
+    return replies.reserve();
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.TransmissionMode;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
@@ -69,7 +70,9 @@ class ClientFailoverTest {
       sends.add(ac.send(b, "f" + i));
     }
     for (int i = 1; i <= 10; i++) {
-      bob.nextMessage("f" + i, i);
+      // counted as pushes: the client would repair a lost push by pulling, hiding it
+      assertEquals(TransmissionMode.PUSH_VALUE, bob.nextMessage("f" + i, i).getTransmissionMode(),
+          "f" + i + " reached bob by push, not by a pull that filled a gap");
     }
     CompletableFuture<Void> stopping = CompletableFuture.runAsync(ClientFailoverTest::stopN1);
     for (int i = 11; i <= 30; i++) {
