@@ -58,6 +58,31 @@ public record ClusterOptions(String name, String host, int port, List<String> me
     ConfigKey.CLUSTER_KUBERNETES_SERVICE_DNS.checkString(kubernetesServiceDns);
   }
 
+  private static final java.util.Set<String> LOOPBACK =
+      java.util.Set.of("127.0.0.1", "localhost", "[::1]", "::1");
+
+  /**
+   * How this configuration can bring other members: {@code "members lists <host:port>"} for a
+   * listed member that is not this one, {@code "kubernetesServiceDns is set"} when discovery can
+   * find some; null for a cluster of one.
+   */
+  public String otherMember() {
+    if (!kubernetesServiceDns.isEmpty()) {
+      return "kubernetesServiceDns is set";
+    }
+    for (String m : members) {
+      int colon = m.lastIndexOf(':');
+      String h = m.substring(0, colon);
+      boolean self = m.substring(colon + 1).equals(Integer.toString(port))
+          && (h.equals(host)
+              || (LOOPBACK.contains(h) && (LOOPBACK.contains(host) || host.equals("0.0.0.0"))));
+      if (!self) {
+        return "members lists " + m;
+      }
+    }
+    return null;
+  }
+
   /** @return the options with every default */
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MEMBERS,

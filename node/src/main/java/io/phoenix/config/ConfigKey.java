@@ -86,14 +86,50 @@ public enum ConfigKey {
       65_536, 268_435_456,
       "Pending writes per session before it is closed as a slow consumer.",
       c -> c.limits().maxOutboundBytes()),
+  LIMITS_MAX_UNDELIVERED_PER_STREAM("limits", "maxUndeliveredPerStream",
+      LimitsOptions.DEFAULT_MAX_UNDELIVERED_PER_STREAM, 1, 100_000_000,
+      "Messages a stream may hold above the recipient's DELIVERED position; one more gets "
+          + "ACCEPTED 429.", c -> c.limits().maxUndeliveredPerStream()),
 
   RETENTION_SECONDS("retention", "seconds", RetentionOptions.DEFAULT_SECONDS, 1L, 315_360_000L,
       "How long stored messages are kept.", c -> c.retention().seconds()),
   RETENTION_MAX_MESSAGES_PER_STREAM("retention", "maxMessagesPerStream",
       RetentionOptions.DEFAULT_MAX_MESSAGES_PER_STREAM, 1, 10_000_000,
-      "Most messages kept per stream.", c -> c.retention().maxMessagesPerStream()),
+      "With storage.type memory only: most messages kept per stream (the oldest go first); "
+          + "a database keeps everything for retention.seconds.",
+      c -> c.retention().maxMessagesPerStream()),
   RETENTION_SWEEP_SECONDS("retention", "sweepSeconds", RetentionOptions.DEFAULT_SWEEP_SECONDS, 1,
       86_400, "Interval of the expiry sweep.", c -> c.retention().sweepSeconds()),
+
+  STORAGE_TYPE("storage", "type", StorageOptions.DEFAULT_TYPE,
+      new String[] {StorageOptions.EMBEDDED, StorageOptions.POSTGRESQL, StorageOptions.MEMORY},
+      "Where messages are stored: embedded (a database under storage.path, for a cluster of one), "
+          + "postgresql (one database for every member) or memory (nothing on disk: tests and "
+          + "benchmarks).", c -> c.storage().type()),
+  STORAGE_PATH("storage", "path", StorageOptions.DEFAULT_PATH, Rule.NOT_EMPTY,
+      "Directory of the embedded database.", c -> c.storage().path()),
+  STORAGE_ACCEPT_AFTER("storage", "acceptAfter", StorageOptions.DEFAULT_ACCEPT_AFTER,
+      new String[] {StorageOptions.COMMIT, StorageOptions.REPLICATE},
+      "commit: ACCEPTED once the message is committed to the database; replicate: once held in "
+          + "memory by its stream's owner and backups, written within storage.flushMs.",
+      c -> c.storage().acceptAfter()),
+  STORAGE_URL("storage", "url", StorageOptions.DEFAULT_URL, Rule.ANY,
+      "JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://127.0.0.1:5432/phoenix.",
+      c -> c.storage().url()),
+  STORAGE_USER("storage", "user", StorageOptions.DEFAULT_USER, Rule.ANY,
+      "PostgreSQL user.", c -> c.storage().user()),
+  STORAGE_PASSWORD("storage", "password", StorageOptions.DEFAULT_PASSWORD, Rule.SECRET_OR_EMPTY,
+      "PostgreSQL password.", c -> c.storage().password()),
+  STORAGE_POOL_SIZE("storage", "poolSize", StorageOptions.DEFAULT_POOL_SIZE, 2, 64,
+      "Connections to PostgreSQL (one writes, the others read).", c -> c.storage().poolSize()),
+  STORAGE_FLUSH_MS("storage", "flushMs", StorageOptions.DEFAULT_FLUSH_MS, 1, 60_000,
+      "With acceptAfter replicate: longest time an accepted message waits to be written.",
+      c -> c.storage().flushMs()),
+  STORAGE_MAX_BATCH("storage", "maxBatch", StorageOptions.DEFAULT_MAX_BATCH, 1, 65_536,
+      "Most messages written by one commit.", c -> c.storage().maxBatch()),
+  STORAGE_HOT_WINDOW("storage", "hotWindow", StorageOptions.DEFAULT_HOT_WINDOW, 0, 4096,
+      "Messages per stream whose bodies stay in cluster memory after they are written (fast "
+          + "pulls).", c -> c.storage().hotWindow()),
 
   TLS_TCP("tls", "tcp", TlsOptions.DEFAULT_TCP,
       "Whether the TCP listener speaks TLS (with tls.certFile and tls.keyFile).",
@@ -128,7 +164,11 @@ public enum ConfigKey {
     /** Integer range only. */
     RANGE,
     /** true or false. */
-    FLAG
+    FLAG,
+    /** One of a fixed set of words. */
+    CHOICE,
+    /** Any string, including empty; never shown in messages or redacted output. */
+    SECRET_OR_EMPTY
   }
 
   private static final String ENV_PREFIX = "PHOENIX_";
@@ -146,10 +186,16 @@ public enum ConfigKey {
   private final Rule rule;
   private final String description;
   private final Function<PhoenixConfig, Object> accessor;
+  private final List<String> choices;
 
   ConfigKey(String group, String name, String def, Rule rule, String doc,
       Function<PhoenixConfig, Object> accessor) {
     this(group, name, Type.STRING, def, 0, 0, rule, doc, accessor);
+  }
+
+  ConfigKey(String group, String name, String def, String[] choices, String doc,
+      Function<PhoenixConfig, Object> accessor) {
+    this(group, name, Type.STRING, def, 0, 0, Rule.CHOICE, doc, accessor, List.of(choices));
   }
 
   ConfigKey(String group, String name, int def, int min, int max, String doc,
@@ -174,6 +220,12 @@ public enum ConfigKey {
 
   ConfigKey(String group, String name, Type type, Object def, long min, long max, Rule rule,
       String doc, Function<PhoenixConfig, Object> accessor) {
+    this(group, name, type, def, min, max, rule, doc, accessor, List.of());
+  }
+
+  ConfigKey(String group, String name, Type type, Object def, long min, long max, Rule rule,
+      String doc, Function<PhoenixConfig, Object> accessor, List<String> choices) {
+    this.choices = choices;
     this.group = group;
     this.name = name;
     this.type = type;
@@ -257,7 +309,10 @@ public enum ConfigKey {
   public boolean required() { return defaultValue == null; }
 
   /** @return whether the value is secret and redacted from logs */
-  public boolean secret() { return rule == Rule.SECRET; }
+  public boolean secret() { return rule == Rule.SECRET || rule == Rule.SECRET_OR_EMPTY; }
+
+  /** @return the allowed words of a {@link Rule#CHOICE} key (empty for others) */
+  public List<String> choices() { return choices; }
 
   /** @return the smallest allowed value of a numeric key (0 for other types) */
   public long min() { return min; }
@@ -272,7 +327,8 @@ public enum ConfigKey {
   public String constraint() {
     return switch (rule) {
       case RANGE -> "between " + min + " and " + max;
-      case ANY -> "any string";
+      case ANY, SECRET_OR_EMPTY -> "any string";
+      case CHOICE -> "one of " + String.join(", ", choices);
       case NOT_EMPTY, SECRET -> "non-empty string";
       case NAME -> Values.NAME_RULE;
       case PATH -> "starts with \"/\"";

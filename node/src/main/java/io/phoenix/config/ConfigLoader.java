@@ -186,12 +186,18 @@ public final class ConfigLoader {
         new LimitsOptions(num(v, ConfigKey.LIMITS_MAX_FRAME_BYTES),
             num(v, ConfigKey.LIMITS_HELLO_TIMEOUT_MS), num(v, ConfigKey.LIMITS_HEARTBEAT_SECONDS),
             num(v, ConfigKey.LIMITS_MESSAGES_PER_SECOND), num(v, ConfigKey.LIMITS_PULL_BATCH),
-            num(v, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES)),
+            num(v, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES),
+            num(v, ConfigKey.LIMITS_MAX_UNDELIVERED_PER_STREAM)),
         new RetentionOptions((Long) v.get(ConfigKey.RETENTION_SECONDS),
             num(v, ConfigKey.RETENTION_MAX_MESSAGES_PER_STREAM),
             num(v, ConfigKey.RETENTION_SWEEP_SECONDS)),
         new TlsOptions((Boolean) v.get(ConfigKey.TLS_TCP), (Boolean) v.get(ConfigKey.TLS_HTTP),
-            str(v, ConfigKey.TLS_CERT_FILE), str(v, ConfigKey.TLS_KEY_FILE)));
+            str(v, ConfigKey.TLS_CERT_FILE), str(v, ConfigKey.TLS_KEY_FILE)),
+        new StorageOptions(str(v, ConfigKey.STORAGE_TYPE), str(v, ConfigKey.STORAGE_PATH),
+            str(v, ConfigKey.STORAGE_ACCEPT_AFTER), str(v, ConfigKey.STORAGE_URL),
+            str(v, ConfigKey.STORAGE_USER), str(v, ConfigKey.STORAGE_PASSWORD),
+            num(v, ConfigKey.STORAGE_POOL_SIZE), num(v, ConfigKey.STORAGE_FLUSH_MS),
+            num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW)));
   }
 
   private static String str(Map<ConfigKey, Object> v, ConfigKey key) {

@@ -12,9 +12,11 @@ package io.phoenix.config;
  * @param pullBatch most messages returned by one pull, 1 to 10000
  * @param maxOutboundBytes pending writes of a session before it is closed as a slow consumer,
  *     65536 to 268435456 bytes
+ * @param maxUndeliveredPerStream messages a stream may hold above the recipient's DELIVERED
+ *     position, 1 to 100000000
  */
 public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeatSeconds,
-    int messagesPerSecond, int pullBatch, int maxOutboundBytes) {
+    int messagesPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream) {
 
   /** Default of {@code limits.maxFrameBytes}: {@value} (64 KiB). */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65_536;
@@ -28,6 +30,8 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
   public static final int DEFAULT_PULL_BATCH = 100;
   /** Default of {@code limits.maxOutboundBytes}: {@value} (4 MiB). */
   public static final int DEFAULT_MAX_OUTBOUND_BYTES = 4_194_304;
+  /** Default of {@code limits.maxUndeliveredPerStream}: {@value}. */
+  public static final int DEFAULT_MAX_UNDELIVERED_PER_STREAM = 10_000;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public LimitsOptions {
@@ -37,12 +41,13 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
     ConfigKey.LIMITS_MESSAGES_PER_SECOND.checkInt(messagesPerSecond);
     ConfigKey.LIMITS_PULL_BATCH.checkInt(pullBatch);
     ConfigKey.LIMITS_MAX_OUTBOUND_BYTES.checkInt(maxOutboundBytes);
+    ConfigKey.LIMITS_MAX_UNDELIVERED_PER_STREAM.checkInt(maxUndeliveredPerStream);
   }
 
   /** @return the options with every default */
   public static LimitsOptions defaults() {
     return new LimitsOptions(DEFAULT_MAX_FRAME_BYTES, DEFAULT_HELLO_TIMEOUT_MS,
         DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PULL_BATCH,
-        DEFAULT_MAX_OUTBOUND_BYTES);
+        DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM);
   }
 }

@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param limits per-connection and per-session limits
  * @param retention how long and how many stored messages are kept
  * @param tls TLS of the TCP and HTTP listeners
+ * @param storage where stored messages live
  */
 public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, AuthOptions auth,
-    ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention, TlsOptions tls) {
+    ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention, TlsOptions tls,
+    StorageOptions storage) {
 
   /** Shown instead of secret values by {@link #toJson(boolean) toJson(true)}. */
   public static final String REDACTED = "***";
@@ -36,12 +38,22 @@ public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, 
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(retention, "retention");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(storage, "storage");
+    if (storage.type().equals(StorageOptions.EMBEDDED)) {
+      String other = cluster.otherMember();
+      if (other != null) {
+        throw new ConfigException("storage.type embedded keeps messages on this node's own disk, "
+            + "for a cluster of one, but cluster." + other + ": use storage.type postgresql "
+            + "for a cluster");
+      }
+    }
   }
 
-  /** A configuration without TLS. */
+  /** A configuration without TLS, on the default storage. */
   public PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, AuthOptions auth,
       ClusterOptions cluster, LimitsOptions limits, RetentionOptions retention) {
-    this(node, tcp, http, auth, cluster, limits, retention, TlsOptions.defaults());
+    this(node, tcp, http, auth, cluster, limits, retention, TlsOptions.defaults(),
+        StorageOptions.defaults());
   }
 
   /**

@@ -151,6 +151,12 @@ final class Values {
           throw fail(label + " must start with \"/\" (got " + shown(s) + ")");
         }
       }
+      case CHOICE -> {
+        if (!key.choices().contains(s)) {
+          throw fail(label + " must be one of " + String.join(", ", key.choices()) + " (got "
+              + shown(s) + ")");
+        }
+      }
       default -> { }
     }
   }

@@ -18,8 +18,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.phoenix.config.ClusterOptions;
-import io.phoenix.stream.HazelcastStreamStore;
-import io.phoenix.stream.Inbox;
+import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamSerialization;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -42,6 +41,9 @@ public final class HazelcastCluster {
 
   private static final String SPLIT_BRAIN_PROTECTION = "phoenix-minimum-members";
 
+  /** Member attribute holding each member's storage type and database epoch. */
+  public static final String STORAGE_ATTRIBUTE = "phoenix.storage";
+
   /** Map of cluster-wide facts (the in-memory store's epoch). */
   public static final String META_MAP = "phoenix.meta";
 
@@ -52,17 +54,26 @@ public final class HazelcastCluster {
   private final ClusterOptions options;
   private final String nodeId;
 
-  public HazelcastCluster(ClusterOptions options, String nodeId) {
+  /**
+   * @param storageType this node's {@code storage.type}
+   * @param epoch its database's epoch, or null for the in-memory store
+   */
+  public HazelcastCluster(ClusterOptions options, String nodeId, String storageType,
+      String epoch) {
     this.options = options;
     this.nodeId = nodeId;
-    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options, nodeId));
+    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options, nodeId,
+        storageType, epoch));
   }
 
   /** Builds the Hazelcast configuration (public for tests and documentation). */
-  public static Config hazelcastConfig(ClusterOptions o, String nodeId) {
+  public static Config hazelcastConfig(ClusterOptions o, String nodeId, String storageType,
+      String epoch) {
     Config config = new Config();
     config.setClusterName(o.name());
     config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, nodeId);
+    config.getMemberAttributeConfig().setAttribute(STORAGE_ATTRIBUTE, storageType
+        + (epoch == null ? "" : " " + epoch));
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
@@ -98,7 +109,7 @@ public final class HazelcastCluster {
         .addDataSerializableFactory(DirectorySerialization.FACTORY_ID,
             new DirectorySerialization());
 
-    MapConfig inbox = new MapConfig(HazelcastStreamStore.MAP_NAME)
+    MapConfig streams = new MapConfig(StreamPipeline.MAP_NAME)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(o.backupCount());
     MapConfig directory = new MapConfig(HazelcastDirectory.MAP_NAME)
@@ -109,10 +120,10 @@ public final class HazelcastCluster {
       // the other side assigns too.
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(SPLIT_BRAIN_PROTECTION,
           true, o.minimumMembers()));
-      inbox.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
+      streams.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
       directory.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
     }
-    config.addMapConfig(inbox);
+    config.addMapConfig(streams);
     config.addMapConfig(new MapConfig(META_MAP).setBackupCount(Math.max(1, o.backupCount())));
     config.addMapConfig(directory);
     // What vertx-hazelcast's own default configuration declares.
@@ -142,8 +153,9 @@ public final class HazelcastCluster {
     return clusterManager.getHazelcastInstance();
   }
 
-  public IMap<String, Inbox> inboxMap() {
-    return hazelcast().getMap(HazelcastStreamStore.MAP_NAME);
+  /** The buckets of streams (see {@link StreamPipeline}). */
+  public <V> IMap<Integer, V> streamsMap() {
+    return hazelcast().getMap(StreamPipeline.MAP_NAME);
   }
 
   public IMap<String, DeviceSet> directoryMap() {
@@ -195,6 +207,25 @@ public final class HazelcastCluster {
         }
       }
     });
+  }
+
+  /**
+   * Fails when a member of the cluster stores messages elsewhere: another storage type, or
+   * another database (epoch). Members of one cluster share one store, or offsets would be
+   * assigned twice.
+   */
+  public void checkStorage() {
+    Member self = hazelcast().getCluster().getLocalMember();
+    String mine = self.getAttribute(STORAGE_ATTRIBUTE);
+    for (Member m : hazelcast().getCluster().getMembers()) {
+      String theirs = m.getAttribute(STORAGE_ATTRIBUTE);
+      if (!m.localMember() && theirs != null && !theirs.equals(mine)) {
+        throw new IllegalStateException("storage.type: this node stores messages in " + mine
+            + ", but the cluster member at " + m.getAddress() + " (" + m.getAttribute(
+            NODE_ID_ATTRIBUTE) + ") in " + theirs + ": every member of a cluster must use the "
+            + "same storage (type and database)");
+      }
+    }
   }
 
   /** Number of members in the cluster, this one included. */

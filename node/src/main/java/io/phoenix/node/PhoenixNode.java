@@ -15,8 +15,12 @@ import io.phoenix.router.Router;
 import io.phoenix.router.Subscriber;
 import io.phoenix.session.Authenticator;
 import io.phoenix.session.SessionServices;
-import io.phoenix.stream.HazelcastStreamStore;
-import io.phoenix.stream.StreamStore;
+import io.phoenix.config.StorageOptions;
+import io.phoenix.metrics.StoreMetrics;
+import io.phoenix.stream.StreamPipeline;
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import io.phoenix.stream.log.MessageLogs;
 import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
 import io.phoenix.transport.tcp.TcpServerVerticle;
@@ -58,20 +62,40 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private LocalHub hub;
   private HazelcastDirectory directory;
   private NodeBus bus;
-  private StreamStore store;
+  private MessageLog messageLog;
+  private StreamPipeline store;
+  private StoreMetrics storeMetrics;
   private String epoch;
   private int tcpPort;
   private int httpPort;
   private long sweeper = -1;
+  private long upkeep = -1;
   private volatile boolean stopping;
 
   public PhoenixNode(PhoenixConfig config) {
     this.config = config;
   }
 
-  /** Starts every part; the future completes once clients can connect. */
+  /**
+   * Starts every part; the future completes once clients can connect. Opens the database
+   * first, on the calling thread (it blocks while it connects): call from a thread that may
+   * block, never an event loop.
+   */
   public Future<PhoenixNode> start() {
-    cluster = new HazelcastCluster(config.cluster(), config.node().id());
+    StorageOptions storage = config.storage();
+    try {
+      messageLog = MessageLogs.open(storage);
+    } catch (LogException e) {
+      // the message is the whole line the operator sees (no cause: nothing to add to it)
+      return Future.failedFuture(new IllegalStateException("storage." + (storage.type().equals(
+          StorageOptions.POSTGRESQL) ? "url" : "path") + ": " + e.getMessage()));
+    }
+    if (messageLog == null) {
+      log.warn("storage.type memory: messages are kept only in the cluster's memory; a restart "
+          + "of every node loses every message (use embedded or postgresql to keep them)");
+    }
+    cluster = new HazelcastCluster(config.cluster(), config.node().id(), storage.type(),
+        messageLog == null ? null : messageLog.epoch());
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
@@ -81,21 +105,49 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       // Map proxies are created on a worker: creating one may wait on the cluster.
       return v.executeBlocking(() -> {
         cluster.checkNodeIdUnique();
+        cluster.checkStorage();
         ServerTls.check(v, config.tls());
         cluster.directoryMap();
-        cluster.inboxMap();
-        epoch = cluster.epoch();
+        epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
+        store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),
+            storeMetrics(), epoch);
         return null;
       }).compose(x -> wire());
-    }).map(this);
+    }).map(this).onFailure(e -> {
+      if (store != null) {
+        store.close();
+      } else if (messageLog != null) {
+        messageLog.close();
+      }
+    });
   }
+
+  private StreamPipeline.Settings storeSettings() {
+    StorageOptions s = config.storage();
+    return new StreamPipeline.Settings(config.node().id(),
+        s.durable() && s.acceptAfterCommit(), s.hotWindow(), ID_HOLD_MS,
+        config.retention().maxMessagesPerStream(), config.retention().seconds() * 1000L,
+        config.limits().maxUndeliveredPerStream(), IDLE_STREAM_MS,
+        Math.max(STALE_MS, 10L * s.flushMs()), s.maxBatch());
+  }
+
+  private StoreMetrics storeMetrics() {
+    storeMetrics = new StoreMetrics(registry, config.storage().type(),
+        () -> store == null ? -1 : store.bytesOnDisk());
+    return storeMetrics;
+  }
+
+  /** How long a message_id stays in memory after its message is written (see StreamState). */
+  private static final long ID_HOLD_MS = 10_000;
+  /** Idle time after which a stream whose everything is written leaves the cluster's memory. */
+  private static final long IDLE_STREAM_MS = 120_000;
+  /** Age at which an unwritten message is written by its bucket's owner (its node died). */
+  private static final long STALE_MS = 5_000;
 
   private Future<Void> wire() {
     String nodeId = config.node().id();
     hub = new LocalHub();
     directory = new HazelcastDirectory(vertx, cluster.directoryMap());
-    store = new HazelcastStreamStore(vertx, cluster.inboxMap(),
-        config.retention().seconds() * 1000L, config.retention().maxMessagesPerStream());
     bus = new NodeBus(vertx, nodeId);
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     Router router = new Router(store, directory, fanout, config.limits().pullBatch(), metrics);
@@ -103,10 +155,16 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         new Authenticator(vertx, config.auth()), hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
 
+    upkeep = vertx.setPeriodic(1000, id -> store.maintain());
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
-      if (cluster.isOldestMember()) {
-        store.trimExpired(System.currentTimeMillis()).onFailure(e ->
-            log.warn("retention sweep failed: {}", e.toString()));
+      if (cluster.isOldestMember()) { // one member sweeps the shared database
+        vertx.executeBlocking(() -> store.trimExpired(System.currentTimeMillis()), false)
+            .onSuccess(n -> {
+              if (n > 0) {
+                log.info("retention: deleted {} expired messages", n);
+              }
+            })
+            .onFailure(e -> log.warn("retention sweep failed: {}", e.toString()));
       }
     });
 
@@ -195,6 +253,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     started = false;
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
+    vertx.cancelTimer(upkeep);
     if (bus != null) {
       hub.close(); // a client reconnecting right away must go to another node
       for (Subscriber s : hub.all()) {
@@ -206,6 +265,9 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       } catch (Exception e) {
         log.warn("could not clear this node's directory entries: {}", e.toString());
       }
+    }
+    if (store != null) {
+      store.close(); // writes what was accepted, then closes the database
     }
     vertx.close().await(remaining(deadline), TimeUnit.NANOSECONDS);
   }

@@ -2,26 +2,38 @@ package io.phoenix.stream;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import io.phoenix.protocol.v1.MessageType;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One stream {@code S(from → to)} as held inside its recipient's {@link Inbox}: the head, the
- * recipient's DELIVERED and READ positions, and the kept messages.
+ * One stream {@code S(from → to)} as the cluster holds it (inside a {@link StreamBucket}): the
+ * head, the recipient's DELIVERED and READ positions, how far each is in the database, and a
+ * window of its most recent messages.
  *
- * <p>Kept messages are contiguous: offsets {@code head - size + 1 … head}, oldest first, held
- * in a ring so that appending and trimming the oldest are O(1). Each kept message's
- * message_id is indexed for dedupe; a message_id is remembered exactly as long as its message
- * is kept.
+ * <p>The window holds the offsets {@code head - size + 1 … head} in a ring, oldest first:
+ * <ul>
+ *   <li>every message not yet in the database (above {@link #durableHead}), with its body and the
+ *       node that must write it — so that nothing ACCEPTED in memory is lost when that node
+ *       dies (another node writes it);</li>
+ *   <li>the last {@link Policy#hotWindow} messages with their bodies, for pulls that need no
+ *       database read;</li>
+ *   <li>the message_ids of messages written less than {@link Policy#idHoldMs} ago: the dedupe of
+ *       a retry that checked the database just before its message was written.</li>
+ * </ul>
+ * With no database ({@link Policy#keepAll}), the window is the store: every message is kept
+ * until it expires or the stream holds {@link Policy#maxKept}.
  *
- * <p>The offsets of RECEIVER notifications above READ are also remembered, as runs, after
- * their messages are trimmed: an acknowledgement of a notification must never reach its sender,
- * while that of a chat message must, whether or not the message is still kept. At most
- * {@link #MAX_RUNS} runs are remembered; below the oldest dropped one the type is unknown.
+ * <p>The offsets of RECEIVER notifications above READ are remembered, as runs, also after their
+ * messages left the window: an acknowledgement of a notification must never reach its sender.
+ * At most {@link #MAX_RUNS} runs; below the oldest dropped one the type is unknown (not
+ * forwarded).
  *
- * <p>Not thread-safe: only touched by Hazelcast entry processors on the partition thread that
- * owns the inbox.
+ * <p>Not thread-safe: only touched by entry processors on the partition thread that owns the
+ * bucket, and by their copies on backups (so every change is deterministic: time comes from the
+ * caller).
  */
 final class StreamState {
   static final int MAX_RUNS = 1024;
@@ -29,42 +41,116 @@ final class StreamState {
   long head;
   long delivered;
   long read;
-  /** RECEIVER offsets above READ: {first, last} runs, ascending. */
-  private final java.util.ArrayDeque<long[]> receiverRuns = new java.util.ArrayDeque<>();
-  /** Offsets at or below this one have an unknown type once trimmed. */
+  /** Every offset at or below is in the database (equal to head without one). */
+  long durableHead;
+  /** The DELIVERED and READ positions the database holds. */
+  long savedDelivered;
+  long savedRead;
+  /** When the stream was last used (caller's clock). */
+  long touchedAt;
+
+  private final ArrayDeque<long[]> receiverRuns = new ArrayDeque<>();
   private long unknownUpTo;
+  /** Messages from this offset on have their bodies in the window; older ones do not. */
+  private long bodyFrom;
+  /** The node every unwritten message belongs to; "" when none is unwritten, null if several. */
+  private String soleOwner = "";
   private Kept[] ring = new Kept[4];
   private int first;
   private int size;
   private final Map<String, Long> ids = new HashMap<>();
 
-  /** One kept message. */
-  record Kept(long offset, long acceptedAt, String messageId, int type, byte[] message) {}
+  /**
+   * One message in the window. {@code body} is null once the message is only remembered for
+   * its id; {@code owner} is the node that writes it; {@code durableAt} is 0 until it is in the
+   * database.
+   */
+  static final class Kept {
+    final long offset;
+    final String messageId;
+    final int type;
+    final long acceptedAt;
+    byte[] body;
+    final String owner;
+    /** The owner's number for the request that appended it (a retried request is recognised). */
+    final long request;
+    long durableAt;
+
+    Kept(long offset, String messageId, int type, long acceptedAt, byte[] body, String owner,
+        long request, long durableAt) {
+      this.offset = offset;
+      this.request = request;
+      this.messageId = messageId;
+      this.type = type;
+      this.acceptedAt = acceptedAt;
+      this.body = body;
+      this.owner = owner;
+      this.durableAt = durableAt;
+    }
+  }
+
+  /**
+   * How windows are trimmed: the same for every operation of a batch, chosen by the node that
+   * sent it.
+   *
+   * @param keepAll no database: messages stay until they expire (or {@code maxKept})
+   * @param hotWindow messages whose bodies stay after they are written
+   * @param idHoldMs how long an id stays after its message is written
+   * @param maxKept with {@code keepAll}: most messages kept per stream
+   * @param retentionMs age at which a message expires
+   */
+  record Policy(boolean keepAll, int hotWindow, long idHoldMs, int maxKept, long retentionMs) {}
+
+  /** A new or empty stream. */
+  StreamState() {}
+
+  /** A stream read back from the database. */
+  StreamState(long head, long delivered, long read, long[] runs, long now) {
+    this.head = head;
+    this.durableHead = head;
+    this.delivered = delivered;
+    this.savedDelivered = delivered;
+    this.read = read;
+    this.savedRead = read;
+    this.touchedAt = now;
+    if (runs != null) {
+      for (int i = 0; i + 1 < runs.length; i += 2) {
+        receiverRuns.addLast(new long[] {runs[i], runs[i + 1]});
+      }
+    }
+  }
 
   int size() {
     return size;
   }
 
-  /** Offset of the oldest kept message, or {@code head + 1} when none is kept. */
-  long firstKeptOffset() {
+  /** Offset of the oldest message in the window, or {@code head + 1} when it is empty. */
+  long firstKept() {
     return head - size + 1;
   }
 
-  /** The kept message at {@code offset}, or null when it is not kept. */
+  /** The message at {@code offset} in the window, or null. */
   Kept at(long offset) {
-    long index = offset - firstKeptOffset();
+    long index = offset - firstKept();
     if (index < 0 || index >= size) {
       return null;
     }
     return ring[(int) ((first + index) % ring.length)];
   }
 
+  /** The offset of a message_id in the window, or null. */
   Long offsetOf(String messageId) {
     return ids.get(messageId);
   }
 
+  /** Offset of the oldest message whose body is in the window ({@code head + 1} if none). */
+  long firstBody() {
+    return Math.max(firstKept(), bodyFrom);
+  }
+
   /** Assigns the next offset to a new message and keeps it. */
-  long append(String messageId, int type, byte[] message, long now) {
+  Kept append(String messageId, int type, byte[] body, long now, String owner, long request,
+      boolean durable) {
     long offset = ++head;
     if (size == ring.length) {
       Kept[] grown = new Kept[ring.length * 2];
@@ -74,15 +160,111 @@ final class StreamState {
       ring = grown;
       first = 0;
     }
-    ring[(first + size) % ring.length] = new Kept(offset, now, messageId, type, message);
+    Kept k = new Kept(offset, messageId, type, now, body, owner, request, durable ? now : 0);
+    ring[(first + size) % ring.length] = k;
     size++;
     ids.put(messageId, offset);
-    return offset;
+    if (durable) {
+      durableHead = offset;
+    } else if (offset == durableHead + 1) {
+      soleOwner = owner;
+    } else if (soleOwner != null && !soleOwner.equals(owner)) {
+      soleOwner = null;
+    }
+    noteType(offset, type);
+    touchedAt = now;
+    return k;
   }
 
-  /** Remembers the type of the message just appended at {@code offset}. */
-  void noteType(long offset, int type) {
-    if (type != io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE) {
+  /** Everything at or below {@code upTo} is in the database now, with these positions. */
+  void markDurable(long upTo, long delivered, long read, long now) {
+    for (long o = Math.max(durableHead + 1, firstKept()); o <= Math.min(upTo, head); o++) {
+      Kept k = at(o);
+      if (k.durableAt == 0) {
+        k.durableAt = now;
+      }
+    }
+    durableHead = Math.max(durableHead, Math.min(upTo, head));
+    if (durableHead == head) {
+      soleOwner = "";
+    }
+    savedDelivered = Math.max(savedDelivered, delivered);
+    savedRead = Math.max(savedRead, read);
+  }
+
+  /**
+   * Trims the window by the policy: drops bodies the hot window no longer needs, then messages
+   * from the oldest end while nothing keeps them. Returns how many messages left the window.
+   */
+  int shrink(Policy p, long now) {
+    int dropped = 0;
+    if (p.keepAll()) {
+      while (size > 0 && (ring[first].acceptedAt < now - p.retentionMs() || size > p.maxKept())) {
+        dropOldest();
+        dropped++;
+      }
+    } else {
+      long keepBodiesFrom = head - p.hotWindow() + 1;
+      long drop = Math.min(keepBodiesFrom, durableHead + 1); // bodies below it may go
+      for (long o = firstBody(); o < drop; o++) {
+        at(o).body = null;
+      }
+      bodyFrom = Math.max(bodyFrom, drop);
+      while (size > 0) {
+        Kept oldest = ring[first];
+        boolean written = oldest.durableAt != 0 && oldest.offset <= durableHead;
+        if (!written || oldest.offset >= keepBodiesFrom
+            || now - oldest.durableAt < p.idHoldMs()) {
+          break;
+        }
+        dropOldest();
+        dropped++;
+      }
+    }
+    if (size == 0 && ring.length > 16) {
+      ring = new Kept[4];
+      first = 0;
+    }
+    return dropped;
+  }
+
+  private void dropOldest() {
+    ids.remove(ring[first].messageId);
+    ring[first] = null;
+    first = (first + 1) % ring.length;
+    size--;
+  }
+
+  /** Messages above {@link #durableHead}: each with its body, in offset order. */
+  java.util.List<Kept> pending() {
+    java.util.List<Kept> out = new java.util.ArrayList<>();
+    for (long o = Math.max(durableHead + 1, firstKept()); o <= head; o++) {
+      out.add(at(o));
+    }
+    return out;
+  }
+
+  /**
+   * Unwritten messages that {@code node} did not accept: the node that writes a later offset
+   * writes these too, so that what is written never has a hole below it (their own node may
+   * have died before writing them).
+   */
+  java.util.List<Kept> pendingOfOthers(String node) {
+    if (durableHead >= head || node.equals(soleOwner)) {
+      return java.util.List.of();
+    }
+    java.util.List<Kept> out = pending();
+    out.removeIf(k -> k.owner.equals(node));
+    return out;
+  }
+
+  /** Whether the cluster may forget the stream: everything is in the database. */
+  boolean fullySaved() {
+    return durableHead == head && savedDelivered == delivered && savedRead == read;
+  }
+
+  private void noteType(long offset, int type) {
+    if (type != MessageType.RECEIVER_VALUE) {
       return;
     }
     long[] last = receiverRuns.peekLast();
@@ -103,7 +285,7 @@ final class StreamState {
   boolean forwardsAckOf(long offset) {
     Kept k = at(offset);
     if (k != null) {
-      return k.type() != io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE;
+      return k.type != MessageType.RECEIVER_VALUE;
     }
     if (offset <= unknownUpTo) {
       return false;
@@ -116,54 +298,48 @@ final class StreamState {
     return true;
   }
 
-  /**
-   * Forgets the types at or below READ: an acknowledgement there can no longer advance
-   * anything, so it is never forwarded.
-   */
+  /** Forgets the types at or below READ: acknowledgements there are never forwarded again. */
   void forgetTypesUpTo(long offset) {
     while (!receiverRuns.isEmpty() && receiverRuns.peekFirst()[1] <= offset) {
       receiverRuns.removeFirst();
     }
-    long[] first = receiverRuns.peekFirst();
-    if (first != null && first[0] <= offset) {
-      first[0] = offset + 1;
+    long[] head = receiverRuns.peekFirst();
+    if (head != null && head[0] <= offset) {
+      head[0] = offset + 1;
     }
   }
 
-  /** Drops kept messages accepted before {@code cutoff}; returns how many were dropped. */
-  int trimBefore(long cutoff) {
-    int dropped = 0;
-    while (size > 0 && ring[first].acceptedAt() < cutoff) {
-      ids.remove(ring[first].messageId());
-      ring[first] = null;
-      first = (first + 1) % ring.length;
-      size--;
-      dropped++;
+  /** The RECEIVER runs as {first, last} pairs, for the database. */
+  long[] runs() {
+    long[] out = new long[receiverRuns.size() * 2];
+    int i = 0;
+    for (long[] run : receiverRuns) {
+      out[i++] = run[0];
+      out[i++] = run[1];
     }
-    if (size == 0 && ring.length > 16) {
-      ring = new Kept[4];
-      first = 0;
-    }
-    return dropped;
+    return out;
   }
 
   void writeTo(ObjectDataOutput out) throws IOException {
     out.writeLong(head);
     out.writeLong(delivered);
     out.writeLong(read);
+    out.writeLong(durableHead);
+    out.writeLong(savedDelivered);
+    out.writeLong(savedRead);
+    out.writeLong(touchedAt);
     out.writeInt(size);
     for (int i = 0; i < size; i++) {
       Kept k = ring[(first + i) % ring.length];
-      out.writeLong(k.acceptedAt());
-      out.writeString(k.messageId());
-      out.writeByte(k.type());
-      out.writeByteArray(k.message());
+      out.writeString(k.messageId);
+      out.writeByte(k.type);
+      out.writeLong(k.acceptedAt);
+      out.writeByteArray(k.body);
+      out.writeString(k.owner);
+      out.writeLong(k.request);
+      out.writeLong(k.durableAt);
     }
-    out.writeInt(receiverRuns.size());
-    for (long[] run : receiverRuns) {
-      out.writeLong(run[0]);
-      out.writeLong(run[1]);
-    }
+    out.writeLongArray(runs());
     out.writeLong(unknownUpTo);
   }
 
@@ -172,22 +348,37 @@ final class StreamState {
     long head = in.readLong();
     s.delivered = in.readLong();
     s.read = in.readLong();
+    long durableHead = in.readLong();
+    s.savedDelivered = in.readLong();
+    s.savedRead = in.readLong();
+    long touchedAt = in.readLong();
     int n = in.readInt();
     s.ring = new Kept[Math.max(4, Integer.highestOneBit(Math.max(1, n)) * 2)];
     s.head = head - n;
     for (int i = 0; i < n; i++) {
-      long acceptedAt = in.readLong();
       String id = in.readString();
       int type = in.readByte();
-      byte[] message = in.readByteArray();
-      s.append(id, type, message, acceptedAt);
+      long acceptedAt = in.readLong();
+      byte[] body = in.readByteArray();
+      String owner = in.readString();
+      long request = in.readLong();
+      long durableAt = in.readLong();
+      Kept k = s.append(id, type, body, acceptedAt, owner, request, false);
+      k.durableAt = durableAt;
+      if (body == null) {
+        s.bodyFrom = k.offset + 1;
+      }
     }
+    s.touchedAt = touchedAt;
     if (s.head != head) {
       throw new IOException("corrupt stream state: head " + head + " vs " + s.head);
     }
-    int runs = in.readInt();
-    for (int i = 0; i < runs; i++) {
-      s.receiverRuns.addLast(new long[] {in.readLong(), in.readLong()});
+    s.durableHead = durableHead;
+    s.soleOwner = durableHead >= head ? "" : null;
+    s.receiverRuns.clear();
+    long[] runs = in.readLongArray();
+    for (int i = 0; i + 1 < runs.length; i += 2) {
+      s.receiverRuns.addLast(new long[] {runs[i], runs[i + 1]});
     }
     s.unknownUpTo = in.readLong();
     return s;
@@ -195,7 +386,7 @@ final class StreamState {
 
   @Override
   public String toString() {
-    return "StreamState{head=" + head + ", delivered=" + delivered + ", read=" + read
-        + ", kept=" + size + "}";
+    return "StreamState{head=" + head + ", durable=" + durableHead + ", delivered=" + delivered
+        + ", read=" + read + ", window=" + size + "}";
   }
 }

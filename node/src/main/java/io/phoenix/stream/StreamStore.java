@@ -5,13 +5,15 @@ import java.util.List;
 
 /**
  * Where streams live: offsets, stored messages, acknowledgement positions and message_id
- * dedupe, for every stream {@code S(from → to)} of the cluster.
+ * dedupe, for every stream {@code S(from → to)} of the cluster (PROTOCOL.md §4, §9).
  *
  * <p>Rules every implementation MUST keep:
  * <ol>
- *   <li>Offsets of a stream are 1, 2, 3, … with no gap and no reuse, cluster-wide.</li>
+ *   <li>Offsets of a stream are 1, 2, 3, … with no gap and no reuse, cluster-wide: an offset a
+ *       client was told (an answer, a push, a pull) always names the same message.</li>
  *   <li>{@link #append} is atomic: dedupe, offset assignment and storage happen together, and
  *       its future succeeds only once the message is stored as durably as configured.</li>
+ *   <li>One caller's appends to one stream get offsets in the order it made them.</li>
  *   <li>Acknowledged positions never move back; READ implies DELIVERED.</li>
  *   <li>Methods never block the calling thread; futures complete on the caller's context.</li>
  * </ol>
@@ -34,8 +36,11 @@ public interface StreamStore {
   /** The streams into {@code to} whose head is beyond what {@code to} has acknowledged. */
   Future<List<StreamPosition>> unacknowledged(String to);
 
-  /** Drops the messages kept longer than the retention; returns how many were dropped. */
-  Future<Long> trimExpired(long now);
+  /** The store's epoch (Welcome.epoch): offsets compare only within one. */
+  String epoch();
+
+  /** Stops taking operations, finishes what was accepted, and closes the database. */
+  void close();
 
   /** Outcome of {@link #append}. */
   record AppendResult(Outcome outcome, long offset, long delivered) {
@@ -57,4 +62,13 @@ public interface StreamStore {
 
   /** A stream's head and acknowledged positions. */
   record StreamPosition(String from, String to, long head, long delivered, long read) {}
+
+  /** The store cannot take a message now (database unreachable, backlog full): answer 503. */
+  final class UnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public UnavailableException(String message) {
+      super(message, null, false, false);
+    }
+  }
 }

@@ -168,8 +168,12 @@ public class RouterBenchmark {
     }
 
     @Override
-    public Future<Long> trimExpired(long now) {
-      throw new UnsupportedOperationException();
+    public String epoch() {
+      return "jmh";
+    }
+
+    @Override
+    public void close() {
     }
   }
 

@@ -7,8 +7,11 @@ import io.phoenix.config.ClusterOptions;
 import io.phoenix.node.HazelcastCluster;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
-import io.phoenix.stream.HazelcastStreamStore;
+import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamStore;
+import io.phoenix.stream.log.RocksDbMessageLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -33,8 +36,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH: {@link HazelcastStreamStore#append} (one inbox entry processor per message: dedupe,
- * offset, store) on an embedded single Hazelcast member configured exactly like a node's
+ * JMH: {@link StreamPipeline#append} (batched bucket entry processors: dedupe, offset, keep;
+ * with {@code embedded}, the RocksDB group commit too) on a single Hazelcast member configured
+ * exactly like a node's
  * ({@link HazelcastCluster#hazelcastConfig}), called from a Vert.x event loop as the router
  * does. {@code pipelined}: 1,000 appends in flight over {@code streams} streams, the node's
  * situation under load (time per message = the inverse of the store's throughput);
@@ -58,9 +62,13 @@ import org.openjdk.jmh.annotations.Warmup;
 public class StreamStoreBenchmark {
   private static final int IN_FLIGHT = 1000;
 
-  /** Streams the appends are spread over (one recipient inbox each). */
+  /** Streams the appends are spread over (one recipient each). */
   @Param({"100", "10000"})
   public int streams;
+
+  /** memory: the cluster's memory only; embedded: RocksDB, ACCEPTED after the commit. */
+  @Param({"memory", "embedded"})
+  public String storage;
 
   private HazelcastInstance hazelcast;
   private Vertx vertx;
@@ -81,11 +89,28 @@ public class StreamStoreBenchmark {
             .put("host", "127.0.0.1").put("port", port)
             .put("members", new JsonArray().add("127.0.0.1:" + port)));
     ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
-    hazelcast = Hazelcast.newHazelcastInstance(HazelcastCluster.hazelcastConfig(cluster, "jmh"));
+    hazelcast = Hazelcast.newHazelcastInstance(HazelcastCluster.hazelcastConfig(cluster, "jmh", "memory", null));
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
-    store = new HazelcastStreamStore(vertx, hazelcast.getMap(HazelcastStreamStore.MAP_NAME),
-        2_000, 1_000_000);
+    boolean embedded = storage.equals("embedded");
+    Path dir = Files.createTempDirectory("phoenix-jmh");
+    store = new StreamPipeline(vertx, hazelcast.getMap(StreamPipeline.MAP_NAME),
+        embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
+        new StreamPipeline.Settings("jmh", embedded, 16, 10_000, 1_000_000, 2_000,
+            Long.MAX_VALUE, 120_000, 5_000, 1024),
+        new StreamPipeline.Meter() {
+          @Override
+          public void committed(int messages, long nanos) {
+          }
+
+          @Override
+          public void loaded() {
+          }
+
+          @Override
+          public void forgotten(int streams) {
+          }
+        }, "jmh");
     message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())
         .setFrom(Identity.newBuilder().setEid("alice").setConnectionResourceId("a1")
             .setNode("node-1"))
@@ -95,6 +120,7 @@ public class StreamStoreBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    store.close();
     vertx.close().await(10, TimeUnit.SECONDS);
     hazelcast.shutdown();
   }

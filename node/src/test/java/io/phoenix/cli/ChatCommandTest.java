@@ -161,10 +161,10 @@ class ChatCommandTest {
     alice.type("still there?");
     try (TestNode second = TestNode.start(config)) {
       alice.expectStarting("* connected to tcp://127.0.0.1:" + port, false);
-      // The restarted node kept nothing (memory only): its stream starts again at offset 1.
-      alice.expect("[#1 ✓] you: still there?");
-      bob.expect("[#1] alice-restart: still there?");
-      alice.expect("[#1 read] you: still there?");
+      // The restarted node kept the stream in its database: the offsets go on.
+      alice.expect("[#2 ✓] you: still there?");
+      bob.expect("[#2] alice-restart: still there?");
+      alice.expect("[#2 read] you: still there?");
       assertEquals(0, alice.endInput());
       assertEquals(0, bob.endInput());
       assertEquals(second.tcpPort(), port);

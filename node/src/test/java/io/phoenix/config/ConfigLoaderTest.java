@@ -35,7 +35,9 @@ class ConfigLoaderTest {
                      "backupCount": 1, "eventBusPort": 5702, "memberTimeoutSeconds": 10 },
         "limits": { "maxFrameBytes": 65536, "helloTimeoutMs": 10000, "heartbeatSeconds": 30,
                     "messagesPerSecond": 1000, "pullBatch": 100, "maxOutboundBytes": 4194304 },
-        "retention": { "seconds": 604800, "maxMessagesPerStream": 10000, "sweepSeconds": 60 }
+        "retention": { "seconds": 604800, "maxMessagesPerStream": 10000, "sweepSeconds": 60 },
+        "storage": { "type": "postgresql", "url": "jdbc:postgresql://10.0.0.9:5432/phoenix",
+                     "user": "phoenix", "password": "secret", "poolSize": 4 }
       }
       """;
 
@@ -84,7 +86,7 @@ class ConfigLoaderTest {
         c.auth());
     assertEquals(new ClusterOptions("phoenix-dev", "127.0.0.1", 5701, List.of("127.0.0.1:5701"),
         1, 0, 10, 1, ""), c.cluster());
-    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304), c.limits());
+    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304, 10000), c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
 
@@ -100,6 +102,36 @@ class ConfigLoaderTest {
     assertEquals(List.of("10.0.0.5:5701", "10.0.0.6:5701", "[fd00::7]:5701"),
         c.cluster().members());
     assertEquals(5702, c.cluster().eventBusPort());
+    assertEquals("postgresql", c.storage().type());
+    assertEquals("commit", c.storage().acceptAfter());
+  }
+
+  @Test
+  void embeddedStorageIsForAClusterOfOne() {
+    JsonObject others = withSecret("cluster", "members",
+        new io.vertx.core.json.JsonArray().add("127.0.0.1:5701").add("127.0.0.1:5702"));
+    assertEquals("config error: storage.type embedded keeps messages on this node's own disk, "
+        + "for a cluster of one, but cluster.members lists 127.0.0.1:5702: use storage.type "
+        + "postgresql for a cluster", error(others));
+    JsonObject k8s = withSecret("cluster", "kubernetesServiceDns", "phoenix.default.svc");
+    assertTrue(error(k8s).contains("cluster.kubernetesServiceDns is set"), error(k8s));
+    // itself under another loopback name, or with the memory store: fine
+    ConfigLoader.fromJson(withSecret("cluster", "members",
+        new io.vertx.core.json.JsonArray().add("localhost:5701")));
+    JsonObject memory = others.copy().put("storage", new JsonObject().put("type", "memory"));
+    assertEquals(2, ConfigLoader.fromJson(memory).cluster().members().size());
+  }
+
+  @Test
+  void storageValuesAreChecked() {
+    assertEquals("config error: storage.type must be one of embedded, postgresql, memory "
+        + "(got \"rocks\")", error(withSecret("storage", "type", "rocks")));
+    assertEquals("config error: storage.acceptAfter must be one of commit, replicate "
+        + "(got \"never\")", error(withSecret("storage", "acceptAfter", "never")));
+    assertEquals("config error: storage.url must be a jdbc:postgresql: URL when storage.type "
+        + "is postgresql (got \"\")", error(withSecret("storage", "type", "postgresql")));
+    assertTrue(ConfigLoader.fromJson(withSecret("storage", "password", "pw")).toJson(true)
+        .getJsonObject("storage").getString("password").equals(PhoenixConfig.REDACTED));
   }
 
   @Test
@@ -115,7 +147,7 @@ class ConfigLoaderTest {
     assertEquals(new AuthOptions(SECRET, "phoenix", 86400), c.auth());
     assertEquals(new ClusterOptions("phoenix", "127.0.0.1", 5701, List.of("127.0.0.1:5701"), 1,
         0, 10, 1, ""), c.cluster());
-    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304), c.limits());
+    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 100, 4194304, 10000), c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
 
@@ -242,13 +274,15 @@ class ConfigLoaderTest {
   void limitsAreInclusive() {
     PhoenixConfig low = ConfigLoader.fromJson(withSecret("limits", "maxFrameBytes", 1024)
         .put("tcp", new JsonObject().put("port", 0))
-        .put("cluster", new JsonObject().put("members", new JsonArray().add("[::1]:1"))));
+        .put("cluster", new JsonObject().put("members", new JsonArray().add("[::1]:1")))
+        .put("storage", new JsonObject().put("type", "memory")));
     assertEquals(1024, low.limits().maxFrameBytes());
     assertEquals(0, low.tcp().port());
     assertEquals(List.of("[::1]:1"), low.cluster().members());
     PhoenixConfig high = ConfigLoader.fromJson(withSecret("limits", "maxFrameBytes", 16777216)
         .put("retention", new JsonObject().put("seconds", 315360000L))
-        .put("cluster", new JsonObject().put("members", new JsonArray().add("h.example:65535"))));
+        .put("cluster", new JsonObject().put("members", new JsonArray().add("h.example:65535")))
+        .put("storage", new JsonObject().put("type", "memory")));
     assertEquals(16777216, high.limits().maxFrameBytes());
     assertEquals(315360000L, high.retention().seconds());
   }

@@ -40,6 +40,7 @@ class EnvOverrideTest {
         "PHOENIX_HTTP_WEB_SOCKET_PATH", "/ws",
         "PHOENIX_RETENTION_SECONDS", "3600",
         "PHOENIX_CLUSTER_MEMBERS", " 10.0.0.1:5701 , [::1]:5702,h:1",
+        "PHOENIX_STORAGE_TYPE", "memory",
         "LANG", "C.UTF-8"));
     PhoenixConfig c = loaded.config();
     assertEquals(List.of(), loaded.warnings());
@@ -48,6 +49,7 @@ class EnvOverrideTest {
     assertEquals("/ws", c.http().webSocketPath());
     assertEquals(3600L, c.retention().seconds());
     assertEquals(List.of("10.0.0.1:5701", "[::1]:5702", "h:1"), c.cluster().members());
+    assertEquals("memory", c.storage().type());
   }
 
   @Test

@@ -33,8 +33,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  *       the oldest kept offset starts at the oldest kept one); a DELIVERED for an expired
  *       message still follows its type: not forwarded to the sender for a RECEIVER
  *       notification, forwarded for a SENDER chat message;</li>
- *   <li>{@link Backlog}: with {@code retention.maxMessagesPerStream = 5}, the sixth message of
- *       a stream is refused with 429 and not delivered, other streams are unaffected.</li>
+ *   <li>{@link Backlog}: with {@code limits.maxUndeliveredPerStream = 5}, a sixth message the
+ *       recipient has not acknowledged DELIVERED is refused with 429 and not delivered, other
+ *       streams are unaffected; once the recipient acknowledges, the stream takes messages again
+ *       (history itself is bounded only by the retention time).</li>
  * </ul>
  */
 class RetentionTest {
@@ -164,7 +166,9 @@ class RetentionTest {
     @BeforeAll
     void start() {
       JsonObject config = TestNode.config();
-      config.getJsonObject("retention").put("maxMessagesPerStream", 5);
+      config.getJsonObject("limits").put("maxUndeliveredPerStream", 5);
+      // no longer a bound with a database: only the undelivered backlog is
+      config.getJsonObject("retention").put("maxMessagesPerStream", 3);
       node = TestNode.start(config);
       vertx = Vertx.vertx();
     }
@@ -177,7 +181,7 @@ class RetentionTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
-    void sixthMessageOfAStreamIsRefusedOtherStreamsGoOn(Transport t) {
+    void sixthUndeliveredMessageIsRefusedUntilTheRecipientAcknowledges(Transport t) {
       String a = "alice-" + t + "-backlog";
       String c = "carol-" + t + "-backlog";
       String b = "bob-" + t + "-backlog";
@@ -203,6 +207,19 @@ class RetentionTest {
         assertEquals(200, kept.end().getStatusCode());
         assertEquals(5, kept.end().getPeer().getOffset(), "m6 got no offset");
         assertEquals(List.of(), b1.barrier());
+
+        // a busy conversation goes on once it is delivered: twelve more, acknowledged as they come
+        b1.send(TestClient.ack(AckMethod.DELIVERED, "m5", a, b, 5).build());
+        assertEquals(AckMethod.DELIVERED_VALUE, a1.nextAck().getMethod());
+        for (int i = 6; i <= 17; i++) {
+          assertAccepted(a1.sendAndAwaitAccepted(TestClient.message("m" + i, b).build()), i);
+          assertEquals("m" + i, b1.nextMessage().getMessageId());
+          b1.send(TestClient.ack(AckMethod.DELIVERED, "m" + i, a, b, i).build());
+          assertEquals(i, a1.nextAck().getPeer().getOffset());
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L),
+            offsets(pull(b1, "history", a, b, 0).messages().subList(0, 10)),
+            "every message kept, not only retention.maxMessagesPerStream of them");
       }
     }
   }

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real node in the test JVM: a Hazelcast cluster of one on a free loopback port (its own
- * cluster name, so test nodes never meet), TCP and HTTP on free ports.
+ * cluster name, so test nodes never meet), TCP and HTTP on free ports, and the default store
+ * (an embedded database in a directory of its own under {@code target/test-data}). Clusters of
+ * several test nodes use the in-memory store unless a test gives them a PostgreSQL.
  */
 public final class TestNode implements AutoCloseable {
   public static final String SECRET = "test-secret-0123456789abcdef0123456789";
@@ -45,7 +47,15 @@ public final class TestNode implements AutoCloseable {
             .put("host", "127.0.0.1").put("port", clusterPort)
             .put("members", new JsonArray().add("127.0.0.1:" + clusterPort)))
         .put("limits", new JsonObject())
-        .put("retention", new JsonObject());
+        .put("retention", new JsonObject())
+        .put("storage", new JsonObject().put("type", "embedded")
+            .put("path", dataDir().toString()));
+  }
+
+  /** A new, empty directory for a database, under target/test-data. */
+  public static java.nio.file.Path dataDir() {
+    return java.nio.file.Path.of("target", "test-data", UUID.randomUUID().toString())
+        .toAbsolutePath();
   }
 
   /**
@@ -66,6 +76,7 @@ public final class TestNode implements AutoCloseable {
       c.getJsonObject("node").put("id", "node-" + (i + 1) + "-" + name.substring(2, 8));
       c.getJsonObject("cluster").put("name", name).put("port", ports[i]).put("members", members)
           .put("memberTimeoutSeconds", 4);
+      c.put("storage", new JsonObject().put("type", "memory"));
       out.add(c);
     }
     return out;

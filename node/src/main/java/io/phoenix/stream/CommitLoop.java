@@ -1,0 +1,166 @@
+package io.phoenix.stream;
+
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The commit thread: group commits into the {@link MessageLog}. Whatever was staged while the
+ * previous commit ran is written by the next one, in one durable write (up to
+ * {@code maxBatch} messages), so throughput grows with load and a commit costs one disk sync
+ * however many messages it carries.
+ *
+ * <p>Commits happen strictly in the order things were staged. One that fails is retried (with
+ * backoff, the same content) until it succeeds, and nothing staged after it is written first:
+ * a message is never written before an earlier one of its stream. Meanwhile the loop reports
+ * itself unhealthy (new messages are refused with 503) and the waiters of the failed commit are
+ * told at once; they are not told again when the retry succeeds (their clients retry, and get
+ * 208).
+ *
+ * <p>{@link #stage} is thread-safe; everything else runs on the loop's own thread.
+ */
+final class CommitLoop {
+  private static final Logger log = LoggerFactory.getLogger(CommitLoop.class);
+
+  /** Told once the staged content is written, or that writing failed. */
+  interface Waiter {
+    void written();
+
+    void failed(Throwable t);
+  }
+
+  private record Staged(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
+      Waiter waiter) {}
+
+  private final MessageLog dbLog;
+  private final int maxBatch;
+  private final StreamPipeline.Meter meter;
+  private final BiConsumer<List<MessageLog.Entry>, List<MessageLog.StreamRow>> written;
+  private final LinkedBlockingQueue<Staged> staged = new LinkedBlockingQueue<>();
+  private final AtomicInteger unwritten = new AtomicInteger();
+  private final Thread thread;
+  private volatile boolean healthy = true;
+  private volatile boolean closing;
+
+  CommitLoop(MessageLog dbLog, int maxBatch, StreamPipeline.Meter meter,
+      BiConsumer<List<MessageLog.Entry>, List<MessageLog.StreamRow>> written) {
+    this.dbLog = dbLog;
+    this.maxBatch = maxBatch;
+    this.meter = meter;
+    this.written = written;
+    thread = new Thread(this::run, "phoenix-commit");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  boolean healthy() {
+    return healthy;
+  }
+
+  /** Messages staged and not yet written. */
+  int unwritten() {
+    return unwritten.get();
+  }
+
+  void stage(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, Waiter waiter) {
+    unwritten.addAndGet(entries.size());
+    staged.add(new Staged(entries, rows, waiter));
+  }
+
+  private void run() {
+    List<Staged> batch = new ArrayList<>();
+    while (true) {
+      try {
+        Staged first = staged.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closing) {
+            return;
+          }
+          continue;
+        }
+        batch.clear();
+        batch.add(first);
+        int messages = first.entries().size();
+        for (Staged next; messages < maxBatch && (next = staged.poll()) != null; ) {
+          batch.add(next);
+          messages += next.entries().size();
+        }
+        commit(batch, messages);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Writes one group, retrying until it is written (or the node stops). */
+  private void commit(List<Staged> batch, int messages) throws InterruptedException {
+    List<MessageLog.Entry> entries = new ArrayList<>(messages);
+    List<MessageLog.StreamRow> rows = new ArrayList<>(batch.size());
+    for (Staged s : batch) {
+      entries.addAll(s.entries());
+      rows.addAll(s.rows());
+    }
+    long backoffMs = 100;
+    boolean told = false;
+    while (true) {
+      long start = System.nanoTime();
+      try {
+        dbLog.commit(entries, rows);
+        meter.committed(entries.size(), System.nanoTime() - start);
+        if (!healthy) {
+          log.info("the database takes writes again");
+          healthy = true;
+        }
+        unwritten.addAndGet(-entries.size());
+        if (!told) {
+          for (Staged s : batch) {
+            if (s.waiter() != null) {
+              s.waiter().written();
+            }
+          }
+        }
+        written.accept(entries, rows);
+        return;
+      } catch (LogException | RuntimeException e) {
+        if (healthy) {
+          log.warn("writing {} messages failed, retrying: {}", entries.size(), e.getMessage());
+        }
+        healthy = false;
+        if (!told) {
+          told = true;
+          for (Staged s : batch) {
+            if (s.waiter() != null) {
+              s.waiter().failed(e);
+            }
+          }
+        }
+        if (closing && backoffMs > 1_000) {
+          log.error("stopping with {} messages unwritten: {}", entries.size(), e.getMessage());
+          return;
+        }
+        Thread.sleep(backoffMs);
+        backoffMs = Math.min(5_000, backoffMs * 2);
+      }
+    }
+  }
+
+  /** Writes what is staged (retrying briefly if needed), then stops the thread. */
+  void close() {
+    closing = true;
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      thread.interrupt();
+    }
+  }
+}

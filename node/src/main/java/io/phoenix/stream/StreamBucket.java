@@ -1,0 +1,104 @@
+package io.phoenix.stream;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The streams of every recipient whose eid hashes to one bucket: the value of the
+ * {@code phoenix.streams} map.
+ *
+ * <pre>
+ * map phoenix.streams    key                         value
+ *                        bucket (0 … BUCKETS - 1)    StreamBucket { recipient eid →
+ *                                                      { sender eid → StreamState } }
+ * </pre>
+ *
+ * A recipient's streams are all in one bucket (its SYNC is one operation), and each node sends
+ * one entry processor per bucket carrying many operations at once (see {@link BucketBatch}): a
+ * few dozen keys spread the load over the partitions, and batching makes a busy node pay one
+ * round trip for many messages.
+ *
+ * <p>Not thread-safe: owned by the partition thread; in-memory format OBJECT.
+ */
+final class StreamBucket implements IdentifiedDataSerializable {
+  /** Number of buckets; the same on every member (part of the data layout). */
+  static final int BUCKETS = 64;
+
+  final Map<String, Map<String, StreamState>> byRecipient = new HashMap<>();
+
+  /** The bucket of a recipient. */
+  static int of(String to) {
+    return Math.floorMod(to.hashCode() * 0x9E3779B9, BUCKETS);
+  }
+
+  StreamState get(String from, String to) {
+    Map<String, StreamState> streams = byRecipient.get(to);
+    return streams == null ? null : streams.get(from);
+  }
+
+  void put(String from, String to, StreamState s) {
+    byRecipient.computeIfAbsent(to, k -> new HashMap<>()).put(from, s);
+  }
+
+  /** Removes every stream {@code keep} rejects; returns how many. */
+  int removeIf(java.util.function.BiPredicate<String, StreamState> drop) {
+    int n = 0;
+    for (Iterator<Map<String, StreamState>> r = byRecipient.values().iterator(); r.hasNext(); ) {
+      Map<String, StreamState> streams = r.next();
+      for (Iterator<Map.Entry<String, StreamState>> it = streams.entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, StreamState> e = it.next();
+        if (drop.test(e.getKey(), e.getValue())) {
+          it.remove();
+          n++;
+        }
+      }
+      if (streams.isEmpty()) {
+        r.remove();
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public int getFactoryId() {
+    return StreamSerialization.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return StreamSerialization.BUCKET;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeInt(byRecipient.size());
+    for (Map.Entry<String, Map<String, StreamState>> r : byRecipient.entrySet()) {
+      out.writeString(r.getKey());
+      out.writeInt(r.getValue().size());
+      for (Map.Entry<String, StreamState> e : r.getValue().entrySet()) {
+        out.writeString(e.getKey());
+        e.getValue().writeTo(out);
+      }
+    }
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    int recipients = in.readInt();
+    for (int i = 0; i < recipients; i++) {
+      String to = in.readString();
+      int n = in.readInt();
+      Map<String, StreamState> streams = new HashMap<>(Math.max(4, n * 2));
+      for (int j = 0; j < n; j++) {
+        streams.put(in.readString(), StreamState.readFrom(in));
+      }
+      byRecipient.put(to, streams);
+    }
+  }
+}

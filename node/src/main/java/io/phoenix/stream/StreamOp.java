@@ -1,0 +1,301 @@
+package io.phoenix.stream;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import io.phoenix.stream.StreamState.Kept;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One operation on one stream (or, for {@link Kind#MAINTAIN}, on a whole bucket), carried to the
+ * bucket's owner inside a {@link BucketBatch} and applied there by {@link #apply}. Every change
+ * it makes depends only on its fields and the batch's (time included), so that backups, which
+ * apply the same batch, end in the same state.
+ *
+ * <p>A plain holder of the fields each kind needs; not thread-safe, used once.
+ */
+final class StreamOp {
+  enum Kind {
+    /** Dedupe, check the backlog, assign the next offset, keep the message until written. */
+    APPEND,
+    /** Move DELIVERED (and READ) forward. */
+    ACK,
+    /** Read the head and the window's messages after an offset. */
+    PULL,
+    /** The positions of every stream into a recipient the cluster holds. */
+    POSITIONS,
+    /** Put a stream read from the database, unless the cluster holds it already. */
+    LOAD,
+    /** Record that a prefix of a stream and its positions are in the database. */
+    DURABLE,
+    /** Trim windows, forget idle saved streams, hand back messages left unwritten too long. */
+    MAINTAIN
+  }
+
+  Kind kind;
+  String from = "";
+  String to = "";
+  String messageId = "";
+  int type;
+  byte[] body;
+  /** APPEND: offset the database holds for this id (0 when none); ACK: the acknowledged one;
+   * PULL: the one to read after; LOAD: head; DURABLE: written up to. */
+  long offset;
+  /** LOAD and DURABLE: positions; ACK: whether READ. */
+  long delivered;
+  long read;
+  boolean flag;
+  /** PULL: most messages; LOAD: unused. */
+  int max;
+  long[] runs;
+  /** APPEND: the sending node's number for this request (a retried request is recognised). */
+  long request;
+
+  static StreamOp append(String from, String to, String messageId, int type, byte[] body,
+      long request) {
+    StreamOp op = new StreamOp(Kind.APPEND, from, to);
+    op.request = request;
+    op.messageId = messageId;
+    op.type = type;
+    op.body = body;
+    return op;
+  }
+
+  static StreamOp ack(String from, String to, long offset, boolean read) {
+    StreamOp op = new StreamOp(Kind.ACK, from, to);
+    op.offset = offset;
+    op.flag = read;
+    return op;
+  }
+
+  static StreamOp pull(String from, String to, long after, int max) {
+    StreamOp op = new StreamOp(Kind.PULL, from, to);
+    op.offset = after;
+    op.max = max;
+    return op;
+  }
+
+  static StreamOp positions(String to) {
+    return new StreamOp(Kind.POSITIONS, "", to);
+  }
+
+  static StreamOp load(String from, String to, long head, long delivered, long read,
+      long[] runs) {
+    StreamOp op = new StreamOp(Kind.LOAD, from, to);
+    op.offset = head;
+    op.delivered = delivered;
+    op.read = read;
+    op.runs = runs;
+    return op;
+  }
+
+  static StreamOp durable(String from, String to, long upTo, long delivered, long read) {
+    StreamOp op = new StreamOp(Kind.DURABLE, from, to);
+    op.offset = upTo;
+    op.delivered = delivered;
+    op.read = read;
+    return op;
+  }
+
+  static StreamOp maintain() {
+    return new StreamOp(Kind.MAINTAIN, "", "");
+  }
+
+  StreamOp() {}
+
+  private StreamOp(Kind kind, String from, String to) {
+    this.kind = kind;
+    this.from = from;
+    this.to = to;
+  }
+
+  boolean readOnly() {
+    return kind == Kind.PULL || kind == Kind.POSITIONS;
+  }
+
+  /** Applies the operation to the bucket; returns its result and whether it changed anything. */
+  OpResult apply(StreamBucket bucket, BucketBatch b) {
+    return switch (kind) {
+      case APPEND -> append(bucket, b);
+      case ACK -> ack(bucket, b);
+      case PULL -> pull(bucket, b);
+      case POSITIONS -> positions(bucket, b);
+      case LOAD -> {
+        if (bucket.get(from, to) == null) {
+          bucket.put(from, to, new StreamState(offset, delivered, read, runs, b.now));
+          yield OpResult.done(true);
+        }
+        yield OpResult.done(false);
+      }
+      case DURABLE -> {
+        StreamState s = bucket.get(from, to);
+        if (s == null) {
+          yield OpResult.done(false);
+        }
+        s.markDurable(offset, delivered, read, b.now);
+        s.shrink(b.policy(), b.now);
+        yield OpResult.done(true);
+      }
+      case MAINTAIN -> maintain(bucket, b);
+    };
+  }
+
+  /** The stream, created when the cluster is the only store (nothing to load). */
+  private StreamState stream(StreamBucket bucket, BucketBatch b) {
+    StreamState s = bucket.get(from, to);
+    if (s == null && b.keepAll) {
+      s = new StreamState();
+      bucket.put(from, to, s);
+    }
+    return s;
+  }
+
+  private OpResult append(StreamBucket bucket, BucketBatch b) {
+    StreamState s = stream(bucket, b);
+    if (s == null) {
+      return OpResult.missing();
+    }
+    s.touchedAt = b.now;
+    Long existing = s.offsetOf(messageId);
+    if (existing == null && offset > 0) {
+      existing = offset; // the database holds it
+    }
+    if (existing != null) {
+      Kept k = s.at(existing);
+      if (k != null && k.request == request && k.owner.equals(b.node)) {
+        // this very request, applied before and retried by Hazelcast: the same answer
+        return OpResult.stored(k.offset, s.delivered, null);
+      }
+      boolean pending = k != null && existing > s.durableHead;
+      return OpResult.duplicate(existing, s.delivered).with(from, to,
+          pending ? List.of(k) : List.of());
+    }
+    if (s.head - s.delivered >= b.maxUndelivered) {
+      return OpResult.full(s.delivered);
+    }
+    List<Kept> others = b.keepAll ? List.of() : s.pendingOfOthers(b.node);
+    Kept k = s.append(messageId, type, body, b.now, b.node, request, b.keepAll);
+    s.shrink(b.policy(), b.now);
+    return OpResult.stored(k.offset, s.delivered,
+        type == io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE ? s.runs() : null)
+        .with(from, to, others);
+  }
+
+  private OpResult ack(StreamBucket bucket, BucketBatch b) {
+    StreamState s = bucket.get(from, to);
+    if (s == null) {
+      if (b.keepAll) {
+        return OpResult.acked(false, false, false, 0, 0, 0, null);
+      }
+      return OpResult.missing();
+    }
+    if (offset > s.head) {
+      return OpResult.acked(false, false, false, s.delivered, s.read, s.head, null);
+    }
+    s.touchedAt = b.now;
+    boolean forward = s.forwardsAckOf(offset); // before types at or below READ are forgotten
+    boolean advanced = false;
+    boolean runsChanged = false;
+    if (offset > s.delivered) {
+      s.delivered = offset;
+      advanced = true;
+    }
+    if (flag && offset > s.read) {
+      s.read = offset;
+      s.forgetTypesUpTo(offset);
+      advanced = true;
+      runsChanged = true;
+    }
+    return OpResult.acked(true, advanced, forward, s.delivered, s.read, s.head,
+        runsChanged ? s.runs() : null);
+  }
+
+  private OpResult pull(StreamBucket bucket, BucketBatch b) {
+    StreamState s = bucket.get(from, to);
+    if (s == null) {
+      return b.keepAll ? OpResult.pulled(0, 0, 1) : OpResult.missing();
+    }
+    long visible = b.commitMode ? s.durableHead : s.head;
+    long firstBody = s.firstBody();
+    List<Kept> out = new java.util.ArrayList<>(Math.min(max, 64));
+    long notBefore = b.now - b.retentionMs;
+    long o = Math.max(offset + 1, firstBody);
+    for (; o <= visible && out.size() < max; o++) {
+      Kept k = s.at(o);
+      if (k.acceptedAt >= notBefore) {
+        out.add(k);
+      }
+    }
+    OpResult r = OpResult.pulled(visible, s.delivered, firstBody).with(from, to, out);
+    r.read = o - 1; // looked at up to here: above it, more may remain
+    return r;
+  }
+
+  private OpResult positions(StreamBucket bucket, BucketBatch b) {
+    Map<String, StreamState> streams = bucket.byRecipient.get(to);
+    OpResult r = OpResult.positions();
+    if (streams != null) {
+      streams.forEach((sender, s) -> r.addPosition(sender,
+          b.commitMode ? s.durableHead : s.head, s.delivered, s.read));
+    }
+    return r;
+  }
+
+  private OpResult maintain(StreamBucket bucket, BucketBatch b) {
+    OpResult r = OpResult.done(true);
+    int[] evicted = {0};
+    bucket.byRecipient.forEach((recipient, streams) -> streams.forEach((sender, s) -> {
+      s.shrink(b.policy(), b.now);
+      if (!b.keepAll) {
+        for (Kept k : s.pending()) {
+          if (k.acceptedAt < b.now - b.staleMs) {
+            r.addEntry(sender, recipient, k);
+          }
+        }
+      }
+    }));
+    if (!b.keepAll) {
+      // Everything is in the database and no retry can need the window's ids any more
+      // (idleMs is far above idHoldMs): read back on demand.
+      evicted[0] = bucket.removeIf((sender, s) -> s.fullySaved()
+          && s.touchedAt < b.now - b.idleMs);
+    }
+    r.offset = evicted[0];
+    return r;
+  }
+
+  void writeData(ObjectDataOutput out) throws IOException {
+    out.writeByte(kind.ordinal());
+    out.writeString(from);
+    out.writeString(to);
+    out.writeString(messageId);
+    out.writeInt(type);
+    out.writeByteArray(body);
+    out.writeLong(offset);
+    out.writeLong(delivered);
+    out.writeLong(read);
+    out.writeBoolean(flag);
+    out.writeInt(max);
+    out.writeLongArray(runs);
+    out.writeLong(request);
+  }
+
+  static StreamOp readData(ObjectDataInput in) throws IOException {
+    StreamOp op = new StreamOp();
+    op.kind = Kind.values()[in.readByte()];
+    op.from = in.readString();
+    op.to = in.readString();
+    op.messageId = in.readString();
+    op.type = in.readInt();
+    op.body = in.readByteArray();
+    op.offset = in.readLong();
+    op.delivered = in.readLong();
+    op.read = in.readLong();
+    op.flag = in.readBoolean();
+    op.max = in.readInt();
+    op.runs = in.readLongArray();
+    op.request = in.readLong();
+    return op;
+  }
+}

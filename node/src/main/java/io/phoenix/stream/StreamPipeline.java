@@ -1,0 +1,662 @@
+package io.phoenix.stream;
+
+import com.hazelcast.map.IMap;
+import io.phoenix.stream.StreamOp.Kind;
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link StreamStore}: offsets, positions and a window of recent messages in the cluster's
+ * memory (the {@code phoenix.streams} map of {@link StreamBucket}s), message bodies in a
+ * {@link MessageLog} (none for {@code storage.type memory}).
+ *
+ * <p>How an operation travels:
+ * <ol>
+ *   <li>The caller's event loop hands it to the <em>store thread</em> (a queue; no lock).</li>
+ *   <li>The store thread looks the message_ids of new messages up in the database, all of a
+ *       drain at once (a retry of a message written long ago is answered 208), then queues each
+ *       operation on its bucket. Each bucket has at most one batch on its way at a time: every
+ *       operation this node has for it is sent in one entry processor, so a busy node pays one
+ *       round trip for many messages, and one caller's operations on one stream are applied in
+ *       the order they were made, whatever Hazelcast retries.</li>
+ *   <li>The owner assigns offsets and keeps each new message in the stream's window until it is
+ *       written. A stream the cluster does not hold is read from the database and put there
+ *       first.</li>
+ *   <li>The <em>commit thread</em> writes new messages (and the messages of other nodes below
+ *       them that are not written yet: no hole below a written offset) and moved positions in
+ *       group commits: one durable write for everything waiting. With {@code acceptAfter commit}
+ *       an append succeeds only then; with {@code replicate} as soon as the owner and its backups
+ *       hold it. The owner is then told what is written, so that it can drop bodies beyond the
+ *       hot window and, later, forget idle streams.</li>
+ *   <li>Each result completes on the caller's context.</li>
+ * </ol>
+ * Writes that fail are retried (in order) until they succeed; meanwhile new messages are
+ * answered 503 before any offset is assigned to them. Every second the node also maintains the
+ * buckets it owns: windows trimmed, idle saved streams forgotten, and messages that stayed
+ * unwritten too long (their node died) written by this one.
+ *
+ * <p>Thread-safe; call from any Vert.x context. Blocking database work happens on the store,
+ * commit and reader threads, never on an event loop.
+ */
+public final class StreamPipeline implements StreamStore {
+  private static final Logger log = LoggerFactory.getLogger(StreamPipeline.class);
+  /** Most operations per entry processor. */
+  static final int MAX_OPS_PER_BATCH = 512;
+  /** Messages waiting to be written beyond which new ones are refused (503). */
+  static final int MAX_UNWRITTEN = 100_000;
+
+  /** How the pipeline is set up. */
+  public record Settings(String node, boolean commitMode, int hotWindow, long idHoldMs,
+      int maxKeptInMemory, long retentionMs, long maxUndelivered, long idleMs, long staleMs,
+      int maxBatch) {}
+
+  /** Counts the pipeline reports (implemented by the node's metrics). */
+  public interface Meter {
+    void committed(int messages, long nanos);
+
+    void loaded();
+
+    void forgotten(int streams);
+  }
+
+  private final Vertx vertx;
+  private final IMap<Integer, StreamBucket> buckets;
+  private final MessageLog dbLog;
+  private final Settings settings;
+  private final Meter meter;
+  private final String epoch;
+  private final ExecutorService storeThread;
+  /** Runs on the store thread; drops the task once the pipeline is closed. */
+  private final java.util.concurrent.Executor onStoreThread;
+  private final ExecutorService readers;
+  private final CommitLoop commits;
+  private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicLong requests = new AtomicLong();
+  @SuppressWarnings("unchecked")
+  private final ArrayDeque<Request>[] queued = new ArrayDeque[StreamBucket.BUCKETS];
+  private final boolean[] inFlight = new boolean[StreamBucket.BUCKETS];
+  private volatile boolean closed;
+  private volatile long diskBytes = -1;
+  private int upkeeps;
+
+  /**
+   * @param dbLog the database, or null when the cluster's memory is the only store
+   * @param epoch the store's epoch (the database's, or the in-memory store's)
+   */
+  public StreamPipeline(Vertx vertx, IMap<Integer, StreamBucket> buckets, MessageLog dbLog,
+      Settings settings, Meter meter, String epoch) {
+    this.vertx = vertx;
+    this.buckets = buckets;
+    this.dbLog = dbLog;
+    this.settings = settings;
+    this.meter = meter;
+    this.epoch = epoch;
+    for (int i = 0; i < queued.length; i++) {
+      queued[i] = new ArrayDeque<>();
+    }
+    storeThread = Executors.newSingleThreadExecutor(named("phoenix-store"));
+    onStoreThread = task -> {
+      try {
+        storeThread.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // closed: nobody waits for the answer any more
+      }
+    };
+    readers = Executors.newFixedThreadPool(2, named("phoenix-store-read"));
+    commits = dbLog == null ? null : new CommitLoop(dbLog, settings.maxBatch(), meter,
+        this::written);
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String name) {
+    AtomicLong n = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, name + (name.endsWith("read") ? "-" + n.incrementAndGet() : ""));
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The name of the map holding every bucket. */
+  public static final String MAP_NAME = "phoenix.streams";
+
+  @Override
+  public String epoch() {
+    return epoch;
+  }
+
+  /** Whether new messages can be taken (the database accepts writes, the backlog is bounded). */
+  public boolean healthy() {
+    return commits == null || commits.healthy();
+  }
+
+  // ------------------------------------------------------------------ the four operations
+
+  @Override
+  public Future<AppendResult> append(String from, String to, String messageId, int type,
+      byte[] message, long now) {
+    if (commits != null && !commits.healthy()) {
+      return Future.failedFuture(new UnavailableException("the database is not accepting writes"));
+    }
+    if (commits != null && commits.unwritten() > MAX_UNWRITTEN) {
+      return Future.failedFuture(new UnavailableException("too many messages wait to be written"));
+    }
+    StreamOp op = StreamOp.append(from, to, messageId, type, message, requests.incrementAndGet());
+    return submit(op).map(r -> switch (r.code) {
+      case OpResult.STORED -> new AppendResult(AppendResult.Outcome.STORED, r.offset,
+          r.delivered);
+      case OpResult.DUPLICATE -> new AppendResult(AppendResult.Outcome.DUPLICATE, r.offset,
+          r.delivered);
+      default -> new AppendResult(AppendResult.Outcome.FULL, 0, r.delivered);
+    });
+  }
+
+  @Override
+  public Future<AckResult> acknowledge(String from, String to, long offset, boolean read,
+      long now) {
+    return submit(StreamOp.ack(from, to, offset, read)).map(r -> new AckResult(
+        r.has(OpResult.ACCEPTED), r.delivered, r.read, r.head, r.has(OpResult.ADVANCED),
+        r.has(OpResult.FORWARD)));
+  }
+
+  @Override
+  public Future<PullResult> pull(String from, String to, long after, int max, long now) {
+    return submit(StreamOp.pull(from, to, after, max)).map(r -> {
+      List<StoredMessage> out = new ArrayList<>(r.entries.size());
+      for (MessageLog.Entry e : r.entries) {
+        out.add(new StoredMessage(e.offset(), e.body()));
+      }
+      return new PullResult(out, r.head, r.delivered, r.read < r.head);
+    });
+  }
+
+  @Override
+  public Future<List<StreamPosition>> unacknowledged(String to) {
+    return submit(StreamOp.positions(to)).map(r -> {
+      List<StreamPosition> out = new ArrayList<>(r.senders.size());
+      for (int i = 0; i < r.senders.size(); i++) {
+        long[] p = r.positions.get(i);
+        if (p[0] > p[1]) {
+          out.add(new StreamPosition(r.senders.get(i), to, p[0], p[1], p[2]));
+        }
+      }
+      return out;
+    });
+  }
+
+  // ------------------------------------------------------------------ the store thread
+
+  /** One operation on its way, with where its answer goes. */
+  private static final class Request {
+    final StreamOp op;
+    final int bucket;
+    final Context context;
+    final Promise<OpResult> promise;
+    /** The time of the batch that carried it (the owner's acceptedAt of a new message). */
+    long sentAt;
+
+    Request(StreamOp op, Context context, Promise<OpResult> promise) {
+      this.op = op;
+      this.bucket = StreamBucket.of(op.to);
+      this.context = context;
+      this.promise = promise;
+    }
+
+    void complete(OpResult r) {
+      if (context == null) {
+        promise.tryComplete(r);
+      } else {
+        context.runOnContext(v -> promise.tryComplete(r));
+      }
+    }
+
+    void fail(Throwable t) {
+      if (context == null) {
+        promise.tryFail(t);
+      } else {
+        context.runOnContext(v -> promise.tryFail(t));
+      }
+    }
+  }
+
+  private Future<OpResult> submit(StreamOp op) {
+    Promise<OpResult> promise = Promise.promise();
+    if (closed) {
+      return Future.failedFuture(new UnavailableException("the node is stopping"));
+    }
+    incoming.add(new Request(op, Vertx.currentContext(), promise));
+    if (draining.compareAndSet(false, true)) {
+      onStoreThread.execute(this::drain);
+    }
+    return promise.future();
+  }
+
+  /** Internal operations (DURABLE, MAINTAIN): nobody waits for them on a context. */
+  private void submitInternal(StreamOp op) {
+    if (!closed) {
+      incoming.add(new Request(op, null, Promise.promise()));
+      if (draining.compareAndSet(false, true)) {
+        onStoreThread.execute(this::drain);
+      }
+    }
+  }
+
+  /** Store thread: takes what arrived, checks ids against the database, sends batches. */
+  private void drain() {
+    draining.set(false);
+    List<Request> appends = new ArrayList<>();
+    Set<Integer> touched = new HashSet<>();
+    for (Request r; (r = incoming.poll()) != null; ) {
+      if (r.op.kind == Kind.APPEND && dbLog != null) {
+        appends.add(r);
+      }
+      queued[r.bucket].addLast(r);
+      touched.add(r.bucket);
+    }
+    if (!appends.isEmpty()) {
+      checkIds(appends);
+    }
+    for (int b : touched) {
+      sendNext(b);
+    }
+  }
+
+  /** Finds new messages whose id the database already holds (a late retry): 208 for them. */
+  private void checkIds(List<Request> appends) {
+    List<MessageLog.IdKey> keys = new ArrayList<>(appends.size());
+    for (Request r : appends) {
+      keys.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
+    }
+    try {
+      long[] found = dbLog.offsetsOf(keys);
+      for (int i = 0; i < found.length; i++) {
+        appends.get(i).op.offset = found[i];
+      }
+    } catch (LogException e) {
+      log.warn("message ids cannot be checked, {} messages refused: {}", appends.size(),
+          e.getMessage());
+      for (Request r : appends) {
+        queued[r.bucket].remove(r);
+        r.fail(new UnavailableException(e.getMessage()));
+      }
+    }
+  }
+
+  /** Store thread: sends the bucket's next batch unless one is on its way. */
+  private void sendNext(int b) {
+    if (inFlight[b] || queued[b].isEmpty()) {
+      return;
+    }
+    List<Request> sent = new ArrayList<>(Math.min(queued[b].size(), MAX_OPS_PER_BATCH));
+    boolean readOnly = true;
+    while (!queued[b].isEmpty() && sent.size() < MAX_OPS_PER_BATCH) {
+      Request r = queued[b].poll();
+      sent.add(r);
+      readOnly &= r.op.readOnly();
+    }
+    BucketBatch batch = readOnly ? new BucketBatch.ReadBatch() : new BucketBatch();
+    configure(batch);
+    for (Request r : sent) {
+      batch.ops.add(r.op);
+      r.sentAt = batch.now;
+    }
+    inFlight[b] = true;
+    buckets.submitToKey(b, batch).whenCompleteAsync((results, failure) -> {
+      inFlight[b] = false;
+      if (failure != null) {
+        for (Request r : sent) {
+          r.fail(failure);
+        }
+      } else {
+        answered(b, sent, results.results);
+      }
+      sendNext(b);
+    }, onStoreThread);
+  }
+
+  private void configure(BucketBatch batch) {
+    batch.now = System.currentTimeMillis();
+    batch.node = settings.node();
+    batch.keepAll = dbLog == null;
+    batch.commitMode = settings.commitMode();
+    batch.hotWindow = settings.hotWindow();
+    batch.idHoldMs = settings.idHoldMs();
+    batch.maxKept = settings.maxKeptInMemory();
+    batch.retentionMs = settings.retentionMs();
+    batch.maxUndelivered = settings.maxUndelivered();
+    batch.idleMs = settings.idleMs();
+    batch.staleMs = settings.staleMs();
+  }
+
+  /** Store thread: what to do with each answer of a batch. */
+  private void answered(int b, List<Request> sent, List<OpResult> results) {
+    List<Request> missing = new ArrayList<>();
+    for (int i = 0; i < sent.size(); i++) {
+      Request r = sent.get(i);
+      OpResult result = results.get(i);
+      if (result.code == OpResult.MISSING) {
+        missing.add(r);
+      } else {
+        settle(r, result);
+      }
+    }
+    if (!missing.isEmpty()) {
+      load(b, missing);
+    }
+  }
+
+  /**
+   * Store thread: reads of streams the cluster does not hold are answered by the database
+   * alone; for changes, the streams are read from the database and put in the cluster, then
+   * the operations are sent again, in their order, ahead of anything queued since.
+   */
+  private void load(int b, List<Request> missing) {
+    Map<String, StreamOp> loads = new HashMap<>();
+    List<Request> retry = new ArrayList<>();
+    for (Request r : missing) {
+      if (r.op.readOnly()) {
+        readFromDatabase(r);
+        continue;
+      }
+      String key = r.op.from + '\u0000' + r.op.to;
+      if (!loads.containsKey(key)) {
+        try {
+          MessageLog.StreamRow row = dbLog.stream(r.op.from, r.op.to);
+          loads.put(key, row == null ? StreamOp.load(r.op.from, r.op.to, 0, 0, 0, null)
+              : StreamOp.load(r.op.from, r.op.to, row.head(), row.delivered(), row.read(),
+                  row.runs()));
+          meter.loaded();
+        } catch (LogException e) {
+          r.fail(new UnavailableException(e.getMessage()));
+          continue;
+        }
+      }
+      retry.add(r);
+    }
+    List<Request> front = new ArrayList<>();
+    Set<String> placed = new HashSet<>();
+    for (Request r : retry) {
+      String key = r.op.from + '\u0000' + r.op.to;
+      if (placed.add(key)) {
+        front.add(new Request(loads.get(key), null, Promise.promise()));
+      }
+      front.add(r);
+    }
+    for (int i = front.size() - 1; i >= 0; i--) {
+      queued[b].addFirst(front.get(i));
+    }
+  }
+
+  /** Store thread: an answer from the bucket's owner becomes the caller's result. */
+  private void settle(Request r, OpResult result) {
+    switch (r.op.kind) {
+      case APPEND -> settleAppend(r, result);
+      case ACK -> {
+        if (dbLog != null && result.has(OpResult.ADVANCED)) {
+          MessageLog.StreamRow row = new MessageLog.StreamRow(r.op.from, r.op.to, 0,
+              result.delivered, result.read, result.runs);
+          write(List.of(), List.of(row), settings.commitMode() ? r : null, result);
+          if (!settings.commitMode()) {
+            r.complete(result);
+          }
+        } else {
+          r.complete(result);
+        }
+      }
+      case PULL -> {
+        if (dbLog != null && r.op.offset + 1 < result.offset && r.op.max > 0) {
+          readBelowWindow(r, result);
+        } else {
+          r.complete(result);
+        }
+      }
+      case POSITIONS -> {
+        if (dbLog != null) {
+          mergeBacklog(r, result);
+        } else {
+          r.complete(result);
+        }
+      }
+      case MAINTAIN -> {
+        if (result.offset > 0) {
+          meter.forgotten((int) result.offset);
+        }
+        if (dbLog != null && !result.entries.isEmpty()) {
+          log.info("writing {} messages left unwritten by their node", result.entries.size());
+          write(result.entries, rowsOf(result.entries), null, null);
+        }
+      }
+      default -> r.complete(result);
+    }
+  }
+
+  private void settleAppend(Request r, OpResult result) {
+    boolean newMessage = result.code == OpResult.STORED;
+    boolean unwrittenDuplicate = result.code == OpResult.DUPLICATE && !result.entries.isEmpty();
+    if (dbLog == null || !(newMessage || unwrittenDuplicate)) {
+      r.complete(result);
+      return;
+    }
+    List<MessageLog.Entry> entries = new ArrayList<>(result.entries.size() + 1);
+    entries.addAll(result.entries); // other nodes' unwritten messages below (or the original)
+    if (newMessage) {
+      StreamOp op = r.op;
+      entries.add(new MessageLog.Entry(op.from, op.to, result.offset, op.messageId, op.type,
+          r.sentAt, op.body));
+    }
+    MessageLog.StreamRow row = new MessageLog.StreamRow(r.op.from, r.op.to,
+        entries.get(entries.size() - 1).offset(), 0, 0, result.runs);
+    write(entries, List.of(row), settings.commitMode() ? r : null, result);
+    if (!settings.commitMode()) {
+      r.complete(result);
+    }
+  }
+
+  /** Hands entries and rows to the commit thread; {@code waiting} completes once written. */
+  private void write(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
+      Request waiting, OpResult result) {
+    commits.stage(entries, rows, waiting == null ? null : new CommitLoop.Waiter() {
+      @Override
+      public void written() {
+        waiting.complete(result);
+      }
+
+      @Override
+      public void failed(Throwable t) {
+        waiting.fail(new UnavailableException(t.getMessage()));
+      }
+    });
+  }
+
+  private static List<MessageLog.StreamRow> rowsOf(List<MessageLog.Entry> entries) {
+    Map<String, MessageLog.StreamRow> rows = new HashMap<>();
+    for (MessageLog.Entry e : entries) {
+      rows.merge(e.from() + '\u0000' + e.to(),
+          new MessageLog.StreamRow(e.from(), e.to(), e.offset(), 0, 0, null),
+          (a, b) -> a.head() >= b.head() ? a : b);
+    }
+    return new ArrayList<>(rows.values());
+  }
+
+  /** Commit thread: these are written; tell the buckets' owners. */
+  private void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows) {
+    Map<String, long[]> streams = new HashMap<>();
+    for (MessageLog.Entry e : entries) {
+      streams.merge(e.from() + '\u0000' + e.to(), new long[] {e.offset(), 0, 0},
+          (a, b) -> new long[] {Math.max(a[0], b[0]), 0, 0});
+    }
+    for (MessageLog.StreamRow row : rows) {
+      streams.merge(row.from() + '\u0000' + row.to(), new long[] {0, row.delivered(), row.read()},
+          (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
+    }
+    streams.forEach((key, v) -> {
+      int split = key.indexOf('\u0000');
+      submitInternal(StreamOp.durable(key.substring(0, split), key.substring(split + 1), v[0],
+          v[1], v[2]));
+    });
+  }
+
+  // ------------------------------------------------------------------ database reads
+
+  private void readFromDatabase(Request r) {
+    readers.execute(() -> {
+      try {
+        OpResult out;
+        if (r.op.kind == Kind.PULL) {
+          MessageLog.StreamRow row = dbLog.stream(r.op.from, r.op.to);
+          out = OpResult.pulled(row == null ? 0 : row.head(), row == null ? 0 : row.delivered(),
+              row == null ? 1 : row.head() + 1);
+          out.read = out.head;
+          if (row != null && r.op.max > 0) {
+            out.entries.addAll(dbLog.read(r.op.from, r.op.to, r.op.offset, Long.MAX_VALUE,
+                r.op.max, System.currentTimeMillis() - settings.retentionMs()));
+            if (out.entries.size() == r.op.max) {
+              out.read = out.entries.get(out.entries.size() - 1).offset();
+            }
+          }
+        } else {
+          out = OpResult.positions();
+          for (MessageLog.StreamRow row : dbLog.backlogInto(r.op.to)) {
+            out.addPosition(row.from(), row.head(), row.delivered(), row.read());
+          }
+        }
+        r.complete(out);
+      } catch (LogException e) {
+        r.fail(new UnavailableException(e.getMessage()));
+      }
+    });
+  }
+
+  /** The part of a pull below the window's bodies comes from the database. */
+  private void readBelowWindow(Request r, OpResult window) {
+    readers.execute(() -> {
+      try {
+        List<MessageLog.Entry> older = dbLog.read(r.op.from, r.op.to, r.op.offset,
+            window.offset, r.op.max, System.currentTimeMillis() - settings.retentionMs());
+        List<MessageLog.Entry> all = new ArrayList<>(older);
+        if (all.size() == r.op.max) {
+          window.read = all.get(all.size() - 1).offset(); // the window's part comes next time
+        }
+        for (MessageLog.Entry e : window.entries) {
+          if (all.size() >= r.op.max) {
+            window.read = all.get(all.size() - 1).offset();
+            break;
+          }
+          all.add(e);
+        }
+        window.entries.clear();
+        window.entries.addAll(all);
+        r.complete(window);
+      } catch (LogException e) {
+        r.fail(new UnavailableException(e.getMessage()));
+      }
+    });
+  }
+
+  /** SYNC: the database's backlog, with the cluster's fresher positions where it holds them. */
+  private void mergeBacklog(Request r, OpResult held) {
+    readers.execute(() -> {
+      try {
+        Map<String, long[]> merged = new HashMap<>();
+        for (MessageLog.StreamRow row : dbLog.backlogInto(r.op.to)) {
+          merged.put(row.from(), new long[] {row.head(), row.delivered(), row.read()});
+        }
+        for (int i = 0; i < held.senders.size(); i++) {
+          merged.put(held.senders.get(i), held.positions.get(i));
+        }
+        OpResult out = OpResult.positions();
+        merged.forEach((from, p) -> out.addPosition(from, p[0], p[1], p[2]));
+        r.complete(out);
+      } catch (LogException e) {
+        r.fail(new UnavailableException(e.getMessage()));
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ upkeep
+
+  /**
+   * Trims windows, forgets idle saved streams and writes stale unwritten messages in every
+   * bucket this member owns; call about once a second.
+   */
+  public void maintain() {
+    if (closed) {
+      return;
+    }
+    if (dbLog != null && upkeeps++ % 10 == 0) {
+      readers.execute(() -> diskBytes = dbLog.bytesOnDisk());
+    }
+    onStoreThread.execute(() -> {
+      Set<Integer> local;
+      try {
+        local = buckets.localKeySet();
+      } catch (RuntimeException e) {
+        return; // the cluster is changing; next time
+      }
+      for (int b : local) {
+        queued[b].addLast(new Request(StreamOp.maintain(), null, Promise.promise()));
+        sendNext(b);
+      }
+    });
+  }
+
+  /** Deletes expired messages from the database (blocking: call from a worker). */
+  public long trimExpired(long now) throws LogException {
+    if (dbLog == null) {
+      return 0;
+    }
+    long total = 0;
+    for (int n; (n = dbLog.trimExpired(now - settings.retentionMs(), 10_000)) > 0; ) {
+      total += n;
+      if (closed) {
+        break;
+      }
+    }
+    return total;
+  }
+
+  /** Bytes the database takes on disk, as last measured (-1 when unknown or none). */
+  public long bytesOnDisk() {
+    return diskBytes;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    storeThread.shutdown();
+    try {
+      storeThread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (commits != null) {
+      commits.close(); // writes what waits, then stops
+    }
+    readers.shutdown();
+    if (dbLog != null) {
+      dbLog.close();
+    }
+  }
+}

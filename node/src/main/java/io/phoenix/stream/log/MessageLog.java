@@ -1,0 +1,70 @@
+package io.phoenix.stream.log;
+
+import java.util.List;
+
+/**
+ * The durable side of the stream store (PROTOCOL.md §9): message bodies and each stream's head
+ * and acknowledged positions, kept in a database so that they outlive a restart of every node.
+ * Offsets are assigned elsewhere (the cluster's stream index); the log writes and reads what it
+ * is given.
+ *
+ * <p>Rules every implementation MUST keep (the contract tests check them):
+ * <ol>
+ *   <li>{@link #commit} is atomic and durable: when it returns, every entry and row it was given
+ *       survives a crash of the process and of the machine's power; when it throws, the caller
+ *       may give the same entries again.</li>
+ *   <li>Writing an entry that is already stored (same stream and offset) changes nothing.</li>
+ *   <li>A stream row's head, DELIVERED and READ only move forward: a commit raises each to at
+ *       least the value given (a value below the stored one is ignored).</li>
+ *   <li>Reads see every commit that returned before they started.</li>
+ *   <li>Every method blocks its caller: call from the store's own threads, never from an event
+ *       loop. Methods may be called from several threads at once.</li>
+ * </ol>
+ */
+public interface MessageLog extends AutoCloseable {
+
+  /** One stored message: its stream, offset, dedupe id, type, time of acceptance and bytes. */
+  record Entry(String from, String to, long offset, String messageId, int type, long acceptedAt,
+      byte[] body) {}
+
+  /**
+   * A stream's row: head (the last offset assigned and written), the recipient's DELIVERED and
+   * READ positions, and the runs of RECEIVER offsets above READ ({first, last} pairs; null in a
+   * commit means "leave as stored").
+   */
+  record StreamRow(String from, String to, long head, long delivered, long read, long[] runs) {}
+
+  /** A message looked up by its id: the stream it was sent on and the id. */
+  record IdKey(String from, String to, String messageId) {}
+
+  /** The store's id, created with the database and kept in it (Welcome.epoch). */
+  String epoch();
+
+  /** The offsets of the given ids where they are stored, 0 where they are not. */
+  long[] offsetsOf(List<IdKey> keys) throws LogException;
+
+  /** The row of {@code S(from → to)}, or null when the stream was never written. */
+  StreamRow stream(String from, String to) throws LogException;
+
+  /** Writes entries and raises stream rows, atomically and durably. */
+  void commit(List<Entry> entries, List<StreamRow> rows) throws LogException;
+
+  /**
+   * Up to {@code max} stored messages of {@code S(from → to)} with {@code after < offset <
+   * before}, accepted at or after {@code notBefore}, in ascending offset order.
+   */
+  List<Entry> read(String from, String to, long after, long before, int max, long notBefore)
+      throws LogException;
+
+  /** The rows of every stream into {@code to} whose head is beyond DELIVERED. */
+  List<StreamRow> backlogInto(String to) throws LogException;
+
+  /** Deletes up to {@code max} messages accepted before {@code cutoff}; returns how many. */
+  int trimExpired(long cutoff, int max) throws LogException;
+
+  /** Bytes the database takes on disk, or -1 where the log cannot tell. */
+  long bytesOnDisk();
+
+  @Override
+  void close();
+}

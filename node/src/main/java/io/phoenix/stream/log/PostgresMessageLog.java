@@ -1,0 +1,371 @@
+package io.phoenix.stream.log;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
+
+/**
+ * {@link MessageLog} in PostgreSQL (storage.type {@code postgresql}): one database shared by
+ * every member of a cluster, reached through a small connection pool. The schema is created and
+ * migrated with Flyway (history in {@code phoenix_schema_history}); tables are
+ * {@code phoenix_meta}, {@code phoenix_streams} and {@code phoenix_messages}
+ * (see {@code db/phoenix/V1__streams.sql}).
+ *
+ * <p>Opening refuses, without writing anything, a database that holds other tables but no
+ * Phoenix history, or one migrated by a newer Phoenix. A commit is one transaction: messages
+ * inserted (an offset already written is left as it is), stream rows raised with
+ * {@code GREATEST}, so members may write the same message or row concurrently.
+ *
+ * <p>Thread-safe (each call takes its own pooled connection).
+ */
+public final class PostgresMessageLog implements MessageLog {
+  /** The newest schema version this code knows. */
+  static final String SCHEMA_VERSION = "1";
+  private static final int ID_CHUNK = 100;
+  private static final String INSERT_MESSAGE = "INSERT INTO phoenix_messages (to_eid, from_eid, "
+      + "msg_offset, message_id, msg_type, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      + "ON CONFLICT (to_eid, from_eid, msg_offset) DO NOTHING";
+  private static final String UPSERT_STREAM = "INSERT INTO phoenix_streams (to_eid, from_eid, "
+      + "head, delivered, read_pos, receiver_runs) VALUES (?, ?, ?, ?, ?, ?) "
+      + "ON CONFLICT (to_eid, from_eid) DO UPDATE SET "
+      + "head = GREATEST(phoenix_streams.head, EXCLUDED.head), "
+      + "delivered = GREATEST(phoenix_streams.delivered, EXCLUDED.delivered), "
+      + "read_pos = GREATEST(phoenix_streams.read_pos, EXCLUDED.read_pos), "
+      + "receiver_runs = COALESCE(EXCLUDED.receiver_runs, phoenix_streams.receiver_runs)";
+
+  private final HikariDataSource pool;
+  private final String epoch;
+
+  private PostgresMessageLog(HikariDataSource pool, String epoch) {
+    this.pool = pool;
+    this.epoch = epoch;
+  }
+
+  /**
+   * Connects, creates or migrates the schema, and reads (or creates) the epoch.
+   *
+   * @throws LogException (one line) when the database cannot be reached, refuses the login, is
+   *     not Phoenix's, or was migrated by a newer Phoenix
+   */
+  public static PostgresMessageLog open(String url, String user, String password, int poolSize)
+      throws LogException {
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(url);
+    c.setUsername(user.isEmpty() ? null : user);
+    c.setPassword(password.isEmpty() ? null : password);
+    c.setMaximumPoolSize(poolSize);
+    c.setMinimumIdle(1);
+    c.setPoolName("phoenix-store");
+    c.setConnectionTimeout(5_000);
+    c.setValidationTimeout(3_000);
+    c.setInitializationFailTimeout(1); // fail at once (one attempt) when the database is not there
+    c.addDataSourceProperty("reWriteBatchedInserts", "true");
+    c.addDataSourceProperty("connectTimeout", "5");
+    c.addDataSourceProperty("loginTimeout", "10");
+    c.addDataSourceProperty("socketTimeout", "30");
+    c.addDataSourceProperty("tcpKeepAlive", "true");
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(c);
+    } catch (RuntimeException e) {
+      throw new LogException("cannot connect to " + url + ": " + rootMessage(e), e);
+    }
+    try {
+      migrate(pool, url);
+      return new PostgresMessageLog(pool, epoch(pool));
+    } catch (LogException | RuntimeException e) {
+      pool.close();
+      if (e instanceof LogException le) {
+        throw le;
+      }
+      throw new LogException("cannot prepare the database at " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static void migrate(HikariDataSource pool, String url) throws LogException {
+    Flyway flyway = Flyway.configure()
+        .dataSource(pool)
+        .locations("classpath:db/phoenix")
+        .table("phoenix_schema_history")
+        .load();
+    try {
+      MigrationInfo current = flyway.info().current();
+      if (current != null && current.getVersion() != null
+          && current.getVersion().compareTo(MigrationVersion.fromVersion(SCHEMA_VERSION)) > 0) {
+        throw new LogException("the database at " + url + " has schema version "
+            + current.getVersion() + ", newer than this node knows ("
+            + MigrationVersion.fromVersion(SCHEMA_VERSION) + "): run a newer Phoenix");
+      }
+      flyway.migrate();
+    } catch (FlywayException e) {
+      throw new LogException("the database at " + url + " cannot be used: "
+          + firstLine(e.getMessage()) + " (give Phoenix a database of its own)", e);
+    }
+  }
+
+  private static String epoch(HikariDataSource pool) throws LogException {
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO phoenix_meta (meta_key, "
+          + "meta_value) VALUES ('epoch', ?) ON CONFLICT (meta_key) DO NOTHING")) {
+        insert.setString(1, UUID.randomUUID().toString());
+        insert.executeUpdate();
+      }
+      try (PreparedStatement select = c.prepareStatement(
+          "SELECT meta_value FROM phoenix_meta WHERE meta_key = 'epoch'");
+           ResultSet rs = select.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    } catch (SQLException e) {
+      throw new LogException("cannot read the store's epoch: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String epoch() {
+    return epoch;
+  }
+
+  @Override
+  public long[] offsetsOf(List<IdKey> keys) throws LogException {
+    long[] out = new long[keys.size()];
+    Map<IdKey, Integer> index = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      index.putIfAbsent(keys.get(i), i);
+    }
+    try (Connection c = pool.getConnection()) {
+      for (int start = 0; start < keys.size(); start += ID_CHUNK) {
+        List<IdKey> chunk = keys.subList(start, Math.min(keys.size(), start + ID_CHUNK));
+        StringBuilder sql = new StringBuilder("SELECT from_eid, to_eid, message_id, msg_offset "
+            + "FROM phoenix_messages WHERE (to_eid, from_eid, message_id) IN (");
+        for (int i = 0; i < chunk.size(); i++) {
+          sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+        }
+        try (PreparedStatement s = c.prepareStatement(sql.append(')').toString())) {
+          int p = 1;
+          for (IdKey k : chunk) {
+            s.setString(p++, k.to());
+            s.setString(p++, k.from());
+            s.setString(p++, k.messageId());
+          }
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              Integer at = index.get(new IdKey(rs.getString(1), rs.getString(2), rs.getString(3)));
+              if (at != null) {
+                out[at] = rs.getLong(4);
+              }
+            }
+          }
+        }
+      }
+      for (int i = 0; i < keys.size(); i++) {
+        out[i] = out[index.get(keys.get(i))];
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new LogException("looking message ids up failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public StreamRow stream(String from, String to) throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("SELECT head, delivered, read_pos, "
+             + "receiver_runs FROM phoenix_streams WHERE to_eid = ? AND from_eid = ?")) {
+      s.setString(1, to);
+      s.setString(2, from);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? row(from, to, rs) : null;
+      }
+    } catch (SQLException e) {
+      throw new LogException("reading stream " + from + "->" + to + " failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        if (!entries.isEmpty()) {
+          try (PreparedStatement s = c.prepareStatement(INSERT_MESSAGE)) {
+            for (Entry e : entries) {
+              s.setString(1, e.to());
+              s.setString(2, e.from());
+              s.setLong(3, e.offset());
+              s.setString(4, e.messageId());
+              s.setShort(5, (short) e.type());
+              s.setLong(6, e.acceptedAt());
+              s.setBytes(7, e.body());
+              s.addBatch();
+            }
+            s.executeBatch();
+          }
+        }
+        if (!rows.isEmpty()) {
+          try (PreparedStatement s = c.prepareStatement(UPSERT_STREAM)) {
+            for (StreamRow r : merged(rows)) {
+              s.setString(1, r.to());
+              s.setString(2, r.from());
+              s.setLong(3, r.head());
+              s.setLong(4, r.delivered());
+              s.setLong(5, r.read());
+              s.setBytes(6, r.runs() == null ? null : runBytes(r.runs()));
+              s.addBatch();
+            }
+            s.executeBatch();
+          }
+        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new LogException("writing " + entries.size() + " messages failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** One row per stream (an upsert batch may not touch a row twice), each value raised. */
+  private static List<StreamRow> merged(List<StreamRow> rows) {
+    Map<String, StreamRow> out = new HashMap<>();
+    for (StreamRow r : rows) {
+      out.merge(r.from() + '\u0000' + r.to(), r, (a, b) -> new StreamRow(a.from(), a.to(),
+          Math.max(a.head(), b.head()), Math.max(a.delivered(), b.delivered()),
+          Math.max(a.read(), b.read()), b.runs() != null ? b.runs() : a.runs()));
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  @Override
+  public List<Entry> read(String from, String to, long after, long before, int max,
+      long notBefore) throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("SELECT msg_offset, message_id, msg_type, "
+             + "accepted_at, body FROM phoenix_messages WHERE to_eid = ? AND from_eid = ? "
+             + "AND msg_offset > ? AND msg_offset < ? AND accepted_at >= ? "
+             + "ORDER BY msg_offset LIMIT ?")) {
+      s.setString(1, to);
+      s.setString(2, from);
+      s.setLong(3, after);
+      s.setLong(4, before);
+      s.setLong(5, notBefore);
+      s.setInt(6, max);
+      List<Entry> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Entry(from, to, rs.getLong(1), rs.getString(2), rs.getShort(3),
+              rs.getLong(4), rs.getBytes(5)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new LogException("reading " + from + "->" + to + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<StreamRow> backlogInto(String to) throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("SELECT from_eid, head, delivered, read_pos, "
+             + "receiver_runs FROM phoenix_streams WHERE to_eid = ? AND head > delivered")) {
+      s.setString(1, to);
+      List<StreamRow> out = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(new StreamRow(rs.getString(1), to, rs.getLong(2), rs.getLong(3),
+              rs.getLong(4), runs(rs.getBytes(5))));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new LogException("reading the streams into " + to + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int trimExpired(long cutoff, int max) throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("DELETE FROM phoenix_messages WHERE "
+             + "(to_eid, from_eid, msg_offset) IN (SELECT to_eid, from_eid, msg_offset FROM "
+             + "phoenix_messages WHERE accepted_at < ? LIMIT ?)")) {
+      s.setLong(1, cutoff);
+      s.setInt(2, max);
+      return s.executeUpdate();
+    } catch (SQLException e) {
+      throw new LogException("deleting expired messages failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long bytesOnDisk() {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("SELECT pg_database_size(current_database())");
+         ResultSet rs = s.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : -1;
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private static StreamRow row(String from, String to, ResultSet rs) throws SQLException {
+    return new StreamRow(from, to, rs.getLong(1), rs.getLong(2), rs.getLong(3),
+        runs(rs.getBytes(4)));
+  }
+
+  private static byte[] runBytes(long[] runs) {
+    ByteBuffer b = ByteBuffer.allocate(8 * runs.length);
+    for (long v : runs) {
+      b.putLong(v);
+    }
+    return b.array();
+  }
+
+  private static long[] runs(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    long[] out = new long[bytes.length / 8];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = b.getLong();
+    }
+    return out;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return firstLine(root.getMessage() == null ? root.toString() : root.getMessage());
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return (nl < 0 ? s : s.substring(0, nl)).trim();
+  }
+}

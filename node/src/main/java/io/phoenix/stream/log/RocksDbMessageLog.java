@@ -1,0 +1,374 @@
+package io.phoenix.stream.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * {@link MessageLog} in an embedded RocksDB under {@code storage.path}, for a cluster of one
+ * (storage.type {@code embedded}). One synced write-ahead-log write per commit, however many
+ * messages it holds.
+ *
+ * <pre>
+ * column family  key                                         value
+ * default        "phoenix.format" / "phoenix.epoch"          format version / the store's epoch
+ * messages       to, from, offset (8 bytes, big-endian)       acceptedAt, type, message_id, body
+ * ids            to, from, message_id                         offset (bloom-filtered point reads)
+ * streams        to, from                                     head, DELIVERED, READ, RECEIVER runs
+ * </pre>
+ * Eids are written as a varint length and their UTF-8 bytes, recipient first, so that the rows
+ * of every stream into one recipient are adjacent (SYNC is one prefix scan).
+ *
+ * <p>Opening refuses, without writing anything, a directory that holds something else than a
+ * Phoenix database, a corrupt one, or one of a newer format. Thread-safe; {@link #commit} is
+ * serialized.
+ */
+public final class RocksDbMessageLog implements MessageLog {
+  /** The format this code writes and reads; a database of a higher one is refused. */
+  public static final int FORMAT = 1;
+  private static final byte[] FORMAT_KEY = "phoenix.format".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EPOCH_KEY = "phoenix.epoch".getBytes(StandardCharsets.US_ASCII);
+  private static final List<String> FAMILIES = List.of("default", "messages", "ids", "streams");
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles;
+  private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle messages;
+  private final ColumnFamilyHandle ids;
+  private final ColumnFamilyHandle streams;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final WriteOptions synced;
+  private final WriteOptions unsynced;
+  private final String epoch;
+
+  private RocksDbMessageLog(Path dir, boolean create) throws LogException {
+    this.dir = dir;
+    DBOptions options = track(new DBOptions().setCreateIfMissing(create)
+        .setCreateMissingColumnFamilies(create)
+        .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
+        .setMaxTotalWalSize(64L << 20)
+        .setKeepLogFileNum(2));
+    List<ColumnFamilyDescriptor> descriptors = descriptors();
+    descriptors.forEach(d -> track(d.getOptions()));
+    handles = new ArrayList<>();
+    try {
+      db = RocksDB.open(options, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      closeResources();
+      throw new LogException("cannot open the database in " + dir + ": " + e.getMessage(), e);
+    }
+    meta = handles.get(0);
+    messages = handles.get(1);
+    ids = handles.get(2);
+    streams = handles.get(3);
+    synced = track(new WriteOptions().setSync(true));
+    unsynced = track(new WriteOptions());
+    try {
+      if (create) {
+        try (WriteBatch b = new WriteBatch()) {
+          b.put(meta, FORMAT_KEY, Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
+          b.put(meta, EPOCH_KEY, UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII));
+          db.write(synced, b);
+        }
+      }
+      epoch = new String(db.get(meta, EPOCH_KEY), StandardCharsets.US_ASCII);
+    } catch (RocksDBException e) {
+      close();
+      throw new LogException("cannot initialise the database in " + dir + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Opens the database in {@code dir}, creating it when the directory is missing or empty.
+   *
+   * @throws LogException (one line) when the directory holds something else, a corrupt database
+   *     or one of a newer format
+   */
+  public static RocksDbMessageLog open(Path dir) throws LogException {
+    boolean empty;
+    try {
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new LogException(dir + " is a file, not a database directory");
+      }
+      try (Stream<Path> list = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
+        empty = list.findAny().isEmpty();
+      }
+      if (empty) {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException e) {
+      throw new LogException("cannot use " + dir + ": " + e.getMessage(), e);
+    }
+    if (!empty) {
+      checkExisting(dir);
+    }
+    return new RocksDbMessageLog(dir, empty);
+  }
+
+  /** Reads an existing directory without writing to it: is it a Phoenix database we can use? */
+  private static void checkExisting(Path dir) throws LogException {
+    List<byte[]> families;
+    try (Options o = new Options()) {
+      families = RocksDB.listColumnFamilies(o, dir.toString());
+    } catch (RocksDBException e) {
+      throw new LogException(dir + " is not empty and holds no Phoenix database ("
+          + e.getMessage() + "): give storage.path an empty or new directory", e);
+    }
+    List<String> names = families.stream().map(b -> new String(b, StandardCharsets.UTF_8))
+        .toList();
+    if (!names.containsAll(FAMILIES)) {
+      throw new LogException(dir + " holds a database that is not Phoenix's (column families "
+          + names + "): give storage.path an empty or new directory");
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    List<ColumnFamilyDescriptor> descriptors = descriptors();
+    try (DBOptions o = new DBOptions().setInfoLogLevel(InfoLogLevel.ERROR_LEVEL);
+         RocksDB ro = RocksDB.openReadOnly(o, dir.toString(), descriptors, handles)) {
+      byte[] format = ro.get(handles.get(0), FORMAT_KEY);
+      byte[] epoch = ro.get(handles.get(0), EPOCH_KEY);
+      handles.forEach(ColumnFamilyHandle::close);
+      if (format == null || epoch == null) {
+        throw new LogException(dir + " holds a database that is not Phoenix's (no format "
+            + "version): give storage.path an empty or new directory");
+      }
+      int version = Integer.parseInt(new String(format, StandardCharsets.US_ASCII));
+      if (version > FORMAT) {
+        throw new LogException("the database in " + dir + " has format " + version
+            + ", newer than this node reads (" + FORMAT + "): run a newer Phoenix");
+      }
+    } catch (RocksDBException | NumberFormatException e) {
+      throw new LogException("the database in " + dir + " cannot be read: " + e.getMessage(), e);
+    } finally {
+      descriptors.forEach(d -> d.getOptions().close());
+    }
+  }
+
+  private static List<ColumnFamilyDescriptor> descriptors() {
+    ColumnFamilyOptions small = new ColumnFamilyOptions().setWriteBufferSize(4L << 20);
+    ColumnFamilyOptions bodies = new ColumnFamilyOptions().setWriteBufferSize(32L << 20);
+    ColumnFamilyOptions lookups = new ColumnFamilyOptions().setWriteBufferSize(8L << 20)
+        .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10)));
+    return List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, small),
+        new ColumnFamilyDescriptor(bytes("messages"), bodies),
+        new ColumnFamilyDescriptor(bytes("ids"), lookups),
+        new ColumnFamilyDescriptor(bytes("streams"), small));
+  }
+
+  @Override
+  public String epoch() {
+    return epoch;
+  }
+
+  @Override
+  public long[] offsetsOf(List<IdKey> keys) throws LogException {
+    long[] out = new long[keys.size()];
+    if (keys.isEmpty()) {
+      return out;
+    }
+    List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
+    List<byte[]> raw = new ArrayList<>(keys.size());
+    for (IdKey k : keys) {
+      cfs.add(ids);
+      raw.add(LogKeys.id(k.from(), k.to(), k.messageId()));
+    }
+    try {
+      List<byte[]> found = db.multiGetAsList(cfs, raw);
+      for (int i = 0; i < out.length; i++) {
+        byte[] v = found.get(i);
+        out[i] = v == null ? 0 : ByteBuffer.wrap(v).getLong();
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw new LogException("reading message ids failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public StreamRow stream(String from, String to) throws LogException {
+    try {
+      byte[] v = db.get(streams, LogKeys.stream(from, to));
+      return v == null ? null : LogKeys.row(from, to, v);
+    } catch (RocksDBException e) {
+      throw new LogException("reading stream " + from + "->" + to + " failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public synchronized void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+    try (WriteBatch b = new WriteBatch()) {
+      for (Entry e : entries) {
+        b.put(messages, LogKeys.message(e.from(), e.to(), e.offset()), LogKeys.messageValue(e));
+        b.put(ids, LogKeys.id(e.from(), e.to(), e.messageId()), LogKeys.long8(e.offset()));
+      }
+      for (StreamRow r : rows) {
+        byte[] key = LogKeys.stream(r.from(), r.to());
+        byte[] old = db.get(streams, key);
+        StreamRow merged = old == null ? r : LogKeys.raise(LogKeys.row(r.from(), r.to(), old), r);
+        b.put(streams, key, LogKeys.rowValue(merged));
+      }
+      db.write(synced, b);
+    } catch (RocksDBException e) {
+      throw new LogException("writing " + entries.size() + " messages failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public List<Entry> read(String from, String to, long after, long before, int max,
+      long notBefore) throws LogException {
+    List<Entry> out = new ArrayList<>(Math.min(max, 128));
+    byte[] prefix = LogKeys.stream(from, to);
+    try (RocksIterator it = db.newIterator(messages)) {
+      for (it.seek(LogKeys.message(from, to, Math.max(0, after) + 1));
+          it.isValid() && out.size() < max; it.next()) {
+        byte[] key = it.key();
+        if (!LogKeys.startsWith(key, prefix) || key.length != prefix.length + 8) {
+          break;
+        }
+        long offset = ByteBuffer.wrap(key, prefix.length, 8).getLong();
+        if (offset >= before) {
+          break;
+        }
+        Entry e = LogKeys.entry(from, to, offset, it.value());
+        if (e.acceptedAt() >= notBefore) {
+          out.add(e);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new LogException("reading " + from + "->" + to + " failed: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public List<StreamRow> backlogInto(String to) throws LogException {
+    List<StreamRow> out = new ArrayList<>();
+    byte[] prefix = LogKeys.recipient(to);
+    try (RocksIterator it = db.newIterator(streams)) {
+      for (it.seek(prefix); it.isValid() && LogKeys.startsWith(it.key(), prefix); it.next()) {
+        StreamRow r = LogKeys.row(LogKeys.senderOf(it.key(), prefix.length), to, it.value());
+        if (r.head() > r.delivered()) {
+          out.add(r);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new LogException("reading the streams into " + to + " failed: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public int trimExpired(long cutoff, int max) throws LogException {
+    int deleted = 0;
+    try (RocksIterator rows = db.newIterator(streams);
+         RocksIterator msgs = db.newIterator(messages);
+         WriteBatch b = new WriteBatch()) {
+      for (rows.seekToFirst(); rows.isValid() && deleted < max; rows.next()) {
+        byte[] stream = rows.key();
+        for (msgs.seek(stream); msgs.isValid() && deleted < max; msgs.next()) {
+          byte[] key = msgs.key();
+          if (!LogKeys.startsWith(key, stream) || key.length != stream.length + 8) {
+            break;
+          }
+          byte[] value = msgs.value();
+          if (ByteBuffer.wrap(value).getLong() >= cutoff) {
+            break; // offsets are accepted in time order: the rest of the stream is younger
+          }
+          b.delete(messages, key);
+          b.delete(ids, LogKeys.idOfValue(stream, value));
+          deleted++;
+        }
+      }
+      rows.status();
+      if (deleted > 0) {
+        db.write(unsynced, b); // lost in a crash, done again by the next sweep
+      }
+    } catch (RocksDBException e) {
+      throw new LogException("deleting expired messages failed: " + e.getMessage(), e);
+    }
+    return deleted;
+  }
+
+  @Override
+  public long bytesOnDisk() {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (db != null) {
+      try {
+        db.syncWal();
+      } catch (RocksDBException ignored) {
+        // closing anyway; every commit was synced already
+      }
+      handles.forEach(ColumnFamilyHandle::close);
+      db.close();
+    }
+    closeResources();
+  }
+
+  private void closeResources() {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception ignored) {
+        // native handles: nothing to report
+      }
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return "RocksDbMessageLog[" + dir + ", families " + Arrays.toString(FAMILIES.toArray()) + "]";
+  }
+}
