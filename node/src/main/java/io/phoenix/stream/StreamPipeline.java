@@ -527,7 +527,7 @@ public final class StreamPipeline implements StreamStore {
               row == null ? 1 : row.head() + 1);
           out.read = out.head;
           if (row != null && r.op.max > 0) {
-            out.entries.addAll(dbLog.read(r.op.from, r.op.to, r.op.offset, Long.MAX_VALUE,
+            out.entries.addAll(dbLog.read(r.op.from, r.op.to, r.op.offset, row.head() + 1,
                 r.op.max, System.currentTimeMillis() - settings.retentionMs()));
             if (out.entries.size() == r.op.max) {
               out.read = out.entries.get(out.entries.size() - 1).offset();

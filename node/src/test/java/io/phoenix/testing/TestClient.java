@@ -215,6 +215,16 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /** The next frame within {@code timeout}, or null (no failure). */
+  public Frame poll(Duration timeout) {
+    try {
+      return inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** Skips frames until one matches (skipped frames are dropped). */
   public Frame nextMatching(Predicate<Frame> p) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();

@@ -13,7 +13,10 @@ import java.util.List;
  *   <li>{@link #commit} is atomic and durable: when it returns, every entry and row it was given
  *       survives a crash of the process and of the machine's power; when it throws, the caller
  *       may give the same entries again.</li>
- *   <li>Writing an entry that is already stored (same stream and offset) changes nothing.</li>
+ *   <li>Writing an entry that is already stored (same stream and offset) again leaves one copy.
+ *       Callers only ever write an offset again with the very message the cluster assigned it
+ *       (a retry, another node writing an unwritten message below its own), so which copy stays
+ *       does not matter.</li>
  *   <li>A stream row's head, DELIVERED and READ only move forward: a commit raises each to at
  *       least the value given (a value below the stored one is ignored).</li>
  *   <li>Reads see every commit that returned before they started.</li>
@@ -32,7 +35,19 @@ public interface MessageLog extends AutoCloseable {
    * READ positions, and the runs of RECEIVER offsets above READ ({first, last} pairs; null in a
    * commit means "leave as stored").
    */
-  record StreamRow(String from, String to, long head, long delivered, long read, long[] runs) {}
+  record StreamRow(String from, String to, long head, long delivered, long read, long[] runs) {
+
+    /** One row per stream, each position the highest given, the last runs given (in order). */
+    public static List<StreamRow> merged(List<StreamRow> rows) {
+      java.util.Map<String, StreamRow> out = new java.util.LinkedHashMap<>();
+      for (StreamRow r : rows) {
+        out.merge(r.from() + '\u0000' + r.to(), r, (a, b) -> new StreamRow(a.from(), a.to(),
+            Math.max(a.head(), b.head()), Math.max(a.delivered(), b.delivered()),
+            Math.max(a.read(), b.read()), b.runs() != null ? b.runs() : a.runs()));
+      }
+      return new java.util.ArrayList<>(out.values());
+    }
+  }
 
   /** A message looked up by its id: the stream it was sent on and the id. */
   record IdKey(String from, String to, String messageId) {}

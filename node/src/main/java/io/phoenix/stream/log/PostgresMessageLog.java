@@ -218,7 +218,7 @@ public final class PostgresMessageLog implements MessageLog {
         }
         if (!rows.isEmpty()) {
           try (PreparedStatement s = c.prepareStatement(UPSERT_STREAM)) {
-            for (StreamRow r : merged(rows)) {
+            for (StreamRow r : StreamRow.merged(rows)) { // an upsert batch touches a row once
               s.setString(1, r.to());
               s.setString(2, r.from());
               s.setLong(3, r.head());
@@ -239,17 +239,6 @@ public final class PostgresMessageLog implements MessageLog {
       throw new LogException("writing " + entries.size() + " messages failed: " + e.getMessage(),
           e);
     }
-  }
-
-  /** One row per stream (an upsert batch may not touch a row twice), each value raised. */
-  private static List<StreamRow> merged(List<StreamRow> rows) {
-    Map<String, StreamRow> out = new HashMap<>();
-    for (StreamRow r : rows) {
-      out.merge(r.from() + '\u0000' + r.to(), r, (a, b) -> new StreamRow(a.from(), a.to(),
-          Math.max(a.head(), b.head()), Math.max(a.delivered(), b.delivered()),
-          Math.max(a.read(), b.read()), b.runs() != null ? b.runs() : a.runs()));
-    }
-    return new ArrayList<>(out.values());
   }
 
   @Override

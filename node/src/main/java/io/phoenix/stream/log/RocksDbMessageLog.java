@@ -142,6 +142,10 @@ public final class RocksDbMessageLog implements MessageLog {
     }
     List<String> names = families.stream().map(b -> new String(b, StandardCharsets.UTF_8))
         .toList();
+    if (names.isEmpty()) {
+      throw new LogException(dir + " is not empty and holds no Phoenix database: give "
+          + "storage.path an empty or new directory");
+    }
     if (!names.containsAll(FAMILIES)) {
       throw new LogException(dir + " holds a database that is not Phoenix's (column families "
           + names + "): give storage.path an empty or new directory");
@@ -228,7 +232,7 @@ public final class RocksDbMessageLog implements MessageLog {
         b.put(messages, LogKeys.message(e.from(), e.to(), e.offset()), LogKeys.messageValue(e));
         b.put(ids, LogKeys.id(e.from(), e.to(), e.messageId()), LogKeys.long8(e.offset()));
       }
-      for (StreamRow r : rows) {
+      for (StreamRow r : StreamRow.merged(rows)) { // the batch's own puts are not read back
         byte[] key = LogKeys.stream(r.from(), r.to());
         byte[] old = db.get(streams, key);
         StreamRow merged = old == null ? r : LogKeys.raise(LogKeys.row(r.from(), r.to(), old), r);
