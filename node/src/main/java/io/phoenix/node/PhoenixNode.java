@@ -278,8 +278,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
 
   @Override
   public Future<Boolean> ready() {
-    if (!started || stopping) {
-      return Future.succeededFuture(false);
+    if (!started || stopping || !store.healthy()) {
+      return Future.succeededFuture(false); // (an unreachable database refuses new messages)
     }
     // the directory answers a read: the cluster and its partitions are there
     return directory.lookup("phoenix.ready-probe").map(devices -> true)

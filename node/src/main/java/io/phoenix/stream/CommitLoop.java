@@ -64,6 +64,15 @@ final class CommitLoop {
     return healthy;
   }
 
+  /** Another use of the database failed: refuse new messages until it answers again. */
+  void failed(LogException e) {
+    if (healthy) {
+      log.warn("the database failed, new messages are refused until it answers: {}",
+          e.getMessage());
+    }
+    healthy = false;
+  }
+
   /** Messages staged and not yet written. */
   int unwritten() {
     return unwritten.get();
@@ -82,6 +91,9 @@ final class CommitLoop {
         if (first == null) {
           if (closing) {
             return;
+          }
+          if (!healthy) {
+            probe();
           }
           continue;
         }
@@ -148,6 +160,17 @@ final class CommitLoop {
         Thread.sleep(backoffMs);
         backoffMs = Math.min(5_000, backoffMs * 2);
       }
+    }
+  }
+
+  /** Nothing to write while unhealthy: is the database back? */
+  private void probe() throws InterruptedException {
+    try {
+      dbLog.stream("", "");
+      log.info("the database answers again");
+      healthy = true;
+    } catch (LogException | RuntimeException e) {
+      Thread.sleep(800);
     }
   }
 

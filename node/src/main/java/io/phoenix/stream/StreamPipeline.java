@@ -292,8 +292,7 @@ public final class StreamPipeline implements StreamStore {
         appends.get(i).op.offset = found[i];
       }
     } catch (LogException e) {
-      log.warn("message ids cannot be checked, {} messages refused: {}", appends.size(),
-          e.getMessage());
+      commits.failed(e);
       for (Request r : appends) {
         queued[r.bucket].remove(r);
         r.fail(new UnavailableException(e.getMessage()));
@@ -386,6 +385,7 @@ public final class StreamPipeline implements StreamStore {
                   row.runs()));
           meter.loaded();
         } catch (LogException e) {
+          commits.failed(e);
           r.fail(new UnavailableException(e.getMessage()));
           continue;
         }

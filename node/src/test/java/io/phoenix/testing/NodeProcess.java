@@ -32,12 +32,15 @@ public final class NodeProcess implements AutoCloseable {
   private final List<String> stdout = new ArrayList<>();
   private final Path log;
 
-  private NodeProcess(Path config, Path log, Map<String, String> env) throws IOException {
+  private NodeProcess(Path config, Path log, Map<String, String> env, List<String> jvm)
+      throws IOException {
     this.log = log;
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar",
-        JAR.toAbsolutePath().toString(), "node", "--config", config.toString())
-        .redirectError(log.toFile());
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(jvm.isEmpty() ? List.of("-Xmx512m", "-XX:+UseSerialGC") : jvm);
+    command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "node", "--config",
+        config.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(env);
     process = builder.start();
     Thread reader = new Thread(() -> {
@@ -71,12 +74,21 @@ public final class NodeProcess implements AutoCloseable {
   /** Like {@link #start(Path, JsonObject)}, with {@code env} added to the environment. */
   public static NodeProcess start(Path dir, JsonObject config, Map<String, String> env)
       throws Exception {
+    return start(dir, config, env, List.of());
+  }
+
+  /**
+   * Like {@link #start(Path, JsonObject, Map)}, with these JVM options instead of the default
+   * ({@code -Xmx512m -XX:+UseSerialGC}).
+   */
+  public static NodeProcess start(Path dir, JsonObject config, Map<String, String> env,
+      List<String> jvm) throws Exception {
     String id = config.getJsonObject("node").getString("id");
     Path file = dir.resolve(id + ".json");
     Files.writeString(file, config.encodePrettily());
     Path logs = Files.createDirectories(Path.of("target", "node-logs"));
     NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"),
-        env);
+        env, jvm);
     try {
       p.ready.get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -116,6 +128,11 @@ public final class NodeProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The node's process id. */
+  public long pid() {
+    return process.pid();
   }
 
   /** The file holding the node's stderr (its log). */
