@@ -1,0 +1,17 @@
+package io.phoenix.client;
+
+/**
+ * A TLS endpoint whose certificate did not verify (not from a trusted CA, not issued for the
+ * host, expired) or whose TLS handshake failed. The message is one line naming the host and
+ * port and the reason. A client that meets it stops (state FAILED): trying again would not help,
+ * and going on without verification is not offered.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class UntrustedServerException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public UntrustedServerException(String message) {
+    super(message, null, false, false);
+  }
+}
