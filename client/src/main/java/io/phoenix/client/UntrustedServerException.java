@@ -14,4 +14,13 @@ public final class UntrustedServerException extends Exception {
   public UntrustedServerException(String message) {
     super(message, null, false, false);
   }
+
+  /**
+   * For code that opens its own Vert.x connections to a TLS endpoint: {@code failure} turned
+   * into an UntrustedServerException when it is a refused certificate or failed handshake, else
+   * {@code failure} itself.
+   */
+  public static Throwable explain(Endpoint endpoint, Throwable failure) {
+    return TlsProblem.explain(endpoint, failure);
+  }
 }

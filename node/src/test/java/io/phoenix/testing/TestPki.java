@@ -115,6 +115,34 @@ public final class TestPki {
     }
   }
 
+  /**
+   * A self-signed certificate (its own issuer, no CA behind it) for {@code names}, as a server
+   * would make for itself; its certificate file is also the only "CA file" that trusts it.
+   */
+  public static Issued selfSigned(Path dir, String file, String... names) {
+    try {
+      KeyPair keys = p256();
+      X500Name subject = new X500Name("CN=" + names[0]);
+      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
+          new Date(System.currentTimeMillis() - 3_600_000),
+          new Date(System.currentTimeMillis() + 86_400_000L), subject, keys.getPublic());
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      List<GeneralName> alt = new ArrayList<>();
+      for (String n : names) {
+        alt.add(new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress
+            : GeneralName.dNSName, n));
+      }
+      b.addExtension(Extension.subjectAlternativeName, false,
+          new GeneralNames(alt.toArray(GeneralName[]::new)));
+      X509Certificate cert = sign(b, keys);
+      return new Issued(Files.writeString(dir.resolve(file + "-cert.pem"),
+          pem("CERTIFICATE", cert.getEncoded())), Files.writeString(dir.resolve(file
+          + "-key.pem"), pem("PRIVATE KEY", keys.getPrivate().getEncoded())));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot make a self-signed certificate", e);
+    }
+  }
+
   /** PEM text of one block. */
   public static String pem(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n"
