@@ -115,13 +115,16 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         cluster.checkNodeIdUnique();
         cluster.checkStorage();
         ServerTls.check(v, config.tls());
-        auth = Authenticator.start(v, config.auth(), registry);
         cluster.directoryMap();
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),
             storeMetrics(), epoch);
         return null;
-      }).compose(x -> wire());
+      }).compose(x -> Authenticator.start(v, config.auth(), registry))
+          .compose(a -> {
+            auth = a;
+            return wire();
+          });
     }).map(this).onFailure(e -> {
       if (store != null) {
         store.close();

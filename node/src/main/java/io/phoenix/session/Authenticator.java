@@ -24,7 +24,6 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Verifies Hello tokens and issues them (PROTOCOL.md §3, §10). HS256 tokens are checked with
@@ -83,27 +82,29 @@ public final class Authenticator {
   }
 
   /**
-   * The node's authenticator: reads {@code auth.publicKeyFile} and fetches {@code auth.jwksUrl}
-   * once (then keeps refreshing it). Blocks: call it on a worker thread, never an event loop.
+   * The node's authenticator: reads {@code auth.publicKeyFile} (on a worker) and fetches
+   * {@code auth.jwksUrl} once (then keeps refreshing it).
    *
-   * @throws IllegalStateException with one line naming the key, when the key file holds no
-   *     usable key or the JWKS cannot be fetched
+   * @return a future failing with one line naming the key when the key file holds no usable
+   *     key or the JWKS cannot be fetched
    */
-  public static Authenticator start(Vertx vertx, AuthOptions options, MeterRegistry registry)
-      throws Exception {
-    List<com.nimbusds.jose.jwk.JWK> fileKeys = options.publicKeyFile().isEmpty() ? List.of()
-        : PublicKeyFile.read(options.publicKeyFile());
-    JwksSource jwks = null;
-    if (!options.jwksUrl().isEmpty()) {
-      jwks = new JwksSource(vertx, options.jwksUrl(), options.jwksRefreshSeconds(),
-          options.jwksMinRefreshSeconds(), registry);
-      try {
-        jwks.start().await(JwksSource.FETCH_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        jwks.close();
-        throw new IllegalStateException(e.getMessage());
-      }
-    }
+  public static Future<Authenticator> start(Vertx vertx, AuthOptions options,
+      MeterRegistry registry) {
+    return vertx.executeBlocking(() -> options.publicKeyFile().isEmpty()
+        ? List.<com.nimbusds.jose.jwk.JWK>of() : PublicKeyFile.read(options.publicKeyFile()))
+        .compose(fileKeys -> {
+          if (options.jwksUrl().isEmpty()) {
+            return Future.succeededFuture(create(vertx, options, fileKeys, null));
+          }
+          JwksSource jwks = new JwksSource(vertx, options.jwksUrl(), options.jwksRefreshSeconds(),
+              options.jwksMinRefreshSeconds(), registry);
+          return jwks.start().map(v -> create(vertx, options, fileKeys, jwks))
+              .onFailure(e -> jwks.close());
+        });
+  }
+
+  private static Authenticator create(Vertx vertx, AuthOptions options,
+      List<com.nimbusds.jose.jwk.JWK> fileKeys, JwksSource jwks) {
     PublicKeyTokens publicKeys = fileKeys.isEmpty() && jwks == null ? null
         : new PublicKeyTokens(fileKeys, jwks, options.issuer(), options.audience(),
             options.clockSkewSeconds());
