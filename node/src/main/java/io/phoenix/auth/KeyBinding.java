@@ -1,6 +1,5 @@
 package io.phoenix.auth;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -68,9 +67,10 @@ public final class KeyBinding {
         return new KeyBinding(DeviceKey.ed25519PublicKey(okp.getDecodedX()), "Ed25519");
       }
       if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve())) {
-        return new KeyBinding(ec.toECPublicKey(), "P-256");
+        return new KeyBinding(DeviceKey.p256PublicKey(ec.getX().decodeToBigInteger(),
+            ec.getY().decodeToBigInteger()), "P-256");
       }
-    } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
+    } catch (GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException("cnf jwk is not a valid key: " + e.getMessage());
     }
     throw new IllegalArgumentException("cnf jwk must be an Ed25519 (OKP) or P-256 (EC) key, not "

@@ -163,6 +163,22 @@ public record DeviceKey(PrivateKey privateKey, PublicKey publicKey) {
     return key;
   }
 
+  /**
+   * A P-256 public key from its affine coordinates (the JWK's {@code x} and {@code y}), which
+   * must be a point of the curve.
+   */
+  public static PublicKey p256PublicKey(BigInteger x, BigInteger y)
+      throws GeneralSecurityException {
+    BigInteger p = ((ECFieldFp) P256.getCurve().getField()).getP();
+    if (x.signum() < 0 || y.signum() < 0 || x.compareTo(p) >= 0 || y.compareTo(p) >= 0
+        || !y.pow(2).mod(p).equals(x.pow(3).add(P256.getCurve().getA().multiply(x))
+            .add(P256.getCurve().getB()).mod(p))) {
+      throw new java.security.spec.InvalidKeySpecException("the point is not on P-256");
+    }
+    return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(new ECPoint(x, y),
+        P256));
+  }
+
   /** Whether {@code spec} is the curve P-256 (secp256r1). */
   public static boolean isP256(ECParameterSpec spec) {
     return spec != null && spec.getOrder().equals(P256.getOrder())
