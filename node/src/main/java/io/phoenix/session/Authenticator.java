@@ -34,10 +34,10 @@ import java.util.Map;
  * {@code auth.clockSkewSeconds}) are checked. A {@code cnf} claim binds a device key
  * ({@link KeyBinding}); with {@code auth.requireKeyBinding} a token without one is refused.
  *
- * <p>Thread-safe. Verification is CPU work of tens to hundreds of microseconds, done on the
- * caller's event loop; a token with an unknown {@code kid} may wait for a JWKS refresh, and
- * its future then completes back on the caller's context. Message signatures are checked on
- * a worker pool ({@link #signatureCheck}).
+ * <p>Thread-safe. HS256 tokens are checked on the caller's event loop (an HMAC: microseconds);
+ * RS256/ES256 tokens, whose JDK verification costs hundreds of microseconds, and message
+ * signatures ({@link #signatureCheck}) on the node's verifier threads. Futures complete on the
+ * caller's context; a token with an unknown {@code kid} may first wait for a JWKS refresh.
  */
 public final class Authenticator {
   /** What a good Hello token says: the eid, and the bound device key or null. */
@@ -155,12 +155,11 @@ public final class Authenticator {
     return result.future();
   }
 
+  /** RS256/ES256: hundreds of microseconds with the JDK, so on the verifier threads. */
   private Future<Authenticated> verify(SignedJWT token) {
-    try {
-      return authenticated(publicKeys.verify(token).toJSONObject());
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture("invalid token: " + e.getMessage());
-    }
+    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(), false)
+        .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
+        .compose(this::authenticated);
   }
 
   private Future<Authenticated> authenticated(Map<String, Object> claims) {
