@@ -187,7 +187,11 @@ public final class Session implements Subscriber {
       }
       if (ar.result().binding() != null) {
         signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
-            connection::pause, connection::resume);
+            connection::pause, () -> {
+              if (!pausedForBacklog && state == State.ACTIVE) {
+                connection.resume();
+              }
+            });
       }
       identity = Identity.newBuilder().setEid(eid).setConnectionResourceId(resource)
           .setNode(services.nodeId()).build();

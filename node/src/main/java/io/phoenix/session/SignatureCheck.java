@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * the router in arrival order and their answers leave in that order.
  *
  * <p>While more than {@link #MAX_PENDING} frames wait, the connection is paused (and resumed
- * at half that), so a fast signer cannot queue without bound.
+ * at half that, unless the session keeps it paused for its own reasons), so a fast signer
+ * cannot queue without bound.
  *
  * <p>Confined to the session's context: {@link #submit} and the release run there; only the
  * verification itself runs on a worker.
@@ -79,9 +80,9 @@ public final class SignatureCheck {
       });
     }
     pending.add(e);
-    if (!paused && pending.size() > MAX_PENDING) {
+    if (pending.size() > MAX_PENDING) {
       paused = true;
-      pause.run();
+      pause.run(); // every time: another part of the session may have resumed reading
     }
     drain();
   }
