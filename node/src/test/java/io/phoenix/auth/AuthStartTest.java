@@ -124,6 +124,17 @@ class AuthStartTest {
   }
 
   @Test
+  void theTokenCommandNeedsASecret() throws Exception {
+    Path cert = TestPki.selfSigned(dir, "idp-only", "idp.test").cert();
+    JsonObject config = TestNode.config();
+    config.getJsonObject("auth").remove("jwtSecret");
+    config.getJsonObject("auth").put("publicKeyFile", cert.toString());
+    Path file = Files.writeString(dir.resolve("idp-only.json"), config.encode());
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", file.toString(),
+        "alice"));
+  }
+
+  @Test
   void aNodeWithNoWayToCheckATokenDoesNotLoad() {
     JsonObject config = TestNode.config();
     config.getJsonObject("auth").remove("jwtSecret");
