@@ -1,9 +1,17 @@
 package io.phoenix.client;
 
+import io.phoenix.protocol.DeviceKey;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,12 +47,17 @@ public final class ClientBuilder {
   private Consumer<Message> onMessage = m -> { };
   private Consumer<MessagePeerAckSignal> onAck = a -> { };
   private Consumer<StateChange> onStateChange = s -> { };
+  private TrustOptions trust;
+  private DeviceKey signingKey;
 
   ClientBuilder(Vertx vertx) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
   }
 
-  /** Adds endpoints ({@code tcp://HOST:PORT}, {@code ws://HOST:PORT/PATH}), tried in turn. */
+  /**
+   * Adds endpoints ({@code tcp://HOST:PORT}, {@code ws://HOST:PORT/PATH}, and over TLS
+   * {@code tls://HOST:PORT}, {@code wss://HOST:PORT/PATH}), tried in turn.
+   */
   public ClientBuilder endpoints(String... endpoints) {
     for (String e : endpoints) {
       this.endpoints.add(Endpoint.parse(e));
@@ -130,6 +143,53 @@ public final class ClientBuilder {
     return this;
   }
 
+  /**
+   * TLS endpoints must present a certificate chaining to one of the CA certificates in this PEM
+   * file (instead of the JVM's trust store). The host name is verified either way.
+   *
+   * @throws IllegalArgumentException when the file cannot be read or holds no certificate
+   */
+  public ClientBuilder trustedCa(Path pemFile) {
+    String text;
+    try {
+      text = Files.readString(pemFile, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("CA file " + pemFile + " cannot be read: "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+    }
+    if (!text.contains("-----BEGIN CERTIFICATE-----")) {
+      throw new IllegalArgumentException("CA file " + pemFile
+          + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+    }
+    return trust(new PemTrustOptions().addCertPath(pemFile.toString()));
+  }
+
+  /**
+   * What TLS endpoints' certificates must chain to (default: the JVM's trust store). Host names
+   * are verified whatever the trust; there is no way to trust every certificate.
+   */
+  public ClientBuilder trust(TrustOptions trust) {
+    this.trust = Objects.requireNonNull(trust, "trust").copy();
+    return this;
+  }
+
+  /**
+   * Signs every message sent with this device key (PROTOCOL.md §10): Ed25519 or P-256, from a
+   * PKCS#8 PEM file. The token must bind the matching public key in its {@code cnf} claim.
+   *
+   * @throws IllegalArgumentException when the file holds no such key (one line, naming it)
+   */
+  public ClientBuilder signingKey(Path pkcs8PemFile) {
+    this.signingKey = DeviceKey.read(pkcs8PemFile);
+    return this;
+  }
+
+  /** Signs every message sent with this Ed25519 or P-256 private key (PROTOCOL.md §10). */
+  public ClientBuilder signingKey(PrivateKey key) {
+    this.signingKey = DeviceKey.of(Objects.requireNonNull(key, "key"));
+    return this;
+  }
+
   /** @throws IllegalStateException without endpoints or token */
   public PhoenixClient build() {
     if (endpoints.isEmpty()) {
@@ -140,6 +200,6 @@ public final class ClientBuilder {
     }
     return new PhoenixClient(new ClientSettings(vertx, endpoints, tokens, resourceId, backoff,
         Math.max(1, helloTimeout.toMillis()), maxSendAttempts, maxPendingSends, onMessage, onAck,
-        onStateChange));
+        onStateChange, trust, signingKey));
   }
 }

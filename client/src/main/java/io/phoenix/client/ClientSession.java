@@ -28,6 +28,8 @@ final class ClientSession implements Link.Handler {
   }
 
   private static final int DEFAULT_HEARTBEAT_SECONDS = 30;
+  /** {@link Events#ended} status of a TLS endpoint whose certificate was refused. */
+  static final int UNTRUSTED = -1;
 
   private final Vertx vertx;
   private final Endpoint endpoint;
@@ -53,7 +55,11 @@ final class ClientSession implements Link.Handler {
   void start(Connector connector, String token, String resourceId, long helloTimeoutMs) {
     connector.open(endpoint, this).onComplete(ar -> {
       if (ar.failed()) {
-        end(0, "cannot connect: " + ar.cause().getMessage());
+        if (ar.cause() instanceof UntrustedServerException e) {
+          end(UNTRUSTED, e.getMessage());
+        } else {
+          end(0, "cannot connect: " + ar.cause().getMessage());
+        }
         return;
       }
       link = ar.result();

@@ -1,9 +1,11 @@
 package io.phoenix.client;
 
+import io.phoenix.protocol.DeviceKey;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.TrustOptions;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -28,7 +30,9 @@ record ClientSettings(
     int maxPendingSends,
     Consumer<Message> messageListener,
     Consumer<MessagePeerAckSignal> ackListener,
-    Consumer<StateChange> stateListener) {
+    Consumer<StateChange> stateListener,
+    TrustOptions trust,
+    DeviceKey signingKey) {
 
   private static final Logger log = LoggerFactory.getLogger(PhoenixClient.class);
 

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The client's sends until the node answers them: each Message waits here, by message_id, for
@@ -18,7 +19,8 @@ import java.util.Map;
  * all; any other status fails it with a {@link SendException}. A send whose answer was lost
  * with its connection is written again, with the same message_id, on the next connection, so
  * the node stores it once. DEVICE messages are not stored, hence not de-duplicated, so one cut
- * off after it was written fails instead of being sent twice.
+ * off after it was written fails instead of being sent twice. Each message passes through
+ * {@code prepare} (the signer) before it is written, once it is ready to go.
  *
  * <p>Used on the client's context only.
  */
@@ -29,9 +31,10 @@ final class Outbox {
   private final int maxAttempts;
   private final int maxPending;
   private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final UnaryOperator<Message> prepare;
 
   private static final class Pending {
-    final Message message;
+    Message message;
     final Promise<MessagePeerAckSignal> promise;
     int attempts = 1;
     long retryTimer = -1;
@@ -44,7 +47,13 @@ final class Outbox {
   }
 
   Outbox(Vertx vertx, FrameWriter wire, Backoff backoff, int maxAttempts, int maxPending) {
+    this(vertx, wire, backoff, maxAttempts, maxPending, UnaryOperator.identity());
+  }
+
+  Outbox(Vertx vertx, FrameWriter wire, Backoff backoff, int maxAttempts, int maxPending,
+      UnaryOperator<Message> prepare) {
     this.vertx = vertx;
+    this.prepare = prepare;
     this.wire = wire;
     this.backoff = backoff;
     this.maxAttempts = maxAttempts;
@@ -114,6 +123,7 @@ final class Outbox {
 
   private void write(Pending p) {
     if (!p.written && p.retryTimer == -1 && pending.get(p.message.getMessageId()) == p) {
+      p.message = prepare.apply(p.message);
       p.written = wire.write(Frame.newBuilder().setMessage(p.message).build());
     }
   }

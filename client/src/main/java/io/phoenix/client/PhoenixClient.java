@@ -58,9 +58,9 @@ public final class PhoenixClient {
     this.settings = settings;
     Vertx vertx = settings.vertx();
     this.context = vertx.getOrCreateContext();
-    this.connector = new Connector(vertx);
+    this.connector = new Connector(vertx, settings.trust());
     this.outbox = new Outbox(vertx, this::write, settings.backoff(), settings.maxSendAttempts(),
-        settings.maxPendingSends());
+        settings.maxPendingSends(), this::sign);
     this.receiver = new Receiver(vertx, this::write, settings.messageListener());
     this.acks = new Acknowledger(this::write);
     this.reconnector = new Reconnector(settings, context, connector, new Reconnector.Listener() {
@@ -223,6 +223,20 @@ public final class PhoenixClient {
       case AckMethod.PULL_REQUEST_VALUE -> receiver.pulled(signal);
       default -> { } // nothing else is sent to clients
     }
+  }
+
+  /**
+   * With a signing key: signs a message not signed yet, as sent by the session's eid (known
+   * once welcomed; an unsigned message is not written before that).
+   */
+  private Message sign(Message m) {
+    Identity me = reconnector.identity();
+    if (settings.signingKey() == null || !m.getSignature().isEmpty() || me == null) {
+      return m;
+    }
+    String sender = m.hasFrom() && !m.getFrom().getEid().isEmpty() ? m.getFrom().getEid()
+        : me.getEid();
+    return m.toBuilder().setSignature(settings.signingKey().sign(m, sender)).build();
   }
 
   private boolean write(Frame frame) {

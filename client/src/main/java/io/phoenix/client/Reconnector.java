@@ -13,7 +13,8 @@ import io.vertx.core.Vertx;
  * Keeps one session open: tries the endpoints in turn, each attempt with a token fresh from
  * the supplier, waits a backoff delay (full jitter) after each loss, and reports every change
  * of state. The backoff starts over once a session has lasted {@link #STABLE_MS}. Goodbye 401
- * or 409 stops it for good (FAILED), as does {@link #close()} (CLOSED).
+ * or 409, or a TLS certificate that does not verify, stops it for good (FAILED), as does
+ * {@link #close()} (CLOSED).
  *
  * <p>Used on the client's context only, except {@link #state()} and {@link #identity()}, which
  * any thread may read.
@@ -165,7 +166,8 @@ final class Reconnector implements ClientSession.Events {
       }
       listener.disconnected();
     }
-    if (status == Status.UNAUTHORIZED || status == Status.REPLACED) {
+    if (status == Status.UNAUTHORIZED || status == Status.REPLACED
+        || status == ClientSession.UNTRUSTED) {
       stop(ConnectionState.FAILED, s.endpoint(), reason);
       return;
     }

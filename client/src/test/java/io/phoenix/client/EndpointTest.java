@@ -23,9 +23,21 @@ class EndpointTest {
     assertEquals("ws://h:1/x", Endpoint.parse(" ws://h:1/x ").toString());
   }
 
+  @Test
+  void parsesTlsEndpoints() {
+    Endpoint tls = Endpoint.parse("tls://node-1.example:4100");
+    assertEquals(Endpoint.tls("node-1.example", 4100), tls);
+    assertTrue(tls.isTls() && !tls.isWebSocket());
+    Endpoint wss = Endpoint.parse("WSS://node-1.example:4000");
+    assertEquals(Endpoint.wss("node-1.example", 4000, "/socket"), wss);
+    assertTrue(wss.isTls() && wss.isWebSocket());
+    assertEquals("wss://[::1]:443/ws", Endpoint.parse("wss://[::1]:443/ws").toString());
+    assertTrue(!Endpoint.parse("tcp://h:1").isTls() && !Endpoint.parse("ws://h:1").isTls());
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"", "localhost:4100", "http://h:4000/socket", "wss://h:443/socket",
-      "tcp://h", "tcp://:4100", "tcp://h:0", "tcp://h:70000", "tcp://h:4100/path",
+  @ValueSource(strings = {"", "localhost:4100", "http://h:4000/socket", "https://h:443/socket",
+      "tcp://h", "tcp://:4100", "tcp://h:0", "tcp://h:70000", "tcp://h:4100/path", "tls://h:4100/path", "tls://h",
       "ws://h:4000/socket?x=1", "tcp://user@h:4100", "tcp://h:port"})
   void refusesWhatIsNotAnEndpoint(String text) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * <pre>
  * GET /health/live    200 {"status":"UP"} while the process serves HTTP
  * GET /health/ready   200 {"status":"UP"} once the node joined its cluster and its maps answer,
- *                     503 {"status":"DOWN"} before that and while it stops
+ *                     503 {"status":"DOWN"} before that and while it stops; "details" tell
+ *                     the state of parts that degrade without stopping the node (the JWKS)
  * GET /metrics        Prometheus text format: phoenix_* meters, Vert.x and JVM meters
  * GET /api/stats      this node's figures as JSON
  * GET /api/cluster    every member's figures ({@link ClusterStats})
@@ -49,6 +50,11 @@ public final class AdminRoutes {
     List<String> clusterNodeIds();
 
     PhoenixConfig config();
+
+    /** Parts that degrade without making the node unready, e.g. {@code {"jwks": {...}}}. */
+    default JsonObject readyDetails() {
+      return new JsonObject();
+    }
   }
 
   /** Classpath folder of the built page (web/ is bundled into it by the build). */
@@ -60,7 +66,12 @@ public final class AdminRoutes {
         new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> node.ready().onComplete(ar -> {
       boolean up = ar.succeeded() && ar.result();
-      json(ctx.response(), up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN"));
+      JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN");
+      JsonObject details = node.readyDetails();
+      if (!details.isEmpty()) {
+        body.put("details", details);
+      }
+      json(ctx.response(), up ? 200 : 503, body);
     }));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));

@@ -28,13 +28,15 @@ final class DevTokens implements Handler<RoutingContext> {
 
   DevTokens(Vertx vertx, AuthOptions auth) {
     this.auth = auth;
-    this.tokens = auth.devTokens() ? new Authenticator(vertx, auth) : null;
+    this.tokens = auth.devTokens() && auth.hasSecret() ? new Authenticator(vertx, auth) : null;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     if (tokens == null) {
-      AdminRoutes.json(ctx.response(), 403, error("development tokens are off "
+      AdminRoutes.json(ctx.response(), 403, error(auth.devTokens()
+          ? "development tokens need auth.jwtSecret, which is not set"
+          : "development tokens are off "
           + "(auth.devTokens is false): get a token with `phoenix token EID` and paste it"));
       return;
     }

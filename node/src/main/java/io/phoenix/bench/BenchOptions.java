@@ -1,5 +1,8 @@
 package io.phoenix.bench;
 
+import io.phoenix.client.Endpoint;
+import io.phoenix.protocol.DeviceKey;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,11 +68,73 @@ public final class BenchOptions {
   private long nodePid;
   private int eventLoops = DEFAULT_EVENT_LOOPS;
   private boolean progress = true;
+  private boolean tls;
+  private Path caFile;
+  private DeviceKey signingKey;
 
   /** Adds a node to spread connections over (TCP port, or HTTP port with WebSocket). */
   public BenchOptions server(Server s) {
     servers.add(s);
     return this;
+  }
+
+  /**
+   * Adds a node given as a full endpoint ({@code tcp://}, {@code tls://}, {@code ws://…/PATH}
+   * or {@code wss://…/PATH}): sets the transport, TLS and WebSocket path, which every such
+   * endpoint must share.
+   *
+   * @throws IllegalArgumentException naming {@code option} when it is not an endpoint or
+   *     differs from an earlier one
+   */
+  public BenchOptions endpoint(String option, String text) {
+    Endpoint e;
+    try {
+      e = Endpoint.parse(text);
+    } catch (IllegalArgumentException x) {
+      throw new IllegalArgumentException(option + ": " + x.getMessage());
+    }
+    if (!servers.isEmpty() && (e.isWebSocket() != webSocket || e.isTls() != tls
+        || (e.isWebSocket() && !e.path().equals(webSocketPath)))) {
+      throw new IllegalArgumentException(option + " " + text + ": every --server must use the"
+          + " same scheme and path");
+    }
+    webSocket = e.isWebSocket();
+    tls = e.isTls();
+    if (e.isWebSocket()) {
+      webSocketPath = e.path();
+    }
+    servers.add(new Server(e.host(), e.port()));
+    return this;
+  }
+
+  /** TLS (TLS over TCP, or WSS) to the servers, verified against {@link #caFile()}. */
+  public BenchOptions tls(boolean on) {
+    this.tls = on;
+    return this;
+  }
+
+  /** PEM CA file the servers' certificates must chain to; null: the JVM's trust store. */
+  public BenchOptions caFile(Path file) {
+    this.caFile = file;
+    return this;
+  }
+
+  /** Device key that signs every message; the tokens bind it (PROTOCOL.md §10). */
+  public BenchOptions signingKey(DeviceKey key) {
+    this.signingKey = key;
+    return this;
+  }
+
+  public boolean tls() {
+    return tls;
+  }
+
+  public Path caFile() {
+    return caFile;
+  }
+
+  public DeviceKey signingKey() {
+    return signingKey;
   }
 
   /** WebSocket at {@link #webSocketPath()} on the servers' HTTP ports instead of TCP. */

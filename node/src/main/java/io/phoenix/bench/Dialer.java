@@ -1,6 +1,8 @@
 package io.phoenix.bench;
 
 import io.phoenix.bench.BenchOptions.Server;
+import io.phoenix.client.Endpoint;
+import io.phoenix.client.UntrustedServerException;
 import io.phoenix.config.AuthOptions;
 import io.phoenix.session.Authenticator;
 import io.vertx.core.Context;
@@ -12,6 +14,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +58,12 @@ final class Dialer {
             .setTcpNoDelay(true)
             .setMaxFrameSize(16 * 1024 * 1024)
             .setMaxMessageSize(16 * 1024 * 1024);
+        if (options.tls()) {
+          o.setSsl(true).setVerifyHost(true);
+          if (options.caFile() != null) {
+            o.setTrustOptions(new PemTrustOptions().addCertPath(options.caFile().toString()));
+          }
+        }
         if (source != null) {
           o.setLocalAddress(source);
         }
@@ -63,6 +72,12 @@ final class Dialer {
         NetClientOptions o = new NetClientOptions()
             .setConnectTimeout(CONNECT_TIMEOUT_MS)
             .setTcpNoDelay(true);
+        if (options.tls()) {
+          o.setSsl(true).setHostnameVerificationAlgorithm("HTTPS");
+          if (options.caFile() != null) {
+            o.setTrustOptions(new PemTrustOptions().addCertPath(options.caFile().toString()));
+          }
+        }
         if (source != null) {
           o.setLocalAddress(source);
         }
@@ -73,7 +88,8 @@ final class Dialer {
 
   /** Opens session {@code index} for {@code eid}, bound to {@code context}. */
   Future<BenchConnection> open(int index, String eid, Context context) {
-    String token = tokens.issue(eid, tokenTtlSeconds);
+    String token = tokens.issue(eid, tokenTtlSeconds,
+        options.signingKey() == null ? null : options.signingKey().jwk());
     List<Server> servers = options.servers();
     Server server = servers.get(index % servers.size());
     int sources = Math.max(netClients.size(), wsClients.size());
@@ -89,7 +105,11 @@ final class Dialer {
         f = netClients.get(source).connect(server.port(), server.host())
             .compose(socket -> BenchConnection.tcp(socket, token, "bench"));
       }
-      f.onComplete(opened);
+      Endpoint endpoint = new Endpoint(options.tls() ? (options.webSocket() ? "wss" : "tls")
+          : (options.webSocket() ? "ws" : "tcp"), server.host(), server.port(),
+          options.webSocket() ? options.webSocketPath() : "");
+      f.recover(e -> Future.failedFuture(UntrustedServerException.explain(endpoint, e)))
+          .onComplete(opened);
     });
     return opened.future();
   }

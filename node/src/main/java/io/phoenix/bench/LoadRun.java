@@ -83,7 +83,7 @@ public final class LoadRun {
         String senderEid = "bench-" + run + "-s" + k;
         String receiverEid = "bench-" + run + "-r" + k;
         Sender s = new Sender(conns.get(2 * k), receiverEid, stats, times, intervalNanos,
-            o.window(), o.pull(), o.size());
+            o.window(), o.pull(), o.size(), o.signingKey(), senderEid);
         Receiver r = new Receiver(conns.get(2 * k + 1), receiverEid, senderEid, stats, times);
         conns.get(2 * k).listener(s);
         conns.get(2 * k + 1).listener(r);
@@ -163,7 +163,9 @@ public final class LoadRun {
     }
     return new JsonObject()
         .put("mode", "messages")
-        .put("transport", o.webSocket() ? "ws" : "tcp")
+        .put("transport", o.webSocket() ? (o.tls() ? "wss" : "ws") : (o.tls() ? "tls" : "tcp"))
+        .put("signed", o.signingKey() == null ? "no"
+            : o.signingKey().jwk().getString("crv"))
         .put("transmission", o.pull() ? "pull" : "push")
         .put("servers", servers)
         .put("connections", o.connections())

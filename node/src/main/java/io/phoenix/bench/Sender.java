@@ -1,6 +1,7 @@
 package io.phoenix.bench;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.phoenix.protocol.DeviceKey;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
@@ -24,8 +25,9 @@ import java.nio.ByteBuffer;
  * each answer arrives; latencies are then measured from the actual send.
  *
  * <p>The payload carries the intended and actual send times ({@code System.nanoTime()}, 8 bytes
- * each), the message_id carries them too, so no per-message state is kept. Confined to its
- * connection's event loop.
+ * each), the message_id carries them too, so no per-message state is kept. With a device key
+ * every message is signed (PROTOCOL.md §10) as its sender would, on the sender's event loop.
+ * Confined to its connection's event loop.
  */
 final class Sender implements BenchConnection.Listener {
   private final BenchConnection connection;
@@ -36,6 +38,8 @@ final class Sender implements BenchConnection.Listener {
   private final int window;
   private final int mode;
   private final int size;
+  private final DeviceKey key;
+  private final String fromEid;
   private long seq;
   private long nextIntended;
   private int inFlight;
@@ -43,6 +47,14 @@ final class Sender implements BenchConnection.Listener {
 
   Sender(BenchConnection connection, String toEid, LoadStats stats, LoadRun.Times times,
       long intervalNanos, int window, boolean pull, int size) {
+    this(connection, toEid, stats, times, intervalNanos, window, pull, size, null, null);
+  }
+
+  /** A sender that signs each message with {@code key} as {@code fromEid} (when not null). */
+  Sender(BenchConnection connection, String toEid, LoadStats stats, LoadRun.Times times,
+      long intervalNanos, int window, boolean pull, int size, DeviceKey key, String fromEid) {
+    this.key = key;
+    this.fromEid = fromEid;
     this.connection = connection;
     this.to = Identity.newBuilder().setEid(toEid).build();
     this.stats = stats;
@@ -79,12 +91,16 @@ final class Sender implements BenchConnection.Listener {
     long base = times.start();
     String id = Long.toString(seq++, 36) + '.' + Long.toString(intended - base, 36) + '.'
         + Long.toString(now - base, 36);
-    connection.write(FrameCodec.encode(Frame.newBuilder().setMessage(Message.newBuilder()
+    Message.Builder m = Message.newBuilder()
         .setMessageId(id)
         .setTo(to)
         .setPayload(UnsafeByteOperations.unsafeWrap(payload))
         .setType(MessageType.SENDER_VALUE)
-        .setTransmissionMode(mode)).build()));
+        .setTransmissionMode(mode);
+    if (key != null) {
+      m.setSignature(key.sign(m.buildPartial(), fromEid));
+    }
+    connection.write(FrameCodec.encode(Frame.newBuilder().setMessage(m).build()));
     inFlight++;
     stats.sentAll.increment();
     boolean inWindow = times.inWindow(intended);

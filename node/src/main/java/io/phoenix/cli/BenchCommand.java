@@ -5,8 +5,10 @@ import io.phoenix.bench.IdleRun;
 import io.phoenix.bench.LoadRun;
 import io.phoenix.config.ConfigException;
 import io.phoenix.config.PhoenixConfig;
+import io.phoenix.protocol.DeviceKey;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,8 +35,9 @@ final class BenchCommand implements Callable<Integer> {
   private static final long RESERVED_FILES = 300;
 
   @Option(names = "--server", paramLabel = "HOST:PORT",
-      description = "A node's TCP port (HTTP port with --ws); repeat to spread the connections "
-          + "(default: the configured node)")
+      description = "A node's TCP port (HTTP port with --ws), or a full endpoint (tcp://, "
+          + "tls://, ws://…/PATH, wss://…/PATH); repeat to spread the connections (default: the "
+          + "configured node)")
   List<String> servers = new ArrayList<>();
 
   @Option(names = "--ws", description = "WebSocket at --ws-path on the HTTP port instead of TCP")
@@ -93,6 +96,16 @@ final class BenchCommand implements Callable<Integer> {
           + "127.0.0.2,127.0.0.3)")
   List<String> sourceAddresses = new ArrayList<>();
 
+  @Option(names = "--ca", paramLabel = "FILE",
+      description = "PEM file of the CA that tls:// and wss:// servers' certificates must chain "
+          + "to (default: the JVM's trust store)")
+  Path ca;
+
+  @Option(names = "--key", paramLabel = "FILE",
+      description = "Sign every message with this device key (PKCS#8 PEM, Ed25519 or P-256); "
+          + "the tokens bind it (PROTOCOL.md §10)")
+  Path key;
+
   @Mixin
   ConfigOption config;
 
@@ -148,8 +161,28 @@ final class BenchCommand implements Callable<Integer> {
       String host = ws ? c.http().host() : c.tcp().host();
       host = host.equals("0.0.0.0") ? "127.0.0.1" : host;
       o.server(new BenchOptions.Server(host, ws ? c.http().port() : c.tcp().port()));
+      o.tls(ws ? c.tls().http() : c.tls().tcp());
     }
-    servers.forEach(s -> o.server(BenchOptions.Server.parse("--server", s)));
+    for (String s : servers) {
+      if (s.contains("://")) {
+        o.endpoint("--server", s);
+      } else {
+        o.server(BenchOptions.Server.parse("--server", s));
+      }
+    }
+    if (ca != null) {
+      if (!java.nio.file.Files.isReadable(ca)) {
+        throw new IllegalArgumentException("--ca " + ca + " cannot be read");
+      }
+      o.caFile(ca);
+    }
+    if (key != null) {
+      try {
+        o.signingKey(DeviceKey.read(key));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--key: " + e.getMessage());
+      }
+    }
     sourceAddresses.stream().map(String::trim).filter(s -> !s.isEmpty())
         .forEach(o::sourceAddress);
     if (metrics != null) {

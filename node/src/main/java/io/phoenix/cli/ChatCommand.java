@@ -1,10 +1,12 @@
 package io.phoenix.cli;
 
 import io.phoenix.client.ClientBuilder;
+import io.phoenix.client.ConnectionState;
 import io.phoenix.client.Endpoint;
 import io.phoenix.client.PhoenixClient;
 import io.phoenix.config.ConfigException;
 import io.phoenix.config.PhoenixConfig;
+import io.phoenix.protocol.DeviceKey;
 import io.phoenix.session.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +16,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,7 +31,9 @@ import picocli.CommandLine.Option;
  * acknowledged (DELIVERED on receipt, READ once printed); see {@link ChatView} for the output.
  * Without {@code --server} it talks to the node of the configuration (by default the embedded
  * one on 127.0.0.1); without {@code --token} it signs tokens with the configuration's secret,
- * a fresh one for every connection.
+ * a fresh one for every connection. {@code tls://} and {@code wss://} servers are verified
+ * against {@code --ca FILE} (else the JVM's trust store); with {@code --key FILE} every message
+ * is signed with that device key, and the tokens it signs bind the key (PROTOCOL.md §10).
  *
  * <p>Runs on the calling thread, which reads the input until end of input or {@code /quit}.
  */
@@ -48,7 +53,8 @@ final class ChatCommand implements Callable<Integer> {
 
   @Option(names = "--server", paramLabel = "HOST:PORT",
       description = "Node to connect to; repeat for fail-over (default: the configured node "
-          + "on 127.0.0.1). A full endpoint (tcp://… or ws://…/socket) is taken as it is.")
+          + "on 127.0.0.1). A full endpoint (tcp://…, tls://…, ws://…/socket or "
+          + "wss://…/socket) is taken as it is.")
   List<String> servers = new ArrayList<>();
 
   @Option(names = "--ws", description = "Connect over WebSocket instead of TCP")
@@ -57,6 +63,16 @@ final class ChatCommand implements Callable<Integer> {
   @Option(names = "--token", paramLabel = "TOKEN",
       description = "Token to send in Hello (default: signed with the configured secret)")
   String token;
+
+  @Option(names = "--ca", paramLabel = "FILE",
+      description = "PEM file of the CA that tls:// and wss:// servers' certificates must chain "
+          + "to (default: the JVM's trust store)")
+  Path ca;
+
+  @Option(names = "--key", paramLabel = "FILE",
+      description = "Sign every message with this device key (PKCS#8 PEM, Ed25519 or P-256); "
+          + "the tokens chat signs bind it")
+  Path key;
 
   @Option(names = "--resource", paramLabel = "ID",
       description = "connection_resource_id of this device (default: a random one)")
@@ -98,29 +114,58 @@ final class ChatCommand implements Callable<Integer> {
       System.err.println("--server: " + e.getMessage());
       return 2;
     }
+    DeviceKey deviceKey = null;
+    if (key != null) {
+      try {
+        deviceKey = DeviceKey.read(key);
+      } catch (IllegalArgumentException e) {
+        System.err.println("--key: " + e.getMessage());
+        return 2;
+      }
+    }
     Vertx vertx = Vertx.vertx();
     try (ChatView view = new ChatView(out, me, peer, charset.newEncoder().canEncode("✓✓"))) {
-      return chat(vertx, endpoints, c, view);
+      return chat(vertx, endpoints, c, view, deviceKey);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
-  private int chat(Vertx vertx, List<Endpoint> endpoints, PhoenixConfig c, ChatView view)
-      throws IOException {
+  private int chat(Vertx vertx, List<Endpoint> endpoints, PhoenixConfig c, ChatView view,
+      DeviceKey deviceKey) throws IOException {
     PhoenixClient[] client = new PhoenixClient[1];
+    boolean[] connected = new boolean[1];
     ClientBuilder builder = PhoenixClient.builder(vertx).endpoints(endpoints)
-        .onStateChange(view::state)
+        .onStateChange(s -> {
+          // a failure before the first Welcome is told once, by the "could not connect" line
+          connected[0] |= s.state() == ConnectionState.CONNECTED;
+          if (connected[0] || s.state() != ConnectionState.FAILED) {
+            view.state(s);
+          }
+        })
         .onAck(view::ack)
         .onMessage(m -> {
           client[0].delivered(m);
           view.received(m, () -> client[0].read(m));
         });
+    if (ca != null) {
+      try {
+        builder.trustedCa(ca);
+      } catch (IllegalArgumentException e) {
+        System.err.println("--ca: " + e.getMessage());
+        return 2;
+      }
+    }
+    if (deviceKey != null) {
+      builder.signingKey(deviceKey.privateKey());
+    }
     if (token != null) {
       builder.token(token);
     } else {
       Authenticator signer = new Authenticator(vertx, c.auth());
-      builder.token(() -> Future.succeededFuture(signer.issue(me, c.auth().tokenTtlSeconds())));
+      io.vertx.core.json.JsonObject cnf = deviceKey == null ? null : deviceKey.jwk();
+      builder.token(() -> Future.succeededFuture(signer.issue(me, c.auth().tokenTtlSeconds(),
+          cnf)));
     }
     if (resource != null) {
       builder.resourceId(resource);
@@ -170,15 +215,18 @@ final class ChatCommand implements Callable<Integer> {
     List<Endpoint> list = new ArrayList<>();
     String path = c == null ? Endpoint.DEFAULT_WS_PATH : c.http().webSocketPath();
     List<String> targets = new ArrayList<>(servers);
+    boolean tls = false;
     if (targets.isEmpty()) {
       String host = ws ? c.http().host() : c.tcp().host();
       targets.add(loopbackIfWildcard(host) + ":" + (ws ? c.http().port() : c.tcp().port()));
+      tls = ws ? c.tls().http() : c.tls().tcp();
     }
+    String scheme = ws ? (tls ? "wss://" : "ws://") : (tls ? "tls://" : "tcp://");
     for (String s : targets) {
       if (s.contains("://")) {
         list.add(Endpoint.parse(s));
       } else {
-        list.add(Endpoint.parse((ws ? "ws://" : "tcp://") + s + (ws ? path : "")));
+        list.add(Endpoint.parse(scheme + s + (ws ? path : "")));
       }
     }
     return list;

@@ -42,6 +42,11 @@ final class TokenCommand implements Callable<Integer> {
       System.err.println("EID must not be empty");
       return 2;
     }
+    if (!c.auth().hasSecret()) {
+      System.err.println("auth.jwtSecret is not set: tokens for this node come from its "
+          + "identity provider (auth.publicKeyFile / auth.jwksUrl)");
+      return 2;
+    }
     if (ttl != null && ttl < 1) {
       System.err.println("--ttl must be at least 1");
       return 2;

@@ -1,27 +1,56 @@
 package io.phoenix.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Token signing and checking (config group {@code auth}).
+ * Token signing and checking (config group {@code auth}): HS256 with a shared secret, and
+ * RS256/ES256 tokens of an identity provider checked against PEM public keys and/or a JWKS
+ * (PROTOCOL.md §10).
  *
  * <p>Threading: immutable record; safe to share between threads and verticles. {@link #toString()}
  * never shows the secret.
  *
- * @param jwtSecret HMAC secret of tokens; required and non-empty, 32 bytes or more advised
+ * @param jwtSecret HMAC secret of HS256 tokens; empty means HS256 tokens are refused
  * @param issuer issuer set in and checked on tokens; empty means no issuer
  * @param tokenTtlSeconds lifetime of issued tokens, 1 to 31536000 seconds
  * @param devTokens whether the dashboard may issue tokens for any eid (development only)
+ * @param publicKeyFile PEM file of public keys for RS256/ES256 tokens; empty means none
+ * @param jwksUrl http(s) URL of a JWKS for RS256/ES256 tokens; empty means none
+ * @param jwksRefreshSeconds interval of the regular JWKS refresh
+ * @param jwksMinRefreshSeconds least time between two fetches caused by an unknown kid
+ * @param audience the {@code aud} a token must name; empty means not checked
+ * @param clockSkewSeconds tolerance on {@code exp} and {@code nbf}
+ * @param requireKeyBinding whether every token must bind a device key ({@code cnf})
  */
 public record AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds,
-    boolean devTokens) {
+    boolean devTokens, String publicKeyFile, String jwksUrl, int jwksRefreshSeconds,
+    int jwksMinRefreshSeconds, String audience, int clockSkewSeconds,
+    boolean requireKeyBinding) {
 
+  /** Default of {@code auth.jwtSecret}: empty, no HS256 tokens. */
+  public static final String DEFAULT_JWT_SECRET = "";
   /** Default of {@code auth.issuer}: {@value}. */
   public static final String DEFAULT_ISSUER = "phoenix";
   /** Default of {@code auth.tokenTtlSeconds}: {@value} (one day). */
   public static final int DEFAULT_TOKEN_TTL_SECONDS = 86_400;
   /** Default of {@code auth.devTokens}: {@value}. */
   public static final boolean DEFAULT_DEV_TOKENS = false;
+  /** Default of {@code auth.publicKeyFile}: none. */
+  public static final String DEFAULT_PUBLIC_KEY_FILE = "";
+  /** Default of {@code auth.jwksUrl}: none. */
+  public static final String DEFAULT_JWKS_URL = "";
+  /** Default of {@code auth.jwksRefreshSeconds}: {@value} (15 minutes). */
+  public static final int DEFAULT_JWKS_REFRESH_SECONDS = 900;
+  /** Default of {@code auth.jwksMinRefreshSeconds}: {@value}. */
+  public static final int DEFAULT_JWKS_MIN_REFRESH_SECONDS = 60;
+  /** Default of {@code auth.audience}: empty, not checked. */
+  public static final String DEFAULT_AUDIENCE = "";
+  /** Default of {@code auth.clockSkewSeconds}: {@value}. */
+  public static final int DEFAULT_CLOCK_SKEW_SECONDS = 30;
+  /** Default of {@code auth.requireKeyBinding}: {@value}. */
+  public static final boolean DEFAULT_REQUIRE_KEY_BINDING = false;
   /** Secrets shorter than this many bytes load with a warning. */
   public static final int RECOMMENDED_SECRET_BYTES = 32;
 
@@ -30,15 +59,42 @@ public record AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds,
     ConfigKey.AUTH_JWT_SECRET.checkString(jwtSecret);
     ConfigKey.AUTH_ISSUER.checkString(issuer);
     ConfigKey.AUTH_TOKEN_TTL_SECONDS.checkInt(tokenTtlSeconds);
+    ConfigKey.AUTH_PUBLIC_KEY_FILE.checkString(publicKeyFile);
+    ConfigKey.AUTH_JWKS_URL.checkString(jwksUrl);
+    ConfigKey.AUTH_JWKS_REFRESH_SECONDS.checkInt(jwksRefreshSeconds);
+    ConfigKey.AUTH_JWKS_MIN_REFRESH_SECONDS.checkInt(jwksMinRefreshSeconds);
+    ConfigKey.AUTH_AUDIENCE.checkString(audience);
+    ConfigKey.AUTH_CLOCK_SKEW_SECONDS.checkInt(clockSkewSeconds);
+    if (!jwtSecret.isEmpty() && jwtSecret.isBlank()) {
+      throw new ConfigException("auth.jwtSecret must not be blank");
+    }
+    if (!jwksUrl.isEmpty()) {
+      checkUrl(jwksUrl);
+    }
+    if (jwtSecret.isEmpty() && publicKeyFile.isEmpty() && jwksUrl.isEmpty()) {
+      throw new ConfigException("auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set:"
+          + " without any of them no token can be checked");
+    }
+    if (!publicKeyFile.isEmpty()
+        && !java.nio.file.Files.isReadable(java.nio.file.Path.of(publicKeyFile))) {
+      throw new ConfigException("auth.publicKeyFile cannot be read: " + publicKeyFile);
+    }
   }
 
-  /** Options without development tokens. */
+  /** Options with HS256 only and without development tokens. */
   public AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds) {
     this(jwtSecret, issuer, tokenTtlSeconds, DEFAULT_DEV_TOKENS);
   }
 
+  /** Options with HS256 only. */
+  public AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds, boolean devTokens) {
+    this(jwtSecret, issuer, tokenTtlSeconds, devTokens, DEFAULT_PUBLIC_KEY_FILE,
+        DEFAULT_JWKS_URL, DEFAULT_JWKS_REFRESH_SECONDS, DEFAULT_JWKS_MIN_REFRESH_SECONDS,
+        DEFAULT_AUDIENCE, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_REQUIRE_KEY_BINDING);
+  }
+
   /**
-   * The secret has no default, so it must be given.
+   * Options with {@code jwtSecret} and every other default.
    *
    * @return the options with {@code jwtSecret} and every other default
    */
@@ -52,14 +108,37 @@ public record AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds,
     return !issuer.isEmpty();
   }
 
-  /** @return whether the secret is shorter than {@link #RECOMMENDED_SECRET_BYTES} in UTF-8 */
+  /** @return whether HS256 tokens are accepted (a secret is set) */
+  public boolean hasSecret() {
+    return !jwtSecret.isEmpty();
+  }
+
+  /** @return whether a secret is set and shorter than {@link #RECOMMENDED_SECRET_BYTES} */
   public boolean secretIsShort() {
-    return jwtSecret.getBytes(StandardCharsets.UTF_8).length < RECOMMENDED_SECRET_BYTES;
+    return hasSecret()
+        && jwtSecret.getBytes(StandardCharsets.UTF_8).length < RECOMMENDED_SECRET_BYTES;
+  }
+
+  private static void checkUrl(String url) {
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+        throw new ConfigException("auth.jwksUrl must be an http:// or https:// URL (got "
+            + Values.shown(url) + ")");
+      }
+    } catch (URISyntaxException e) {
+      throw new ConfigException("auth.jwksUrl must be an http:// or https:// URL (got "
+          + Values.shown(url) + ")");
+    }
   }
 
   @Override
   public String toString() {
     return "AuthOptions[jwtSecret=***, issuer=" + issuer + ", tokenTtlSeconds=" + tokenTtlSeconds
-        + ", devTokens=" + devTokens + "]";
+        + ", devTokens=" + devTokens + ", publicKeyFile=" + publicKeyFile + ", jwksUrl="
+        + jwksUrl + ", jwksRefreshSeconds=" + jwksRefreshSeconds + ", jwksMinRefreshSeconds="
+        + jwksMinRefreshSeconds + ", audience=" + audience + ", clockSkewSeconds="
+        + clockSkewSeconds + ", requireKeyBinding=" + requireKeyBinding + "]";
   }
 }

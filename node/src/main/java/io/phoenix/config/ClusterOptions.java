@@ -20,10 +20,12 @@ import java.util.List;
  *     1 disables split-brain protection
  * @param kubernetesServiceDns headless service to discover members through DNS on Kubernetes;
  *     empty to join the listed {@code members}
+ * @param tls whether the clustered event bus speaks TLS with mutual authentication (the
+ *     certificate, key and CA of the {@code tls} group)
  */
 public record ClusterOptions(String name, String host, int port, List<String> members,
     int backupCount, int eventBusPort, int memberTimeoutSeconds, int minimumMembers,
-    String kubernetesServiceDns) {
+    String kubernetesServiceDns, boolean tls) {
 
   /** Default of {@code cluster.name}: {@value}. */
   public static final String DEFAULT_NAME = "phoenix";
@@ -44,6 +46,8 @@ public record ClusterOptions(String name, String host, int port, List<String> me
   public static final int DEFAULT_MINIMUM_MEMBERS = 1;
   /** Default of {@code cluster.kubernetesServiceDns}: empty, join the listed members. */
   public static final String DEFAULT_KUBERNETES_SERVICE_DNS = "";
+  /** Default of {@code cluster.tls}: {@value}. */
+  public static final boolean DEFAULT_TLS = false;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public ClusterOptions {
@@ -83,10 +87,18 @@ public record ClusterOptions(String name, String host, int port, List<String> me
     return null;
   }
 
+  /** Options with a plaintext event bus. */
+  public ClusterOptions(String name, String host, int port, List<String> members,
+      int backupCount, int eventBusPort, int memberTimeoutSeconds, int minimumMembers,
+      String kubernetesServiceDns) {
+    this(name, host, port, members, backupCount, eventBusPort, memberTimeoutSeconds,
+        minimumMembers, kubernetesServiceDns, DEFAULT_TLS);
+  }
+
   /** @return the options with every default */
   public static ClusterOptions defaults() {
     return new ClusterOptions(DEFAULT_NAME, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MEMBERS,
         DEFAULT_BACKUP_COUNT, DEFAULT_EVENT_BUS_PORT, DEFAULT_MEMBER_TIMEOUT_SECONDS,
-        DEFAULT_MINIMUM_MEMBERS, DEFAULT_KUBERNETES_SERVICE_DNS);
+        DEFAULT_MINIMUM_MEMBERS, DEFAULT_KUBERNETES_SERVICE_DNS, DEFAULT_TLS);
   }
 }

@@ -32,8 +32,9 @@ public enum ConfigKey {
   HTTP_WEB_SOCKET_PATH("http", "webSocketPath", HttpOptions.DEFAULT_WEB_SOCKET_PATH, Rule.PATH,
       "Request path that upgrades to a WebSocket.", c -> c.http().webSocketPath()),
 
-  AUTH_JWT_SECRET("auth", "jwtSecret", null, Rule.SECRET,
-      "HMAC secret that signs and checks tokens; required, 32 bytes or more advised.",
+  AUTH_JWT_SECRET("auth", "jwtSecret", AuthOptions.DEFAULT_JWT_SECRET, Rule.SECRET_OR_EMPTY,
+      "HMAC secret that signs and checks HS256 tokens, 32 bytes or more advised; empty: HS256 "
+          + "tokens are refused (auth.publicKeyFile or auth.jwksUrl is then required).",
       c -> c.auth().jwtSecret()),
   AUTH_ISSUER("auth", "issuer", AuthOptions.DEFAULT_ISSUER, Rule.ANY,
       "Token issuer (iss) set and checked; empty means none.", c -> c.auth().issuer()),
@@ -42,6 +43,27 @@ public enum ConfigKey {
   AUTH_DEV_TOKENS("auth", "devTokens", AuthOptions.DEFAULT_DEV_TOKENS,
       "Whether the dashboard may sign in anyone without a password (development only).",
       c -> c.auth().devTokens()),
+  AUTH_PUBLIC_KEY_FILE("auth", "publicKeyFile", AuthOptions.DEFAULT_PUBLIC_KEY_FILE, Rule.ANY,
+      "PEM file with one or more public keys (RSA or EC P-256) that check RS256/ES256 tokens; "
+          + "empty means none.", c -> c.auth().publicKeyFile()),
+  AUTH_JWKS_URL("auth", "jwksUrl", AuthOptions.DEFAULT_JWKS_URL, Rule.ANY,
+      "http(s) URL of a JWKS whose keys check RS256/ES256 tokens, fetched at start and "
+          + "refreshed; empty means none.", c -> c.auth().jwksUrl()),
+  AUTH_JWKS_REFRESH_SECONDS("auth", "jwksRefreshSeconds", AuthOptions.DEFAULT_JWKS_REFRESH_SECONDS,
+      10, 86_400, "Interval of the regular JWKS refresh.", c -> c.auth().jwksRefreshSeconds()),
+  AUTH_JWKS_MIN_REFRESH_SECONDS("auth", "jwksMinRefreshSeconds",
+      AuthOptions.DEFAULT_JWKS_MIN_REFRESH_SECONDS, 1, 86_400,
+      "Least time between two JWKS fetches caused by tokens with an unknown kid.",
+      c -> c.auth().jwksMinRefreshSeconds()),
+  AUTH_AUDIENCE("auth", "audience", AuthOptions.DEFAULT_AUDIENCE, Rule.ANY,
+      "Audience (aud) a token must name; empty means aud is not checked.",
+      c -> c.auth().audience()),
+  AUTH_CLOCK_SKEW_SECONDS("auth", "clockSkewSeconds", AuthOptions.DEFAULT_CLOCK_SKEW_SECONDS, 0,
+      600, "Clock difference tolerated when checking exp and nbf.",
+      c -> c.auth().clockSkewSeconds()),
+  AUTH_REQUIRE_KEY_BINDING("auth", "requireKeyBinding", AuthOptions.DEFAULT_REQUIRE_KEY_BINDING,
+      "Whether every token must bind a device key (cnf claim), so that every message is signed.",
+      c -> c.auth().requireKeyBinding()),
 
   CLUSTER_NAME("cluster", "name", ClusterOptions.DEFAULT_NAME, Rule.NAME,
       "Cluster name; only members with the same name join each other.", c -> c.cluster().name()),
@@ -49,6 +71,9 @@ public enum ConfigKey {
       "Address this member binds and advertises to the others.", c -> c.cluster().host()),
   CLUSTER_PORT("cluster", "port", ClusterOptions.DEFAULT_PORT, 1, 65535,
       "Port of the cluster membership protocol.", c -> c.cluster().port()),
+  CLUSTER_TLS("cluster", "tls", ClusterOptions.DEFAULT_TLS,
+      "Whether the clustered event bus speaks TLS with mutual authentication (tls.certFile, "
+          + "tls.keyFile, tls.caFile).", c -> c.cluster().tls()),
   CLUSTER_MEMBERS("cluster", "members", ClusterOptions.DEFAULT_MEMBERS,
       "Known members as host:port (IPv6 as [::1]:5701), used to join.",
       c -> c.cluster().members()),
@@ -142,7 +167,10 @@ public enum ConfigKey {
       c -> c.tls().certFile()),
   TLS_KEY_FILE("tls", "keyFile", TlsOptions.DEFAULT_KEY_FILE, Rule.ANY,
       "PEM file with the private key of the certificate; required when TLS is on.",
-      c -> c.tls().keyFile());
+      c -> c.tls().keyFile()),
+  TLS_CA_FILE("tls", "caFile", TlsOptions.DEFAULT_CA_FILE, Rule.ANY,
+      "PEM file with the CA certificates cluster members' certificates must chain to; required "
+          + "with cluster.tls.", c -> c.tls().caFile());
 
   /** Value type of a key. */
   public enum Type { STRING, INT, LONG, STRING_LIST, BOOLEAN }

@@ -47,6 +47,18 @@ public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, 
             + "for a cluster");
       }
     }
+    if (cluster.tls()) {
+      String[][] files = {{"tls.certFile", tls.certFile()}, {"tls.keyFile", tls.keyFile()},
+          {"tls.caFile", tls.caFile()}};
+      for (String[] f : files) {
+        if (f[1].isEmpty()) {
+          throw new ConfigException(f[0] + " is required when cluster.tls is true");
+        }
+        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
+          throw new ConfigException(f[0] + " cannot be read: " + f[1]);
+        }
+      }
+    }
   }
 
   /** A configuration without TLS, on the default storage. */

@@ -18,6 +18,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.phoenix.config.ClusterOptions;
+import io.phoenix.config.TlsOptions;
 import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamSerialization;
 import io.vertx.core.Future;
@@ -53,6 +54,7 @@ public final class HazelcastCluster {
   private final HazelcastClusterManager clusterManager;
   private final ClusterOptions options;
   private final String nodeId;
+  private final TlsOptions tls;
 
   /**
    * @param storageType this node's {@code storage.type}
@@ -60,8 +62,15 @@ public final class HazelcastCluster {
    */
   public HazelcastCluster(ClusterOptions options, String nodeId, String storageType,
       String epoch) {
+    this(options, nodeId, storageType, epoch, TlsOptions.defaults());
+  }
+
+  /** With {@code cluster.tls}, the event bus uses {@code tls}'s certificate, key and CA. */
+  public HazelcastCluster(ClusterOptions options, String nodeId, String storageType,
+      String epoch, TlsOptions tls) {
     this.options = options;
     this.nodeId = nodeId;
+    this.tls = tls;
     this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options, nodeId,
         storageType, epoch));
   }
@@ -144,6 +153,9 @@ public final class HazelcastCluster {
         .setHost(options.host())
         .setPort(options.eventBusPort())
         .setClusterPublicHost(options.host());
+    if (options.tls()) {
+      ClusterTls.apply(vertxOptions.getEventBusOptions(), tls);
+    }
     vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     return Vertx.builder().with(vertxOptions).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered();

@@ -66,6 +66,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private StreamPipeline store;
   private StoreMetrics storeMetrics;
   private String epoch;
+  private Authenticator auth;
   private int tcpPort;
   private int httpPort;
   private long sweeper = -1;
@@ -82,6 +83,13 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
    * block, never an event loop.
    */
   public Future<PhoenixNode> start() {
+    if (config.cluster().tls()) {
+      try {
+        ClusterTls.check(config.tls());
+      } catch (IllegalStateException e) {
+        return Future.failedFuture(e);
+      }
+    }
     StorageOptions storage = config.storage();
     try {
       messageLog = MessageLogs.open(storage);
@@ -95,7 +103,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           + "of every node loses every message (use embedded or postgresql to keep them)");
     }
     cluster = new HazelcastCluster(config.cluster(), config.node().id(), storage.type(),
-        messageLog == null ? null : messageLog.epoch());
+        messageLog == null ? null : messageLog.epoch(), config.tls());
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
@@ -112,7 +120,11 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),
             storeMetrics(), epoch);
         return null;
-      }).compose(x -> wire());
+      }).compose(x -> Authenticator.start(v, config.auth(), registry))
+          .compose(a -> {
+            auth = a;
+            return wire();
+          });
     }).map(this).onFailure(e -> {
       if (store != null) {
         store.close();
@@ -152,7 +164,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     Router router = new Router(store, directory, fanout, config.limits().pullBatch(), metrics);
     SessionServices services = new SessionServices(nodeId, epoch, config.limits(),
-        new Authenticator(vertx, config.auth()), hub, directory, fanout, router, metrics);
+        auth, hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
 
     upkeep = vertx.setPeriodic(1000, id -> store.maintain());
@@ -254,6 +266,9 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
     vertx.cancelTimer(upkeep);
+    if (auth != null) {
+      auth.close();
+    }
     if (bus != null) {
       hub.close(); // a client reconnecting right away must go to another node
       for (Subscriber s : hub.all()) {
@@ -284,6 +299,15 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     // the directory answers a read: the cluster and its partitions are there
     return directory.lookup("phoenix.ready-probe").map(devices -> true)
         .timeout(2, TimeUnit.SECONDS).otherwise(false);
+  }
+
+  @Override
+  public io.vertx.core.json.JsonObject readyDetails() {
+    io.vertx.core.json.JsonObject details = new io.vertx.core.json.JsonObject();
+    if (auth != null && auth.jwksHealth() != null) {
+      details.put("jwks", auth.jwksHealth());
+    }
+    return details;
   }
 
   @Override

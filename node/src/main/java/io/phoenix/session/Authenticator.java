@@ -1,8 +1,20 @@
 package io.phoenix.session;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.phoenix.auth.JwksSource;
+import io.phoenix.auth.KeyBinding;
+import io.phoenix.auth.PublicKeyFile;
+import io.phoenix.auth.PublicKeyTokens;
 import io.phoenix.config.AuthOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -10,59 +22,223 @@ import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Verifies Hello tokens and issues them: JWT signed with HS256 and the configured secret. The
- * {@code sub} claim is the eid; {@code exp}, when present, is honoured; {@code iss} must match
- * the configured issuer when one is configured.
+ * Verifies Hello tokens and issues them (PROTOCOL.md §3, §10). HS256 tokens are checked with
+ * {@code auth.jwtSecret} (vertx-auth-jwt); RS256 and ES256 tokens with the keys of
+ * {@code auth.publicKeyFile} and {@code auth.jwksUrl} ({@link PublicKeyTokens}, nimbus-jose-jwt);
+ * any other {@code alg}, {@code none} included, is refused. {@code sub} is the eid; {@code iss}
+ * (when configured), {@code aud} (when configured), {@code exp} and {@code nbf} (with
+ * {@code auth.clockSkewSeconds}) are checked. A {@code cnf} claim binds a device key
+ * ({@link KeyBinding}); with {@code auth.requireKeyBinding} a token without one is refused.
  *
- * <p>Thread-safe. Verification is a few microseconds of CPU (HMAC), done on the event loop.
+ * <p>Thread-safe. HS256 tokens are checked on the caller's event loop (an HMAC: microseconds);
+ * RS256/ES256 tokens, whose JDK verification costs hundreds of microseconds, and message
+ * signatures ({@link #signatureCheck}) on the node's verifier threads. Futures complete on the
+ * caller's context; a token with an unknown {@code kid} may first wait for a JWKS refresh.
  */
 public final class Authenticator {
-  private final JWTAuth jwt;
-  private final AuthOptions options;
+  /** What a good Hello token says: the eid, and the bound device key or null. */
+  public record Authenticated(String eid, KeyBinding binding) {}
 
+  /** Threads that verify message signatures (see {@link SignatureCheck}). */
+  static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  private final Vertx vertx;
+  private final JWTAuth hs256;
+  private final AuthOptions options;
+  private final PublicKeyTokens publicKeys;
+  private final JwksSource jwks;
+  private WorkerExecutor verifiers;
+
+  /** HS256 only (issuing and checking with {@code auth.jwtSecret}); no public keys. */
   public Authenticator(Vertx vertx, AuthOptions options) {
+    this(vertx, options, null, null);
+  }
+
+  private Authenticator(Vertx vertx, AuthOptions options, PublicKeyTokens publicKeys,
+      JwksSource jwks) {
+    this.vertx = vertx;
     this.options = options;
-    JWTOptions jwtOptions = new JWTOptions().setAlgorithm("HS256");
-    if (!options.issuer().isEmpty()) {
-      jwtOptions.setIssuer(options.issuer());
+    this.publicKeys = publicKeys;
+    this.jwks = jwks;
+    if (options.hasSecret()) {
+      JWTOptions jwtOptions = new JWTOptions().setAlgorithm("HS256")
+          .setLeeway(options.clockSkewSeconds());
+      if (!options.issuer().isEmpty()) {
+        jwtOptions.setIssuer(options.issuer());
+      }
+      if (!options.audience().isEmpty()) {
+        jwtOptions.setAudience(List.of(options.audience()));
+      }
+      this.hs256 = JWTAuth.create(vertx, new JWTAuthOptions()
+          .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(options.jwtSecret()))
+          .setJWTOptions(jwtOptions));
+    } else {
+      this.hs256 = null;
     }
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(options.jwtSecret()))
-        .setJWTOptions(jwtOptions));
+  }
+
+  /**
+   * The node's authenticator: reads {@code auth.publicKeyFile} (on a worker) and fetches
+   * {@code auth.jwksUrl} once (then keeps refreshing it).
+   *
+   * @return a future failing with one line naming the key when the key file holds no usable
+   *     key or the JWKS cannot be fetched
+   */
+  public static Future<Authenticator> start(Vertx vertx, AuthOptions options,
+      MeterRegistry registry) {
+    return vertx.executeBlocking(() -> options.publicKeyFile().isEmpty()
+        ? List.<com.nimbusds.jose.jwk.JWK>of() : PublicKeyFile.read(options.publicKeyFile()))
+        .compose(fileKeys -> {
+          if (options.jwksUrl().isEmpty()) {
+            return Future.succeededFuture(create(vertx, options, fileKeys, null));
+          }
+          JwksSource jwks = new JwksSource(vertx, options.jwksUrl(), options.jwksRefreshSeconds(),
+              options.jwksMinRefreshSeconds(), registry);
+          return jwks.start().map(v -> create(vertx, options, fileKeys, jwks))
+              .onFailure(e -> jwks.close());
+        });
+  }
+
+  private static Authenticator create(Vertx vertx, AuthOptions options,
+      List<com.nimbusds.jose.jwk.JWK> fileKeys, JwksSource jwks) {
+    PublicKeyTokens publicKeys = fileKeys.isEmpty() && jwks == null ? null
+        : new PublicKeyTokens(fileKeys, jwks, options.issuer(), options.audience(),
+            options.clockSkewSeconds());
+    return new Authenticator(vertx, options, publicKeys, jwks);
   }
 
   /** The eid the token names, or a failed future with a reason fit for a Goodbye. */
   public Future<String> authenticate(String token) {
+    return authenticateHello(token).map(Authenticated::eid);
+  }
+
+  /**
+   * The eid and bound key of a Hello token, or a failed future with a reason fit for a
+   * Goodbye 401. Completes on the caller's context.
+   */
+  public Future<Authenticated> authenticateHello(String token) {
     if (token == null || token.isEmpty()) {
       return Future.failedFuture("missing token");
     }
-    return jwt.authenticate(new TokenCredentials(token))
-        .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
-        .compose(user -> {
-          String sub = subject(user);
-          return sub == null || sub.isEmpty()
-              ? Future.failedFuture("token has no sub claim")
-              : Future.succeededFuture(sub);
-        });
-  }
-
-  private static String subject(User user) {
-    String sub = user.principal().getString("sub");
-    if (sub == null) {
-      JsonObject claims = user.attributes().getJsonObject("accessToken");
-      sub = claims == null ? null : claims.getString("sub");
+    JWT parsed;
+    try {
+      parsed = JWTParser.parse(token);
+    } catch (java.text.ParseException | RuntimeException e) {
+      return Future.failedFuture("invalid token: not a JWT");
     }
-    return sub;
+    if (!(parsed instanceof SignedJWT signed)) {
+      return Future.failedFuture("invalid token: unsigned tokens (alg none) are refused");
+    }
+    JWSAlgorithm alg = signed.getHeader().getAlgorithm();
+    if (JWSAlgorithm.HS256.equals(alg)) {
+      if (hs256 == null) {
+        return Future.failedFuture("invalid token: HS256 tokens are not accepted here");
+      }
+      return hs256.authenticate(new TokenCredentials(token))
+          .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
+          .compose(user -> authenticated(claims(user)));
+    }
+    if (publicKeys == null || !PublicKeyTokens.handles(alg)) {
+      return Future.failedFuture("invalid token: " + alg + " tokens are not accepted here");
+    }
+    if (!publicKeys.unknownKid(signed)) {
+      return verify(signed);
+    }
+    Context caller = vertx.getOrCreateContext();
+    Promise<Authenticated> result = Promise.promise();
+    jwks.refreshForUnknownKid().onComplete(v -> caller.runOnContext(x ->
+        verify(signed).onComplete(result)));
+    return result.future();
   }
 
-  /** A signed token for {@code eid}, valid for {@code ttlSeconds}. */
+  /** RS256/ES256: hundreds of microseconds with the JDK, so on the verifier threads. */
+  private Future<Authenticated> verify(SignedJWT token) {
+    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(), false)
+        .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
+        .compose(this::authenticated);
+  }
+
+  private Future<Authenticated> authenticated(Map<String, Object> claims) {
+    Object sub = claims.get("sub");
+    if (!(sub instanceof String eid) || eid.isEmpty()) {
+      return Future.failedFuture("token has no sub claim");
+    }
+    Object cnf = claims.get("cnf");
+    KeyBinding binding;
+    try {
+      binding = KeyBinding.fromCnf(cnf);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture("invalid token: " + e.getMessage());
+    }
+    if (binding == null && options.requireKeyBinding()) {
+      return Future.failedFuture("token binds no device key (cnf), and this node requires one");
+    }
+    return Future.succeededFuture(new Authenticated(eid, binding));
+  }
+
+  private static Map<String, Object> claims(User user) {
+    JsonObject claims = user.attributes().getJsonObject("accessToken");
+    return (claims != null ? claims : user.principal()).getMap();
+  }
+
+  /**
+   * A per-session check of message signatures with a bound key, verifying on this node's
+   * verifier threads and releasing frames in arrival order on {@code context}.
+   */
+  public SignatureCheck signatureCheck(KeyBinding binding, String eid, Context context,
+      Runnable pause, Runnable resume) {
+    return new SignatureCheck(binding, eid, verifiers(), context, pause, resume);
+  }
+
+  private synchronized WorkerExecutor verifiers() {
+    if (verifiers == null) {
+      verifiers = vertx.createSharedWorkerExecutor("phoenix-signatures", VERIFIER_THREADS);
+    }
+    return verifiers;
+  }
+
+  /** The JWKS's state for /health/ready, or null without {@code auth.jwksUrl}. */
+  public JsonObject jwksHealth() {
+    return jwks == null ? null : jwks.health();
+  }
+
+  /** Stops the JWKS refresh. */
+  public void close() {
+    if (jwks != null) {
+      jwks.close();
+    }
+  }
+
+  /** A signed HS256 token for {@code eid}, valid for {@code ttlSeconds}. */
   public String issue(String eid, long ttlSeconds) {
+    return issue(eid, ttlSeconds, null);
+  }
+
+  /**
+   * A signed HS256 token for {@code eid}, valid for {@code ttlSeconds}, binding the device key
+   * {@code cnfJwk} (a public JWK) when it is not null.
+   *
+   * @throws IllegalStateException when {@code auth.jwtSecret} is not set
+   */
+  public String issue(String eid, long ttlSeconds, JsonObject cnfJwk) {
+    if (hs256 == null) {
+      throw new IllegalStateException("auth.jwtSecret is not set: this node cannot sign tokens");
+    }
     JWTOptions o = new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) ttlSeconds);
     if (!options.issuer().isEmpty()) {
       o.setIssuer(options.issuer());
     }
-    return jwt.generateToken(new JsonObject().put("sub", eid), o);
+    if (!options.audience().isEmpty()) {
+      o.setAudience(List.of(options.audience()));
+    }
+    JsonObject claims = new JsonObject().put("sub", eid);
+    if (cnfJwk != null) {
+      claims.put("cnf", new JsonObject().put("jwk", cnfJwk));
+    }
+    return hs256.generateToken(claims, o);
   }
 }

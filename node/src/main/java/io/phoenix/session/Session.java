@@ -68,6 +68,8 @@ public final class Session implements Subscriber {
   private long lastInboundNanos;
   private long pendingBytes;
   private String closeReason = "connection closed by peer";
+  /** Set when the token binds a device key (PROTOCOL.md §10): every frame passes through it. */
+  private SignatureCheck signatures;
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -114,7 +116,7 @@ public final class Session implements Subscriber {
           queued.add(frame);
         }
       }
-      case ACTIVE -> dispatch(frame);
+      case ACTIVE -> inbound(frame);
       case CLOSED -> { }
     }
   }
@@ -169,7 +171,7 @@ public final class Session implements Subscriber {
     }
     state = State.AUTHENTICATING;
     connection.pause();
-    services.auth().authenticate(hello.getToken()).onComplete(ar -> {
+    services.auth().authenticateHello(hello.getToken()).onComplete(ar -> {
       if (state != State.AUTHENTICATING) {
         return;
       }
@@ -177,12 +179,21 @@ public final class Session implements Subscriber {
         close(Status.UNAUTHORIZED, ar.cause().getMessage());
         return;
       }
-      if (!MessageRules.validId(ar.result(), MessageRules.MAX_ID_BYTES)) {
+      String eid = ar.result().eid();
+      if (!MessageRules.validId(eid, MessageRules.MAX_ID_BYTES)) {
         close(Status.UNAUTHORIZED, "token sub must be 1 to " + MessageRules.MAX_ID_BYTES
             + " bytes");
         return;
       }
-      identity = Identity.newBuilder().setEid(ar.result()).setConnectionResourceId(resource)
+      if (ar.result().binding() != null) {
+        signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
+            connection::pause, () -> {
+              if (!pausedForBacklog && state == State.ACTIVE) {
+                connection.resume();
+              }
+            });
+      }
+      identity = Identity.newBuilder().setEid(eid).setConnectionResourceId(resource)
           .setNode(services.nodeId()).build();
       register();
     });
@@ -234,10 +245,23 @@ public final class Session implements Subscriber {
       }
       early = null;
       while (state == State.ACTIVE && queued != null && !queued.isEmpty()) {
-        dispatch(queued.poll());
+        inbound(queued.poll());
       }
       queued = null;
     });
+  }
+
+  /** A frame of an active session: through the signature check when a key is bound. */
+  private void inbound(Frame frame) {
+    if (signatures == null) {
+      dispatch(frame);
+    } else {
+      signatures.submit(frame, f -> {
+        if (state == State.ACTIVE) {
+          dispatch(f);
+        }
+      });
+    }
   }
 
   private void dispatch(Frame frame) {
@@ -269,6 +293,9 @@ public final class Session implements Subscriber {
     if (status == Status.OK
         && MessageRules.deliveredSizeBound(m, identity) > services.limits().maxFrameBytes()) {
       status = Status.TOO_LARGE; // its delivered form would exceed max_frame_bytes
+    }
+    if (status == Status.OK && signatures != null && !signatures.verified(m)) {
+      status = Status.UNAUTHORIZED; // a bound key and no valid signature (PROTOCOL.md §10)
     }
     if (status != Status.OK) {
       services.metrics().refused(status);

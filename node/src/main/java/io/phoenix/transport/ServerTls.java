@@ -67,6 +67,23 @@ public final class ServerTls {
     if (!tls.enabled()) {
       return;
     }
+    checkPair(vertx, tls);
+  }
+
+  /**
+   * Like {@link #check}, whether or not a listener uses TLS (the cluster's event bus uses the
+   * same pair), with a short-lived Vert.x of its own to load the key.
+   */
+  public static void checkPair(TlsOptions tls) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      checkPair(vertx, tls);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  private static void checkPair(Vertx vertx, TlsOptions tls) {
     X509Certificate cert = certificate(tls.certFile());
     PrivateKey key = privateKey(vertx, tls, cert);
     if (!belongTogether(key, cert)) {

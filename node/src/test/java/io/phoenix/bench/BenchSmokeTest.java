@@ -81,6 +81,25 @@ class BenchSmokeTest {
     assertTrue(LoadRun.describe(s).contains("endToEnd"));
   }
 
+  /** Signed messages (PROTOCOL.md §10): the tokens bind the key, the node verifies each one. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"Ed25519", "EC"})
+  void aSignedRunAddsUp(String kind) throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(kind);
+    if (kind.equals("EC")) {
+      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    }
+    BenchOptions o = options(false).connections(4).rate(40).warmupSeconds(0).durationSeconds(1)
+        .progress(false).signingKey(io.phoenix.protocol.DeviceKey.of(g.generateKeyPair()
+            .getPrivate()));
+    JsonObject s = LoadRun.run(o, System.err);
+
+    assertEquals(0, s.getLong("errorCount"), () -> "errors: " + s.getJsonObject("errors"));
+    assertTrue(s.getLong("accepted") > 0, s::encode);
+    assertEquals(s.getLong("accepted"), s.getLong("delivered"));
+    assertEquals(kind.equals("EC") ? "P-256" : "Ed25519", s.getString("signed"));
+  }
+
   @Test
   void flatOutKeepsTheWindowAndAddsUp() throws Exception {
     BenchOptions o = options(false).connections(4).rate(0).window(4).warmupSeconds(0)

@@ -215,10 +215,13 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void jwtSecretIsRequired() {
-    assertEquals("config error: auth.jwtSecret is required", error(new JsonObject()));
-    assertEquals("config error: auth.jwtSecret must not be empty",
-        error(withSecret("auth", "jwtSecret", "")));
+  void aSecretOrAPublicKeyIsRequired() {
+    String none = "config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set:"
+        + " without any of them no token can be checked";
+    assertEquals(none, error(new JsonObject()));
+    assertEquals(none, error(withSecret("auth", "jwtSecret", "")));
+    assertEquals("config error: auth.jwtSecret must not be blank",
+        error(withSecret("auth", "jwtSecret", "   ")));
     assertEquals("config error: auth.jwtSecret must be a string",
         error(withSecret("auth", "jwtSecret", 12345)));
   }

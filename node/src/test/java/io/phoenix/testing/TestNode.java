@@ -121,6 +121,11 @@ public final class TestNode implements AutoCloseable {
     return tokens.issue(eid, 3600);
   }
 
+  /** A valid token for {@code eid} whose {@code cnf} claim binds {@code jwk} (PROTOCOL.md §10). */
+  public String token(String eid, io.vertx.core.json.JsonObject jwk) {
+    return tokens.issue(eid, 3600, jwk);
+  }
+
   public PhoenixNode node() {
     return node;
   }

@@ -1,0 +1,158 @@
+package io.phoenix.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.TestPki;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code phoenix chat} and {@code phoenix bench}, run from the real jar, against a node whose
+ * TCP and HTTP listeners use a self-signed certificate: with {@code --ca} (the certificate
+ * itself) they work over {@code tls://} and {@code wss://}; without it they refuse with one line
+ * naming the host and why, and print no stack trace. Skipped when the jar has not been built.
+ */
+class CliTlsIT {
+  static final long PROCESS_SECONDS = 90;
+
+  static Path dir;
+  static TestNode node;
+  static TestPki.Issued self;
+  static Path config;
+  static Vertx vertx;
+
+  record Run(int exit, List<String> lines) {
+    String text() {
+      return String.join("\n", lines);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(NodeProcess.jarExists(), "no target/phoenix.jar: build it with mvn package");
+    dir = Files.createTempDirectory("cli-tls");
+    self = TestPki.selfSigned(dir, "node", "localhost", "127.0.0.1");
+    JsonObject json = TestNode.config().put("tls", new JsonObject().put("tcp", true)
+        .put("http", true).put("certFile", self.cert().toString())
+        .put("keyFile", self.key().toString()));
+    json.getJsonObject("limits").put("messagesPerSecond", 100_000);
+    node = TestNode.start(json);
+    config = Files.writeString(dir.resolve("node.json"), json.encode());
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+      vertx.close();
+    }
+  }
+
+  static String endpoint(String scheme) {
+    return scheme.equals("tls") ? "tls://localhost:" + node.tcpPort()
+        : "wss://localhost:" + node.httpPort() + "/socket";
+  }
+
+  /** Runs the jar with {@code input} on stdin; stdout and stderr together, line by line. */
+  static Run run(String input, String... args) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar",
+        NodeProcess.JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), input);
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Process p = new ProcessBuilder(command).redirectInput(in.toFile())
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(PROCESS_SECONDS, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("phoenix " + String.join(" ", args) + " did not end: "
+          + Files.readString(out));
+    }
+    return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8));
+  }
+
+  static void assertNoStackTrace(Run r) {
+    for (String l : r.lines()) {
+      assertFalse(l.startsWith("\tat ") || l.contains("Exception"), () -> "stack trace in\n"
+          + r.text());
+    }
+  }
+
+  /** The one line explaining the refusal. */
+  static String refusalLine(Run r, String host) {
+    List<String> about = r.lines().stream().filter(l -> l.contains("not trusted")).toList();
+    assertEquals(1, about.size(), () -> "one line about the certificate in\n" + r.text());
+    assertTrue(about.get(0).contains("the certificate of " + host + " is not trusted: it is not"
+        + " signed by a trusted CA"), about.get(0));
+    assertNoStackTrace(r);
+    return about.get(0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tls", "wss"})
+  void chatWorksWithCaAndRefusesWithoutIt(String scheme) throws Exception {
+    String bob = "bob-cli-" + scheme;
+    try (TestClient receiver = TestClient.connect(vertx, scheme.equals("tls") ? Transport.TCP
+        : Transport.WS, "127.0.0.1", node.tcpPort(), node.httpPort(), "/socket",
+        new io.vertx.core.net.PemTrustOptions().addCertPath(self.cert().toString()))) {
+      receiver.hello(node.token(bob), "r1");
+      assertEquals(Frame.BodyCase.WELCOME, receiver.next().getBodyCase());
+
+      Run ok = run("hello over " + scheme + "\n", "chat", "--as", "alice-cli", "--to", bob,
+          "--server", endpoint(scheme), "--ca", self.cert().toString(),
+          "--config", config.toString());
+      assertEquals(0, ok.exit(), ok::text);
+      assertNoStackTrace(ok);
+      Message m = receiver.nextMatching(f -> f.getBodyCase() == Frame.BodyCase.MESSAGE)
+          .getMessage();
+      assertEquals("hello over " + scheme, m.getPayload().toStringUtf8());
+    }
+
+    Run refused = run("never sent\n", "chat", "--as", "alice-cli", "--to", bob,
+        "--server", endpoint(scheme), "--config", config.toString());
+    assertEquals(1, refused.exit(), refused::text);
+    int port = scheme.equals("tls") ? node.tcpPort() : node.httpPort();
+    assertTrue(refusalLine(refused, "localhost:" + port).startsWith("* could not connect: "));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tls", "wss"})
+  void benchWorksWithCaAndRefusesWithoutIt(String scheme) throws Exception {
+    Run ok = run("", "bench", "--server", endpoint(scheme), "--ca", self.cert().toString(),
+        "--config", config.toString(), "--connections", "2", "--rate", "20", "--warmup", "0",
+        "--duration", "1", "--json", "--quiet");
+    assertEquals(0, ok.exit(), ok::text);
+    JsonObject summary = new JsonObject(ok.lines().stream().filter(l -> l.startsWith("{"))
+        .findFirst().orElseThrow());
+    assertEquals(scheme, summary.getString("transport"));
+    assertEquals(0, summary.getLong("errorCount"), summary::encode);
+    assertTrue(summary.getLong("accepted") > 0, summary::encode);
+
+    Run refused = run("", "bench", "--server", endpoint(scheme), "--config", config.toString(),
+        "--connections", "2", "--rate", "20", "--warmup", "0", "--duration", "1", "--quiet");
+    assertEquals(1, refused.exit(), refused::text);
+    int port = scheme.equals("tls") ? node.tcpPort() : node.httpPort();
+    assertTrue(refusalLine(refused, "localhost:" + port).startsWith("bench failed: "));
+  }
+
+}
