@@ -89,6 +89,48 @@ class DurabilityIT {
     verify(traffic, again, again);
   }
 
+  /**
+   * {@code acceptAfter replicate}: ACCEPTED before the write, but written within
+   * {@code storage.flushMs}: a kill -9 after that loses nothing.
+   */
+  @Test
+  void replicateModeWritesWithinFlushMs() throws Exception {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("storage").put("path", dir.resolve("db").toString())
+        .put("acceptAfter", "replicate").put("flushMs", 100);
+    config.getJsonObject("limits").put("pullBatch", 1000);
+    NodeProcess node = startAll(List.of(config)).get(0);
+    Map<String, Long> accepted = new HashMap<>();
+    try (TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice", "phone")) {
+      for (int i = 1; i <= 200; i++) {
+        alice.send(TestClient.message("r" + i, "bob").build());
+      }
+      while (accepted.size() < 200) {
+        MessagePeerAckSignal a = alice.nextAck();
+        assertEquals(200, a.getStatusCode(), a::toString);
+        accepted.put(a.getMessageId(), a.getPeer().getOffset());
+      }
+    }
+    Thread.sleep(1_000); // ten times storage.flushMs
+    node.kill();
+    nodes.remove(node);
+    NodeProcess again = startAll(List.of(config)).get(0);
+    try (TestClient bob = TestClient.login(vertx, Transport.TCP, again, "bob", "phone")) {
+      bob.send(TestClient.ack(AckMethod.PULL_REQUEST, "all", "alice", "bob", 0).build());
+      Map<String, Long> stored = new HashMap<>();
+      while (true) {
+        Frame f = bob.next();
+        if (f.getBodyCase() == Frame.BodyCase.MESSAGE) {
+          stored.put(f.getMessage().getMessageId(), f.getMessage().getPeer().getOffset());
+        } else if (f.getBodyCase() == Frame.BodyCase.ACK) {
+          assertEquals(200, f.getAck().getStatusCode(), f.getAck()::toString);
+          break;
+        }
+      }
+      assertEquals(accepted, stored, "every message written within flushMs, at its offset");
+    }
+  }
+
   @Test
   void aPostgresClusterLosesNothingAcceptedWhenEveryNodeIsKilled() throws Exception {
     String url = TestPostgres.newDatabase();
