@@ -12,6 +12,7 @@ import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
+import io.phoenix.testing.TestPostgres;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -30,10 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three node processes on loopback. The recipient's node is killed with SIGKILL while a sender
- * on another node keeps sending: every ACCEPTED message is then recovered by the recipient on
- * a surviving node through SYNC and PULL_REQUEST, with offsets 1..N and none reused or skipped;
- * the dead node's directory entries are removed; the node restarts, rejoins and routes.
+ * Three node processes on loopback, on one PostgreSQL (how a cluster runs). The recipient's
+ * node is killed with SIGKILL while a sender on another node keeps sending: every ACCEPTED
+ * message is then recovered by the recipient on a surviving node through SYNC and
+ * PULL_REQUEST, with offsets 1..N and none reused or skipped; the dead node's directory
+ * entries are removed; the node restarts, rejoins and routes.
  */
 class ClusterFailoverIT {
   private static final Duration FAILOVER = Duration.ofSeconds(90);
@@ -57,6 +59,16 @@ class ClusterFailoverIT {
     if (vertx != null) {
       vertx.close();
     }
+  }
+
+  /** Three members' configurations on a fresh PostgreSQL database. */
+  private static List<JsonObject> onPostgres(List<JsonObject> configs) {
+    String url = TestPostgres.newDatabase();
+    for (JsonObject c : configs) {
+      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
+          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD));
+    }
+    return configs;
   }
 
   private NodeProcess start(JsonObject config) throws Exception {
@@ -93,7 +105,7 @@ class ClusterFailoverIT {
 
   @Test
   void killingTheRecipientsNodeLosesNothingAccepted() throws Exception {
-    List<JsonObject> configs = TestNode.clusterConfigs(3);
+    List<JsonObject> configs = onPostgres(TestNode.clusterConfigs(3));
     NodeProcess n1 = start(configs.get(0));
     NodeProcess n2 = start(configs.get(1));
     NodeProcess n3 = start(configs.get(2));
@@ -184,7 +196,7 @@ class ClusterFailoverIT {
 
   @Test
   void aRollingRestartWithSigtermLosesNothing() throws Exception {
-    List<JsonObject> configs = TestNode.clusterConfigs(3);
+    List<JsonObject> configs = onPostgres(TestNode.clusterConfigs(3));
     NodeProcess[] n = {start(configs.get(0)), start(configs.get(1)), start(configs.get(2))};
     TestClient[] alice = {TestClient.login(vertx, Transport.TCP, n[0], "carol", "phone")};
 
