@@ -55,6 +55,15 @@ public final class AdminRoutes {
     default JsonObject readyDetails() {
       return new JsonObject();
     }
+
+    /**
+     * The store's figures for the dashboard: type, messages committed since start, the 99th
+     * percentile of a commit in milliseconds, bytes on disk (-1 unknown), and whether it takes
+     * new messages.
+     */
+    default JsonObject storeStats() {
+      return new JsonObject();
+    }
   }
 
   /** Classpath folder of the built page (web/ is bundled into it by the build). */
@@ -104,7 +113,8 @@ public final class AdminRoutes {
         .put("accepted", s.accepted())
         .put("delivered", s.delivered())
         .put("acceptedP99Millis", s.acceptedP99Millis())
-        .put("clusterMembers", node.clusterMembers());
+        .put("clusterMembers", node.clusterMembers())
+        .put("store", node.storeStats());
   }
 
   static void json(HttpServerResponse response, int status, JsonObject body) {

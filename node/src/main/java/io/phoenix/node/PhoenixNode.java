@@ -316,6 +316,20 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   }
 
   @Override
+  public io.vertx.core.json.JsonObject storeStats() {
+    io.vertx.core.json.JsonObject out = new io.vertx.core.json.JsonObject()
+        .put("type", config.storage().type())
+        .put("acceptAfter", config.storage().acceptAfter());
+    if (store != null) {
+      out.put("committed", storeMetrics.committedTotal())
+          .put("commitP99Millis", storeMetrics.commitP99Millis())
+          .put("diskBytes", store.bytesOnDisk())
+          .put("healthy", store.healthy());
+    }
+    return out;
+  }
+
+  @Override
   public int clusterMembers() {
     return cluster.memberCount();
   }

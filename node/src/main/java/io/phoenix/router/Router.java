@@ -77,8 +77,13 @@ public final class Router {
     store.append(from, to, stamped.getMessageId(), stamped.getType(), stamped.toByteArray(), now)
         .onComplete(ar -> {
           if (ar.failed()) {
-            log.warn("store unavailable, message {} refused: {}", stamped.getMessageId(),
-                ar.cause().toString());
+            if (ar.cause() instanceof StreamStore.UnavailableException) {
+              // the store said so once when it happened; one line per message would flood
+              log.debug("message {} refused: {}", stamped.getMessageId(), ar.cause().getMessage());
+            } else {
+              log.warn("store failed, message {} refused: {}", stamped.getMessageId(),
+                  ar.cause().toString());
+            }
             EncodedFrame refusal = refused(stamped, Status.UNAVAILABLE);
             reply.release(() -> sender.send(refusal));
             return;

@@ -78,8 +78,18 @@ class AdminRoutesTest {
       assertTrue(metric(after, "phoenix_messages_delivered_total") >= 1);
       assertTrue(after.contains("phoenix_send_accepted_latency_seconds_bucket"));
       assertTrue(after.contains("jvm_memory_used_bytes"));
+      assertTrue(metric(after, "phoenix_store_committed_messages_total{type=\"embedded\"}") >= 1);
+      assertTrue(after.contains("phoenix_store_commit_latency_seconds_bucket"));
       JsonObject stats = new JsonObject(get("/api/stats").body());
       assertEquals(node.id(), stats.getString("node"));
+      JsonObject store = stats.getJsonObject("store");
+      assertEquals("embedded", store.getString("type"), store::encode);
+      assertEquals("commit", store.getString("acceptAfter"));
+      assertTrue(store.getLong("committed") >= 1, store::encode);
+      assertTrue(store.getBoolean("healthy"));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+          new JsonObject(get("/api/stats").body()).getJsonObject("store").getLong("diskBytes")
+              > 0);
       assertEquals(2, stats.getLong("sessions"));
       assertEquals(1, stats.getInteger("clusterMembers"));
     }
