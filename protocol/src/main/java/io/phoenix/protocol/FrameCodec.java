@@ -3,16 +3,17 @@ package io.phoenix.protocol;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.phoenix.protocol.v1.Frame;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
-import java.io.IOException;
 
 /**
  * Turns {@link Frame}s into bytes and back. Encoding writes the TCP form (varint length +
- * body) in one array so that both transports share it (see {@link EncodedFrame}); decoding
+ * body) in one buffer so that both transports share it (see {@link EncodedFrame}); decoding
  * parses one frame body and maps every parse failure to a {@link ProtocolException} with
  * status 400.
+ *
+ * <p>Only Vert.x's public {@link Buffer} API is used. It has no way to wrap an array or to read
+ * one in place, so encoding copies the serialized array into the buffer once, and decoding
+ * copies the body out once before parsing it.
  *
  * <p>Stateless and thread-safe.
  */
@@ -21,40 +22,20 @@ public final class FrameCodec {
 
   /** Serializes {@code frame} once, with its length prefix. */
   public static EncodedFrame encode(Frame frame) {
-    int size = frame.getSerializedSize();
-    int prefix = CodedOutputStream.computeUInt32SizeNoTag(size);
-    byte[] out = new byte[prefix + size];
-    CodedOutputStream cos = CodedOutputStream.newInstance(out);
-    try {
-      cos.writeUInt32NoTag(size);
-      frame.writeTo(cos);
-      cos.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new IllegalStateException("serializing into an exact-size array cannot fail", e);
-    }
-    return new EncodedFrame(wrapArray(out), prefix);
-  }
-
-  /**
-   * A Buffer over the array itself: {@code Buffer.buffer(byte[])} would copy it once more into a
-   * Netty buffer (one copy per frame on the hot path).
-   */
-  private static Buffer wrapArray(byte[] bytes) {
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes));
+    return wrap(frame.toByteArray());
   }
 
   /** Adds the length prefix to an already serialized frame body (one copy, no re-encoding). */
   public static EncodedFrame wrap(byte[] body) {
     int prefix = CodedOutputStream.computeUInt32SizeNoTag(body.length);
-    byte[] out = new byte[prefix + body.length];
-    CodedOutputStream cos = CodedOutputStream.newInstance(out, 0, prefix);
-    try {
-      cos.writeUInt32NoTag(body.length);
-    } catch (IOException e) {
-      throw new IllegalStateException("writing a varint into its exact size cannot fail", e);
+    Buffer out = Buffer.buffer(prefix + body.length);
+    int rest = body.length;
+    while ((rest & ~0x7F) != 0) {
+      out.appendByte((byte) ((rest & 0x7F) | 0x80));
+      rest >>>= 7;
     }
-    System.arraycopy(body, 0, out, prefix, body.length);
-    return new EncodedFrame(wrapArray(out), prefix);
+    out.appendByte((byte) rest);
+    return new EncodedFrame(out.appendBytes(body), prefix);
   }
 
   /**
@@ -65,8 +46,7 @@ public final class FrameCodec {
   public static Frame decode(Buffer body) {
     Frame frame;
     try {
-      // parse the bytes where they are, without copying them out of the buffer first
-      frame = Frame.parseFrom(((BufferInternal) body).getByteBuf().nioBuffer());
+      frame = Frame.parseFrom(body.getBytes());
     } catch (InvalidProtocolBufferException e) {
       throw new ProtocolException(Status.BAD_REQUEST, "unparseable frame: " + e.getMessage());
     }
