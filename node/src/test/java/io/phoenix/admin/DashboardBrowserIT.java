@@ -66,7 +66,7 @@ class DashboardBrowserIT {
     if (missing.isPresent()) {
       System.err.println("DashboardBrowserIT skipped: " + missing.get());
     }
-    assumeTrue(missing.isEmpty(), () -> "skipped: " + missing.orElse(""));
+    assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
 
     JsonObject config = TestNode.config();
     config.getJsonObject("auth").put("devTokens", true);
