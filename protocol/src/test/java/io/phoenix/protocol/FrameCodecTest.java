@@ -39,6 +39,22 @@ class FrameCodecTest {
   }
 
   @Test
+  void framesOwnTheirBytesAfterTheThreadsScratchArrayIsReused() {
+    Frame first = Frame.newBuilder().setMessage(message(100).getMessage().toBuilder()
+        .setPayload(ByteString.copyFromUtf8("first payload"))).build();
+    Frame second = Frame.newBuilder().setMessage(message(100).getMessage().toBuilder()
+        .setMessageId("m-2").setPayload(ByteString.copyFromUtf8("other bytes!!"))).build();
+    EncodedFrame a = FrameCodec.encode(first);
+    EncodedFrame b = FrameCodec.encode(second);
+    Frame decodedA = FrameCodec.decode(a.body());
+    Frame decodedB = FrameCodec.decode(b.body());
+    assertEquals(first, decodedA);
+    assertEquals(second, decodedB);
+    assertEquals("first payload", decodedA.getMessage().getPayload().toStringUtf8());
+    assertArrayEquals(first.toByteArray(), a.body().getBytes());
+  }
+
+  @Test
   void decodesABodyInsideALargerBuffer() {
     Frame frame = message(10);
     Buffer around = Buffer.buffer("xyz").appendBytes(frame.toByteArray()).appendString("tail");
