@@ -1,5 +1,6 @@
 package io.phoenix.admin;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +145,11 @@ class DashboardApiTest {
         .consumer(ClusterStats.address("silent-node"), msg -> { });
     silent.completion().await(10, TimeUnit.SECONDS);
     try {
+      // The event-bus connection to the other node is set up before the timed round: on a
+      // loaded machine that set-up alone can take longer than a member's timeout.
+      await().atMost(Duration.ofSeconds(30)).until(() -> member(ClusterStats.gather(clustered,
+              new ExtraMembers(withTokens, List.of())).await(10, TimeUnit.SECONDS)
+          .getJsonArray("members"), withoutTokens.id()).getBoolean("reachable"));
       ExtraMembers view = new ExtraMembers(withTokens, List.of("silent-node", "gone-node"));
       long start = System.nanoTime();
       JsonObject cluster = ClusterStats.gather(clustered, view).await(10, TimeUnit.SECONDS);
