@@ -1,6 +1,5 @@
 // The page served at /: the cluster dashboard and a chat panel. Signing in takes a development
 // token from /api/dev-token when the node allows it (auth.devTokens), or a pasted one.
-import './style.css';
 import { Chat } from './chat.js';
 import { ChatView } from './chat-view.js';
 import { PhoenixClient } from './client.js';

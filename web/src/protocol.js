@@ -1,13 +1,17 @@
-// The Phoenix wire protocol for the page: Frame encoding and decoding with protobufjs, from the
-// schema in proto/phoenix/v1/phoenix.proto (bundled at build time as a JSON descriptor).
-import protobuf from 'protobufjs/light';
-import schema from 'phoenix:schema';
+// The Phoenix wire protocol for the page: Frame encoding and decoding with protobufjs, which
+// index.html loads from its WebJar as the global `protobuf`. The schema is the node's copy of
+// proto/phoenix/v1/phoenix.proto (the build puts it beside this file), parsed when the page
+// loads: nothing comes from other sites.
+const protobuf = globalThis.protobuf;
+if (!protobuf) throw new Error('protobufjs did not load');
 
 // 64-bit fields (times, offsets) as plain numbers: they stay far below 2^53.
 protobuf.util.Long = null;
 protobuf.configure();
 
-const root = protobuf.Root.fromJSON(schema);
+const proto = await fetch(new URL('phoenix.proto', import.meta.url), { cache: 'no-cache' });
+if (!proto.ok) throw new Error(`phoenix.proto: HTTP ${proto.status}`);
+const root = protobuf.parse(await proto.text()).root;
 const Frame = root.lookupType('phoenix.v1.Frame');
 const values = (name) => root.lookupEnum(`phoenix.v1.${name}`).values;
 

@@ -1,5 +1,7 @@
 package io.phoenix;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameEndingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -10,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the dependency rules of the code base true: transport → session → router →
- * {cluster, stream} → protocol, config; only the Hazelcast-backed packages import Hazelcast.
+ * {cluster, stream} → protocol, config; only the Hazelcast-backed packages import Hazelcast;
+ * main code (node, client and protocol) uses public APIs only.
  */
 class ArchitectureTest {
   private static JavaClasses classes;
@@ -61,6 +64,24 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage("io.phoenix.session..",
             "io.phoenix.router..", "io.phoenix.transport..", "io.phoenix.node..",
             "io.phoenix.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void noJdkInternals() {
+    // e.g. sun.misc.Signal: the node stops through a JVM shutdown hook
+    noClasses().should().dependOnClassesThat()
+        .resideInAnyPackage("sun..", "jdk.internal..")
+        .check(classes);
+  }
+
+  @Test
+  void noVertxOrNettyInternals() {
+    // e.g. io.vertx.core.buffer.impl.BufferImpl, io.vertx.core.internal.buffer.BufferInternal
+    noClasses().should().dependOnClassesThat()
+        .resideInAnyPackage("io.vertx..impl..", "io.vertx.core.internal..", "io.netty..internal..")
+        .orShould().dependOnClassesThat(simpleNameEndingWith("Internal")
+            .and(resideInAnyPackage("io.vertx..", "io.netty..")))
         .check(classes);
   }
 }

@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  * GET /api/cluster    every member's figures ({@link ClusterStats})
  * GET /api/info       what the page needs to connect: node id, WebSocket path, dev tokens on/off
  * GET /api/dev-token  a token for ?eid=, only with auth.devTokens ({@link DevTokens})
- * GET /               the dashboard and chat page (classpath webroot/, built from web/)
+ * GET /               the dashboard and chat page (classpath webroot/: web/src as it is, and
+ *                     phoenix.proto, which the page parses)
+ * GET /webjars/...    protobufjs for the page, from its WebJar
  * </pre>
  *
  * <p>One router per HTTP verticle instance; handlers run on that instance's event loop.
@@ -66,8 +68,12 @@ public final class AdminRoutes {
     }
   }
 
-  /** Classpath folder of the built page (web/ is bundled into it by the build). */
+  /** Classpath folder of the page: web/src and phoenix.proto, copied there by the build. */
   public static final String WEBROOT = "webroot";
+  /** Classpath folder of WebJars (the page's protobufjs), served under {@link #WEBJARS_PATH}. */
+  public static final String WEBJARS = "META-INF/resources/webjars";
+  /** Path prefix of the WebJars' files: {@code /webjars/NAME/VERSION/FILE}. */
+  public static final String WEBJARS_PATH = "/webjars/";
 
   public static Router create(Vertx vertx, NodeView node, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
@@ -91,13 +97,13 @@ public final class AdminRoutes {
         .put("webSocketPath", node.config().http().webSocketPath())
         .put("devTokens", node.config().auth().devTokens())));
     router.get("/api/dev-token").handler(new DevTokens(vertx, node.config().auth()));
-    // The page itself is revalidated on every load; its scripts and styles have hashed names.
-    for (String page : List.of("/", "/index.html")) {
-      router.get(page).handler(ctx -> {
-        ctx.addHeadersEndHandler(v -> ctx.response().headers().set("cache-control", "no-cache"));
-        ctx.next();
-      });
-    }
+    // Library files have their version in the path and may be cached (StaticHandler's default).
+    router.get(WEBJARS_PATH + "*").handler(StaticHandler.create(WEBJARS));
+    // The page's own files keep their names across versions: revalidated on every load.
+    router.route().handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> ctx.response().headers().set("cache-control", "no-cache"));
+      ctx.next();
+    });
     router.route().handler(StaticHandler.create(WEBROOT));
     return router;
   }

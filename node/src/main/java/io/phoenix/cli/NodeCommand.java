@@ -5,22 +5,26 @@ import io.phoenix.config.ConfigLoader;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.node.PhoenixNode;
 import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import sun.misc.Signal;
 
 /**
  * {@code phoenix node [--config FILE]}: starts a node, prints
  * {@code READY node=<id> tcp=<port> http=<port>} once clients can connect, and on SIGTERM or
  * SIGINT closes every session with Goodbye 503, leaves the cluster and exits 0.
  *
- * <p>Runs on the main thread, which waits for the stop signal.
+ * <p>Runs on the main thread, which waits for the stop signal. The signal arrives through a JVM
+ * shutdown hook (SIGTERM, SIGINT, or {@code System.exit}): the hook wakes the main thread, waits
+ * for it to stop the node, and then ends the process with the stop's exit code (0 when it was
+ * clean) instead of the signal's.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Start a Phoenix node.")
 final class NodeCommand implements Callable<Integer> {
@@ -53,8 +57,23 @@ final class NodeCommand implements Callable<Integer> {
 
     PhoenixNode node = new PhoenixNode(c);
     CountDownLatch stop = new CountDownLatch(1);
-    Signal.handle(new Signal("TERM"), s -> stop.countDown());
-    Signal.handle(new Signal("INT"), s -> stop.countDown());
+    CompletableFuture<Integer> exitCode = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      Runtime.getRuntime().halt(awaitExitCode(exitCode));
+    }, "phoenix-shutdown"));
+    int code = 1;
+    try {
+      code = run(node, c, stop);
+    } finally {
+      exitCode.complete(code);
+    }
+    return code;
+  }
+
+  /** Starts the node, prints READY, waits for {@code stop}, stops it; returns the exit code. */
+  private static int run(PhoenixNode node, PhoenixConfig c, CountDownLatch stop)
+      throws InterruptedException {
     try {
       node.start().await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -80,6 +99,21 @@ final class NodeCommand implements Callable<Integer> {
     }
     log.info("node {} stopped", c.node().id());
     return 0;
+  }
+
+  /**
+   * In the shutdown hook: the main thread's exit code once it has stopped the node (it may still
+   * be starting it), or 1 when that takes longer than a start and a stop may.
+   */
+  private static int awaitExitCode(CompletableFuture<Integer> exitCode) {
+    try {
+      return exitCode.get(120 + STOP_TIMEOUT_SECONDS + 10, TimeUnit.SECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
   }
 
   private static String rootMessage(Throwable e) {

@@ -72,8 +72,11 @@ public record AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds,
       checkUrl(jwksUrl);
     }
     if (jwtSecret.isEmpty() && publicKeyFile.isEmpty() && jwksUrl.isEmpty()) {
-      throw new ConfigException("auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set:"
-          + " without any of them no token can be checked");
+      // named with their variables too: a container is configured through its environment
+      throw new ConfigException("auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set"
+          + " (in the file, or with " + ConfigKey.AUTH_JWT_SECRET.envName() + ", "
+          + ConfigKey.AUTH_PUBLIC_KEY_FILE.envName() + " or " + ConfigKey.AUTH_JWKS_URL.envName()
+          + "): without any of them no token can be checked");
     }
     if (!publicKeyFile.isEmpty()
         && !java.nio.file.Files.isReadable(java.nio.file.Path.of(publicKeyFile))) {

@@ -139,8 +139,9 @@ class AuthStartTest {
     JsonObject config = TestNode.config();
     config.getJsonObject("auth").remove("jwtSecret");
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromJson(config));
-    assertEquals("config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set: "
-        + "without any of them no token can be checked", e.getMessage());
+    assertEquals("config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set "
+        + "(in the file, or with PHOENIX_AUTH_JWT_SECRET, PHOENIX_AUTH_PUBLIC_KEY_FILE or "
+        + "PHOENIX_AUTH_JWKS_URL): without any of them no token can be checked", e.getMessage());
     config.getJsonObject("auth").put("jwksUrl", "ftp://idp.test/keys");
     assertEquals("config error: auth.jwksUrl must be an http:// or https:// URL (got "
         + "\"ftp://idp.test/keys\")", assertThrows(ConfigException.class,

@@ -168,6 +168,19 @@ class NodeProcessIT {
   }
 
   @Test
+  void theImageConfigurationRefusesToStartWithoutASecret() throws Exception {
+    // docker/node.json, as the image runs it: no secret in the file, none in the environment
+    Path imageConfig = Path.of("..", "docker", "node.json").toAbsolutePath();
+    Child node = launch(Map.of(), "node", "--config", imageConfig.toString());
+    assertEquals(2, node.awaitExit(Duration.ofSeconds(30)), node::stderr);
+    assertEquals(List.of("config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must"
+        + " be set (in the file, or with PHOENIX_AUTH_JWT_SECRET, PHOENIX_AUTH_PUBLIC_KEY_FILE or"
+        + " PHOENIX_AUTH_JWKS_URL): without any of them no token can be checked"),
+        node.stderrLines(), node::stderr);
+    assertEquals(List.of(), node.stdout());
+  }
+
+  @Test
   void environmentOverridesTheConfiguredTcpPort() throws Exception {
     int configured = TestNode.freePort();
     int overridden = TestNode.freePort();

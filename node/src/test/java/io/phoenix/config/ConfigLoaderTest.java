@@ -216,8 +216,9 @@ class ConfigLoaderTest {
 
   @Test
   void aSecretOrAPublicKeyIsRequired() {
-    String none = "config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set:"
-        + " without any of them no token can be checked";
+    String none = "config error: auth.jwtSecret, auth.publicKeyFile or auth.jwksUrl must be set"
+        + " (in the file, or with PHOENIX_AUTH_JWT_SECRET, PHOENIX_AUTH_PUBLIC_KEY_FILE or"
+        + " PHOENIX_AUTH_JWKS_URL): without any of them no token can be checked";
     assertEquals(none, error(new JsonObject()));
     assertEquals(none, error(withSecret("auth", "jwtSecret", "")));
     assertEquals("config error: auth.jwtSecret must not be blank",

@@ -90,6 +90,11 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(ConfigLoader.fromJson(json));
   }
 
+  /** A node on a configuration loaded elsewhere, e.g. a file with environment overrides. */
+  public static TestNode start(PhoenixConfig config) {
+    return new TestNode(config);
+  }
+
   /**
    * A port that is free now, below the kernel's ephemeral range (32768-60999): a port taken
    * from that range can be grabbed by any outgoing connection before the node binds it.

@@ -3,58 +3,61 @@ package io.phoenix.protocol;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.phoenix.protocol.v1.Frame;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 
 /**
  * Turns {@link Frame}s into bytes and back. Encoding writes the TCP form (varint length +
- * body) in one array so that both transports share it (see {@link EncodedFrame}); decoding
+ * body) in one buffer so that both transports share it (see {@link EncodedFrame}); decoding
  * parses one frame body and maps every parse failure to a {@link ProtocolException} with
  * status 400.
  *
- * <p>Stateless and thread-safe.
+ * <p>Only Vert.x's public {@link Buffer} API is used. It has no way to wrap an array or to read
+ * one in place, so encoding serializes into a scratch array and copies that into the buffer, and
+ * decoding copies the body into a scratch array and parses it there. The scratch array is the
+ * calling thread's own ({@value #SCRATCH_BYTES} bytes, larger frames get one of their own), so
+ * the copies add no garbage per frame; protobuf copies what it parses out of it.
+ *
+ * <p>Thread-safe: no shared state; each thread has its own scratch array.
  */
 public final class FrameCodec {
   private FrameCodec() {}
 
+  /** Bytes of each thread's scratch array. */
+  static final int SCRATCH_BYTES = 8192;
+  private static final ThreadLocal<byte[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+
   /** Serializes {@code frame} once, with its length prefix. */
   public static EncodedFrame encode(Frame frame) {
     int size = frame.getSerializedSize();
-    int prefix = CodedOutputStream.computeUInt32SizeNoTag(size);
-    byte[] out = new byte[prefix + size];
-    CodedOutputStream cos = CodedOutputStream.newInstance(out);
+    byte[] body = size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
+    CodedOutputStream out = CodedOutputStream.newInstance(body, 0, size);
     try {
-      cos.writeUInt32NoTag(size);
-      frame.writeTo(cos);
-      cos.checkNoSpaceLeft();
+      frame.writeTo(out);
+      out.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new IllegalStateException("serializing into an exact-size array cannot fail", e);
     }
-    return new EncodedFrame(wrapArray(out), prefix);
-  }
-
-  /**
-   * A Buffer over the array itself: {@code Buffer.buffer(byte[])} would copy it once more into a
-   * Netty buffer (one copy per frame on the hot path).
-   */
-  private static Buffer wrapArray(byte[] bytes) {
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes));
+    return prefixed(body, size);
   }
 
   /** Adds the length prefix to an already serialized frame body (one copy, no re-encoding). */
   public static EncodedFrame wrap(byte[] body) {
-    int prefix = CodedOutputStream.computeUInt32SizeNoTag(body.length);
-    byte[] out = new byte[prefix + body.length];
-    CodedOutputStream cos = CodedOutputStream.newInstance(out, 0, prefix);
-    try {
-      cos.writeUInt32NoTag(body.length);
-    } catch (IOException e) {
-      throw new IllegalStateException("writing a varint into its exact size cannot fail", e);
+    return prefixed(body, body.length);
+  }
+
+  /** A buffer of exactly the TCP form: the varint {@code size}, then {@code body[0..size)}. */
+  private static EncodedFrame prefixed(byte[] body, int size) {
+    int prefix = CodedOutputStream.computeUInt32SizeNoTag(size);
+    Buffer out = Buffer.buffer(prefix + size);
+    int rest = size;
+    while ((rest & ~0x7F) != 0) {
+      out.appendByte((byte) ((rest & 0x7F) | 0x80));
+      rest >>>= 7;
     }
-    System.arraycopy(body, 0, out, prefix, body.length);
-    return new EncodedFrame(wrapArray(out), prefix);
+    out.appendByte((byte) rest);
+    return new EncodedFrame(out.appendBytes(body, 0, size), prefix);
   }
 
   /**
@@ -65,8 +68,10 @@ public final class FrameCodec {
   public static Frame decode(Buffer body) {
     Frame frame;
     try {
-      // parse the bytes where they are, without copying them out of the buffer first
-      frame = Frame.parseFrom(((BufferInternal) body).getByteBuf().nioBuffer());
+      int size = body.length();
+      byte[] bytes = size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
+      body.getBytes(0, size, bytes);
+      frame = Frame.parser().parseFrom(bytes, 0, size);
     } catch (InvalidProtocolBufferException e) {
       throw new ProtocolException(Status.BAD_REQUEST, "unparseable frame: " + e.getMessage());
     }
