@@ -20,6 +20,8 @@ public final class BenchOptions {
   public static final int DEFAULT_WARMUP_SECONDS = 3;
   public static final int DEFAULT_SIZE = 100;
   public static final int DEFAULT_WINDOW = 64;
+  /** Receivers acknowledge DELIVERED every this many messages by default, as a client does. */
+  public static final int DEFAULT_ACK_EVERY = 16;
   public static final int DEFAULT_EVENT_LOOPS = 1;
   /** Smallest payload: it carries two timestamps. */
   public static final int MIN_SIZE = 16;
@@ -60,6 +62,7 @@ public final class BenchOptions {
   private int size = DEFAULT_SIZE;
   private boolean pull;
   private int window = DEFAULT_WINDOW;
+  private int ackEvery = DEFAULT_ACK_EVERY;
   private int idle;
   private final List<String> sourceAddresses = new ArrayList<>();
   private String tokenSecret;
@@ -186,6 +189,20 @@ public final class BenchOptions {
   public BenchOptions window(int w) {
     this.window = w;
     return this;
+  }
+
+  /**
+   * Receivers acknowledge DELIVERED (cumulatively) once this many messages arrived since their
+   * last acknowledgement; 0 never (the node then refuses a stream's messages beyond
+   * {@code limits.maxUndeliveredPerStream}).
+   */
+  public BenchOptions ackEvery(int n) {
+    this.ackEvery = n;
+    return this;
+  }
+
+  public int ackEvery() {
+    return ackEvery;
   }
 
   /** Idle mode: open this many idle sessions and report the node's memory per session. */
@@ -340,6 +357,7 @@ public final class BenchOptions {
         "--rate must give every sender at least one message a second (rate >= connections/2)");
     check(size >= MIN_SIZE && size <= 1_000_000, "--size must be " + MIN_SIZE + " to 1000000");
     check(window >= 1 && window <= 1_000_000, "--window must be 1 to 1000000");
+    check(ackEvery >= 0 && ackEvery <= 1_000_000, "--ack-every must be 0 to 1000000");
   }
 
   private static void check(boolean ok, String message) {

@@ -84,7 +84,8 @@ public final class LoadRun {
         String receiverEid = "bench-" + run + "-r" + k;
         Sender s = new Sender(conns.get(2 * k), receiverEid, stats, times, intervalNanos,
             o.window(), o.pull(), o.size(), o.signingKey(), senderEid);
-        Receiver r = new Receiver(conns.get(2 * k + 1), receiverEid, senderEid, stats, times);
+        Receiver r = new Receiver(conns.get(2 * k + 1), receiverEid, senderEid, stats, times,
+            o.ackEvery());
         conns.get(2 * k).listener(s);
         conns.get(2 * k + 1).listener(r);
         senders.get(lane).add(s);
@@ -172,6 +173,7 @@ public final class LoadRun {
         .put("senders", o.connections() / 2)
         .put("rate", o.rate())
         .put("window", o.window())
+        .put("ackEvery", o.ackEvery())
         .put("size", o.size())
         .put("warmupSeconds", o.warmupSeconds())
         .put("durationSeconds", o.durationSeconds())

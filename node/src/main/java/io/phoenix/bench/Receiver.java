@@ -12,7 +12,8 @@ import java.nio.ByteBuffer;
  * The receiving half of a bench pair: takes the messages of its sender's stream and times them
  * end to end (from the intended send time written in the payload to their arrival here). PUSH:
  * the node pushes every message. PULL: the node sends SYNC hints; the receiver keeps one
- * PULL_REQUEST in flight, from the last offset it has, while a hint names a higher head.
+ * PULL_REQUEST in flight, from the last offset it has, while a hint names a higher head. Like a
+ * client, it acknowledges DELIVERED (cumulatively) every {@code ackEvery} messages.
  *
  * <p>Confined to its connection's event loop.
  */
@@ -22,15 +23,18 @@ final class Receiver implements BenchConnection.Listener {
   private final String from;
   private final LoadStats stats;
   private final LoadRun.Times times;
+  private final int ackEvery;
   private long have;
+  private long acked;
   private long head;
   private boolean pulling;
   private long pulls;
   private boolean stopped;
 
   Receiver(BenchConnection connection, String self, String from, LoadStats stats,
-      LoadRun.Times times) {
+      LoadRun.Times times, int ackEvery) {
     this.connection = connection;
+    this.ackEvery = ackEvery;
     this.self = self;
     this.from = from;
     this.stats = stats;
@@ -61,6 +65,14 @@ final class Receiver implements BenchConnection.Listener {
     }
     stats.endToEnd.record(now - intended, inWindow);
     have = Math.max(have, m.getPeer().getOffset());
+    if (ackEvery > 0 && have - acked >= ackEvery && !stopped) {
+      acked = have;
+      connection.write(FrameCodec.encode(Frame.newBuilder().setAck(MessagePeerAckSignal
+          .newBuilder()
+          .setMessageId(m.getMessageId())
+          .setMethod(AckMethod.DELIVERED_VALUE)
+          .setPeer(Peer.newBuilder().setFrom(from).setTo(self).setOffset(have))).build()));
+    }
   }
 
   private void signal(MessagePeerAckSignal ack) {

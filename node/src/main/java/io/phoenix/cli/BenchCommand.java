@@ -76,6 +76,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Most unanswered messages per sender (default: ${DEFAULT-VALUE})")
   int window = BenchOptions.DEFAULT_WINDOW;
 
+  @Option(names = "--ack-every", paramLabel = "N",
+      description = "Receivers acknowledge DELIVERED every N messages, as a client does; 0 never "
+          + "(default: ${DEFAULT-VALUE})")
+  int ackEvery = BenchOptions.DEFAULT_ACK_EVERY;
+
   @Option(names = "--idle", paramLabel = "N",
       description = "Instead of messages: open N idle sessions and report the node's heap and "
           + "RSS per session")
@@ -154,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
     PhoenixConfig c = config.load().config();
     BenchOptions o = new BenchOptions()
         .webSocket(ws).webSocketPath(wsPath).connections(connections).rate(rate)
-        .durationSeconds(duration).warmupSeconds(warmup).size(size).pull(pull).window(window)
+        .durationSeconds(duration).warmupSeconds(warmup).size(size).pull(pull).window(window).ackEvery(ackEvery)
         .idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
         .tokens(tokenSecret != null ? tokenSecret : c.auth().jwtSecret(), c.auth().issuer());
     if (servers.isEmpty()) {

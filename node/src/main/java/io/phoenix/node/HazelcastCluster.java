@@ -1,8 +1,5 @@
 package io.phoenix.node;
 
-import io.phoenix.cluster.DeviceSet;
-import io.phoenix.cluster.DirectorySerialization;
-import io.phoenix.cluster.HazelcastDirectory;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
@@ -114,14 +111,9 @@ public final class HazelcastCluster {
     }
 
     config.getSerializationConfig()
-        .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization())
-        .addDataSerializableFactory(DirectorySerialization.FACTORY_ID,
-            new DirectorySerialization());
+        .addDataSerializableFactory(StreamSerialization.FACTORY_ID, new StreamSerialization());
 
     MapConfig streams = new MapConfig(StreamPipeline.MAP_NAME)
-        .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setBackupCount(o.backupCount());
-    MapConfig directory = new MapConfig(HazelcastDirectory.MAP_NAME)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(o.backupCount());
     if (o.minimumMembers() > 1) {
@@ -130,11 +122,9 @@ public final class HazelcastCluster {
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(SPLIT_BRAIN_PROTECTION,
           true, o.minimumMembers()));
       streams.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
-      directory.setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
     }
     config.addMapConfig(streams);
     config.addMapConfig(new MapConfig(META_MAP).setBackupCount(Math.max(1, o.backupCount())));
-    config.addMapConfig(directory);
     // What vertx-hazelcast's own default configuration declares.
     config.addMultiMapConfig(new MultiMapConfig("__vertx.subs")
         .setBackupCount(Math.max(1, o.backupCount()))
@@ -170,9 +160,6 @@ public final class HazelcastCluster {
     return hazelcast().getMap(StreamPipeline.MAP_NAME);
   }
 
-  public IMap<String, DeviceSet> directoryMap() {
-    return hazelcast().getMap(HazelcastDirectory.MAP_NAME);
-  }
 
   /**
    * The epoch of the in-memory store: created by the first member of a cluster, kept while any

@@ -4,7 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.phoenix.admin.AdminRoutes;
 import io.phoenix.admin.ClusterStats;
-import io.phoenix.cluster.HazelcastDirectory;
+import io.phoenix.cluster.Directory;
+import io.phoenix.stream.BucketDirectory;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.config.PhoenixConfig;
@@ -60,7 +61,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private HazelcastCluster cluster;
   private Vertx vertx;
   private LocalHub hub;
-  private HazelcastDirectory directory;
+  private Directory directory;
   private NodeBus bus;
   private MessageLog messageLog;
   private StreamPipeline store;
@@ -115,7 +116,6 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         cluster.checkNodeIdUnique();
         cluster.checkStorage();
         ServerTls.check(v, config.tls());
-        cluster.directoryMap();
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),
             storeMetrics(), epoch);
@@ -159,10 +159,10 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private Future<Void> wire() {
     String nodeId = config.node().id();
     hub = new LocalHub();
-    directory = new HazelcastDirectory(vertx, cluster.directoryMap());
+    directory = new BucketDirectory(store);
     bus = new NodeBus(vertx, nodeId);
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
-    Router router = new Router(store, directory, fanout, config.limits().pullBatch(), metrics);
+    Router router = new Router(store, fanout, config.limits().pullBatch(), metrics);
     SessionServices services = new SessionServices(nodeId, epoch, config.limits(),
         auth, hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);

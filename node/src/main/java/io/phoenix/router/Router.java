@@ -1,7 +1,6 @@
 package io.phoenix.router;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.phoenix.cluster.Directory;
 import io.phoenix.cluster.Directory.Device;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.EncodedFrame;
@@ -29,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides where each client message and ack signal goes (PROTOCOL.md §5–6): stores stream
- * messages through the {@link StreamStore}, finds the devices to reach through the
- * {@link Directory}, and hands frames to them through the {@link Fanout}.
+ * messages through the {@link StreamStore}, which also finds the devices to reach (the
+ * directory lives beside the streams), and hands frames to them through the {@link Fanout}.
  *
  * <p>Every request comes with its {@link Reply}, the place the session took for it when it
  * arrived: whatever the request causes (answers, pushes, copies, forwards) is handed to it, so a
@@ -43,15 +42,12 @@ public final class Router {
   private static final Runnable NOTHING = () -> { };
 
   private final StreamStore store;
-  private final Directory directory;
   private final Fanout fanout;
   private final int pullBatch;
   private final NodeMetrics metrics;
 
-  public Router(StreamStore store, Directory directory, Fanout fanout, int pullBatch,
-      NodeMetrics metrics) {
+  public Router(StreamStore store, Fanout fanout, int pullBatch, NodeMetrics metrics) {
     this.store = store;
-    this.directory = directory;
     this.fanout = fanout;
     this.pullBatch = pullBatch;
     this.metrics = metrics;
@@ -99,36 +95,26 @@ public final class Router {
               EncodedFrame answer = accepted(stamped, Status.DUPLICATE, peer);
               reply.release(() -> sender.send(answer));
             }
-            case STORED -> deliverStored(sender, stamped, peer, reply, receivedNanos);
+            case STORED -> deliverStored(sender, stamped, peer, r, reply, receivedNanos);
           }
         });
   }
 
   /**
    * A stored message: ACCEPTED to the sender, the message (or a PULL hint) to the recipient's
-   * devices and copies to the sender's other devices, all released in the sender's order once
-   * the devices are known. A directory failure still answers ACCEPTED (the message is stored;
-   * the devices find it by SYNC).
+   * devices and copies to the sender's other devices (both found by the store once the message
+   * was stored), all released in the sender's order.
    */
-  private void deliverStored(Subscriber sender, Message stored, Peer peer, Reply reply,
-      long receivedNanos) {
-    boolean copies = stored.getType() == MessageType.SENDER_VALUE;
+  private void deliverStored(Subscriber sender, Message stored, Peer peer, AppendResult r,
+      Reply reply, long receivedNanos) {
     String to = stored.getTo().getEid();
-    Future<List<Device>> recipients = directory.lookup(to);
-    Future<List<Device>> own = !copies ? Future.succeededFuture(List.of())
-        : to.equals(peer.getFrom()) ? recipients : directory.lookup(peer.getFrom());
     EncodedFrame answer = accepted(stored, Status.OK, peer);
-    Future.all(recipients, own).onComplete(ar -> reply.release(() -> {
+    List<Device> own = stored.getType() == MessageType.SENDER_VALUE ? r.senders() : List.of();
+    List<Device> targets = targets(sender, named(stored.getTo()), r.recipients(), own);
+    StreamId stream = new StreamId(peer.getFrom(), to);
+    reply.release(() -> {
       sender.send(answer);
       metrics.accepted(System.nanoTime() - receivedNanos);
-      if (ar.failed()) {
-        log.warn("directory unavailable, message {} stored but not pushed: {}",
-            stored.getMessageId(), ar.cause().toString());
-        return;
-      }
-      List<Device> targets = targets(sender, named(stored.getTo()), recipients.result(),
-          own.result());
-      StreamId stream = new StreamId(peer.getFrom(), to);
       if (stored.getTransmissionMode() == TransmissionMode.PULL_VALUE) {
         MessagePeerAckSignal hint = signal(stored.getTo(), stored.getFrom(),
             stored.getMessageId(), AckMethod.SYNC_VALUE, Status.OK, peer);
@@ -140,13 +126,13 @@ public final class Router {
             .setMessage(withPeer.toBuilder().setTo(withPeer.getTo().toBuilder().setNode(node)))
             .build()), PushKind.MESSAGE, stream, peer.getOffset(), peer.getPeerOffset());
       }
-    }));
+    });
   }
 
   /** DEVICE messages: not stored, pushed to the recipient's online devices, 404 when none. */
   private void sendEphemeral(Subscriber sender, Message message, Reply reply,
       long receivedNanos) {
-    directory.lookup(message.getTo().getEid()).onComplete(ar -> reply.release(() -> {
+    store.devices(message.getTo().getEid()).onComplete(ar -> reply.release(() -> {
       if (ar.failed()) {
         sender.send(refused(message, Status.UNAVAILABLE));
         return;
@@ -241,18 +227,10 @@ public final class Router {
                   r.delivered()));
           // The original sender's devices (not for RECEIVER notifications) and the
           // acknowledging client's other devices.
-          Future<List<Device>> mine = directory.lookup(self.getEid());
-          Future<List<Device>> senders = !r.forwardToSender() ? Future.succeededFuture(List.of())
-              : sender.equals(self.getEid()) ? mine : directory.lookup(sender);
-          Future.all(mine, senders).onComplete(found -> reply.release(() -> {
-            if (found.failed()) {
-              log.warn("directory unavailable, {} of {} not forwarded: {}",
-                  AckMethod.forNumber(ack.getMethod()), p, found.cause().toString());
-              return;
-            }
-            fanout.deliver(targets(client, null, mine.result(), senders.result()),
-                Frame.newBuilder().setAck(forward).build());
-          }));
+          List<Device> targets = targets(client, null, r.acknowledgers(),
+              r.forwardToSender() && !sender.equals(self.getEid()) ? r.senders() : List.of());
+          reply.release(() -> fanout.deliver(targets,
+              Frame.newBuilder().setAck(forward).build()));
         });
   }
 

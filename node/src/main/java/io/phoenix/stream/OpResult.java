@@ -53,6 +53,8 @@ final class OpResult {
   final List<MessageLog.Entry> entries = new ArrayList<>(0);
   final List<String> senders = new ArrayList<>(0);
   final List<long[]> positions = new ArrayList<>(0);
+  /** Devices (DEVICES, REGISTER's replaced one): {eid, resource, node, session} each. */
+  final List<String[]> devices = new ArrayList<>(0);
 
   static OpResult missing() {
     return of(MISSING);
@@ -127,6 +129,10 @@ final class OpResult {
         k.body));
   }
 
+  void addDevice(String eid, String resource, String node, String session) {
+    devices.add(new String[] {eid, resource, node, session});
+  }
+
   void addPosition(String sender, long head, long delivered, long read) {
     senders.add(sender);
     positions.add(new long[] {head, delivered, read});
@@ -159,6 +165,10 @@ final class OpResult {
       out.writeString(senders.get(i));
       out.writeLongArray(positions.get(i));
     }
+    out.writeInt(devices.size());
+    for (String[] d : devices) {
+      out.writeStringArray(d);
+    }
   }
 
   static OpResult readFrom(ObjectDataInput in) throws IOException {
@@ -179,6 +189,10 @@ final class OpResult {
     for (int i = 0; i < p; i++) {
       r.senders.add(in.readString());
       r.positions.add(in.readLongArray());
+    }
+    int d = in.readInt();
+    for (int i = 0; i < d; i++) {
+      r.devices.add(in.readStringArray());
     }
     return r;
   }

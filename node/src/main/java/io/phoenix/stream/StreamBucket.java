@@ -9,19 +9,22 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The streams of every recipient whose eid hashes to one bucket: the value of the
- * {@code phoenix.streams} map.
+ * The streams into, and the online devices of, every eid that hashes to one bucket: the value of
+ * the {@code phoenix.streams} map.
  *
  * <pre>
  * map phoenix.streams    key                         value
- *                        bucket (0 … BUCKETS - 1)    StreamBucket { recipient eid →
- *                                                      { sender eid → StreamState } }
+ *                        bucket (0 … BUCKETS - 1)    StreamBucket {
+ *                                                      streams: recipient eid →
+ *                                                        { sender eid → StreamState }
+ *                                                      devices: eid →
+ *                                                        { resource → (node id, session id) } }
  * </pre>
  *
- * A recipient's streams are all in one bucket (its SYNC is one operation), and each node sends
- * one entry processor per bucket carrying many operations at once (see {@link BucketBatch}): a
- * few dozen keys spread the load over the partitions, and batching makes a busy node pay one
- * round trip for many messages.
+ * A recipient's streams are all in one bucket (its SYNC is one operation), next to its devices
+ * (the directory), and each node sends one entry processor per bucket carrying many operations
+ * at once (see {@link BucketBatch}): a few dozen keys spread the load over the partitions, and
+ * batching makes a busy node pay one round trip for many messages and device lookups.
  *
  * <p>Not thread-safe: owned by the partition thread; in-memory format OBJECT.
  */
@@ -30,6 +33,8 @@ final class StreamBucket implements IdentifiedDataSerializable {
   static final int BUCKETS = 64;
 
   final Map<String, Map<String, StreamState>> byRecipient = new HashMap<>();
+  /** eid → resource → {node, session}: the online devices. */
+  final Map<String, Map<String, String[]>> devices = new HashMap<>();
 
   /** The bucket of a recipient. */
   static int of(String to) {
@@ -77,6 +82,16 @@ final class StreamBucket implements IdentifiedDataSerializable {
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeInt(devices.size());
+    for (Map.Entry<String, Map<String, String[]>> d : devices.entrySet()) {
+      out.writeString(d.getKey());
+      out.writeInt(d.getValue().size());
+      for (Map.Entry<String, String[]> e : d.getValue().entrySet()) {
+        out.writeString(e.getKey());
+        out.writeString(e.getValue()[0]);
+        out.writeString(e.getValue()[1]);
+      }
+    }
     out.writeInt(byRecipient.size());
     for (Map.Entry<String, Map<String, StreamState>> r : byRecipient.entrySet()) {
       out.writeString(r.getKey());
@@ -90,6 +105,16 @@ final class StreamBucket implements IdentifiedDataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    int eids = in.readInt();
+    for (int i = 0; i < eids; i++) {
+      String eid = in.readString();
+      int n = in.readInt();
+      Map<String, String[]> set = new java.util.LinkedHashMap<>();
+      for (int j = 0; j < n; j++) {
+        set.put(in.readString(), new String[] {in.readString(), in.readString()});
+      }
+      devices.put(eid, set);
+    }
     int recipients = in.readInt();
     for (int i = 0; i < recipients; i++) {
       String to = in.readString();

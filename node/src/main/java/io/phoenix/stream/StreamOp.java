@@ -30,7 +30,15 @@ final class StreamOp {
     /** Record that a prefix of a stream and its positions are in the database. */
     DURABLE,
     /** Trim windows, forget idle saved streams, hand back messages left unwritten too long. */
-    MAINTAIN
+    MAINTAIN,
+    /** Put a device (eid {@code to}, resource, node, session); answer the one it replaced. */
+    REGISTER,
+    /** Remove a device if it still names the session. */
+    UNREGISTER,
+    /** The online devices of eid {@code to}. */
+    DEVICES,
+    /** Remove every device a node holds (it left the cluster); answer how many. */
+    REMOVE_NODE
   }
 
   Kind kind;
@@ -102,6 +110,29 @@ final class StreamOp {
     return new StreamOp(Kind.MAINTAIN, "", "");
   }
 
+  /** {@code resource}, {@code node} and {@code session} travel in messageId, from, body. */
+  static StreamOp register(String eid, String resource, String node, String session) {
+    StreamOp op = new StreamOp(Kind.REGISTER, node, eid);
+    op.messageId = resource;
+    op.body = session.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return op;
+  }
+
+  static StreamOp unregister(String eid, String resource, String session) {
+    StreamOp op = new StreamOp(Kind.UNREGISTER, "", eid);
+    op.messageId = resource;
+    op.body = session.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return op;
+  }
+
+  static StreamOp devices(String eid) {
+    return new StreamOp(Kind.DEVICES, "", eid);
+  }
+
+  static StreamOp removeNode(String node) {
+    return new StreamOp(Kind.REMOVE_NODE, node, "");
+  }
+
   StreamOp() {}
 
   private StreamOp(Kind kind, String from, String to) {
@@ -111,7 +142,12 @@ final class StreamOp {
   }
 
   boolean readOnly() {
-    return kind == Kind.PULL || kind == Kind.POSITIONS;
+    return kind == Kind.PULL || kind == Kind.POSITIONS || kind == Kind.DEVICES;
+  }
+
+  /** Whether its bucket is its recipient's (not a maintenance operation of a given bucket). */
+  boolean keyed() {
+    return kind != Kind.MAINTAIN && kind != Kind.REMOVE_NODE;
   }
 
   /** Applies the operation to the bucket; returns its result and whether it changed anything. */
@@ -138,6 +174,49 @@ final class StreamOp {
         yield OpResult.done(true);
       }
       case MAINTAIN -> maintain(bucket, b);
+      case REGISTER -> {
+        String session = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String[] previous = bucket.devices.computeIfAbsent(to,
+            k -> new java.util.LinkedHashMap<>()).put(messageId, new String[] {from, session});
+        OpResult r = OpResult.done(true);
+        if (previous != null) {
+          r.addDevice(to, messageId, previous[0], previous[1]);
+        }
+        yield r;
+      }
+      case UNREGISTER -> {
+        Map<String, String[]> set = bucket.devices.get(to);
+        String session = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        boolean removed = set != null && set.containsKey(messageId)
+            && set.get(messageId)[1].equals(session);
+        if (removed) {
+          set.remove(messageId);
+          if (set.isEmpty()) {
+            bucket.devices.remove(to);
+          }
+        }
+        yield OpResult.done(removed);
+      }
+      case DEVICES -> {
+        OpResult r = OpResult.done(false);
+        Map<String, String[]> set = bucket.devices.get(to);
+        if (set != null) {
+          set.forEach((resource, d) -> r.addDevice(to, resource, d[0], d[1]));
+        }
+        yield r;
+      }
+      case REMOVE_NODE -> {
+        int[] n = {0};
+        bucket.devices.values().removeIf(set -> {
+          n[0] += set.size();
+          set.values().removeIf(d -> d[0].equals(from));
+          n[0] -= set.size();
+          return set.isEmpty();
+        });
+        OpResult r = OpResult.done(n[0] > 0);
+        r.offset = n[0];
+        yield r;
+      }
     };
   }
 

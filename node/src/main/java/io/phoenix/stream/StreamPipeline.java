@@ -1,6 +1,7 @@
 package io.phoenix.stream;
 
 import com.hazelcast.map.IMap;
+import io.phoenix.cluster.Directory.Device;
 import io.phoenix.stream.StreamOp.Kind;
 import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
@@ -163,10 +164,11 @@ public final class StreamPipeline implements StreamStore {
     StreamOp op = StreamOp.append(from, to, messageId, type, message, requests.incrementAndGet());
     return submit(op).map(r -> switch (r.code) {
       case OpResult.STORED -> new AppendResult(AppendResult.Outcome.STORED, r.offset,
-          r.delivered);
+          r.delivered, devicesOf(r, to), devicesOf(r, from));
       case OpResult.DUPLICATE -> new AppendResult(AppendResult.Outcome.DUPLICATE, r.offset,
-          r.delivered);
-      default -> new AppendResult(AppendResult.Outcome.FULL, 0, r.delivered);
+          r.delivered, List.of(), List.of());
+      default -> new AppendResult(AppendResult.Outcome.FULL, 0, r.delivered, List.of(),
+          List.of());
     });
   }
 
@@ -175,7 +177,23 @@ public final class StreamPipeline implements StreamStore {
       long now) {
     return submit(StreamOp.ack(from, to, offset, read)).map(r -> new AckResult(
         r.has(OpResult.ACCEPTED), r.delivered, r.read, r.head, r.has(OpResult.ADVANCED),
-        r.has(OpResult.FORWARD)));
+        r.has(OpResult.FORWARD), devicesOf(r, to), devicesOf(r, from)));
+  }
+
+  @Override
+  public Future<List<Device>> devices(String eid) {
+    return submit(StreamOp.devices(eid)).map(r -> devicesOf(r, eid));
+  }
+
+  /** The devices of {@code eid} a result carries. */
+  private static List<Device> devicesOf(OpResult r, String eid) {
+    List<Device> out = new ArrayList<>(2);
+    for (String[] d : r.devices) {
+      if (d[0].equals(eid)) {
+        out.add(new Device(d[0], d[1], d[2], d[3]));
+      }
+    }
+    return out;
   }
 
   @Override
@@ -211,6 +229,8 @@ public final class StreamPipeline implements StreamStore {
     final int bucket;
     final Context context;
     final Promise<OpResult> promise;
+    /** For the pipeline's own operations: what to do with the answer, on the store thread. */
+    final java.util.function.Consumer<OpResult> internal;
     /** The time of the batch that carried it (the owner's acceptedAt of a new message). */
     long sentAt;
 
@@ -219,10 +239,22 @@ public final class StreamPipeline implements StreamStore {
       this.bucket = StreamBucket.of(op.to);
       this.context = context;
       this.promise = promise;
+      this.internal = null;
+    }
+
+    /** One of the pipeline's own operations, on a given bucket. */
+    Request(StreamOp op, int bucket, java.util.function.Consumer<OpResult> internal) {
+      this.op = op;
+      this.bucket = bucket;
+      this.context = null;
+      this.promise = Promise.promise();
+      this.internal = internal;
     }
 
     void complete(OpResult r) {
-      if (context == null) {
+      if (internal != null) {
+        internal.accept(r);
+      } else if (context == null) {
         promise.tryComplete(r);
       } else {
         context.runOnContext(v -> promise.tryComplete(r));
@@ -230,7 +262,10 @@ public final class StreamPipeline implements StreamStore {
     }
 
     void fail(Throwable t) {
-      if (context == null) {
+      if (internal != null) {
+        log.warn("{} failed: {}", op.kind, t.toString());
+        internal.accept(OpResult.done(false)); // what waits on it goes on without it
+      } else if (context == null) {
         promise.tryFail(t);
       } else {
         context.runOnContext(v -> promise.tryFail(t));
@@ -408,18 +443,24 @@ public final class StreamPipeline implements StreamStore {
 
   /** Store thread: an answer from the bucket's owner becomes the caller's result. */
   private void settle(Request r, OpResult result) {
+    if (r.internal != null && r.op.kind != Kind.MAINTAIN) {
+      r.internal.accept(result);
+      return;
+    }
     switch (r.op.kind) {
       case APPEND -> settleAppend(r, result);
       case ACK -> {
-        if (dbLog != null && result.has(OpResult.ADVANCED)) {
+        if (!result.has(OpResult.ADVANCED)) {
+          r.complete(result);
+        } else if (dbLog != null) {
           MessageLog.StreamRow row = new MessageLog.StreamRow(r.op.from, r.op.to, 0,
               result.delivered, result.read, result.runs);
           write(List.of(), List.of(row), settings.commitMode() ? r : null, result);
           if (!settings.commitMode()) {
-            r.complete(result);
+            completeWithDevices(r, result);
           }
         } else {
-          r.complete(result);
+          completeWithDevices(r, result);
         }
       }
       case PULL -> {
@@ -453,7 +494,11 @@ public final class StreamPipeline implements StreamStore {
     boolean newMessage = result.code == OpResult.STORED;
     boolean unwrittenDuplicate = result.code == OpResult.DUPLICATE && !result.entries.isEmpty();
     if (dbLog == null || !(newMessage || unwrittenDuplicate)) {
-      r.complete(result);
+      if (newMessage) {
+        completeWithDevices(r, result);
+      } else {
+        r.complete(result);
+      }
       return;
     }
     List<MessageLog.Entry> entries = new ArrayList<>(result.entries.size() + 1);
@@ -467,7 +512,36 @@ public final class StreamPipeline implements StreamStore {
         entries.get(entries.size() - 1).offset(), 0, 0, result.runs);
     write(entries, List.of(row), settings.commitMode() ? r : null, result);
     if (!settings.commitMode()) {
-      r.complete(result);
+      if (newMessage) {
+        completeWithDevices(r, result);
+      } else {
+        r.complete(result);
+      }
+    }
+  }
+
+  /**
+   * Store thread: looks up the devices the result's frames go to — the recipient's (for an
+   * append) or the acknowledging eid's (for an acknowledgement), and the sender's where copies
+   * or forwards go to it — then completes. Sent now, these lookups see every device that
+   * registered before the message was stored (after its commit in commit mode).
+   */
+  private void completeWithDevices(Request r, OpResult result) {
+    boolean senders = r.op.kind == Kind.APPEND
+        ? r.op.type == io.phoenix.protocol.v1.MessageType.SENDER_VALUE
+        : result.has(OpResult.FORWARD);
+    List<String> eids = senders && !r.op.from.equals(r.op.to)
+        ? List.of(r.op.to, r.op.from) : List.of(r.op.to);
+    int[] left = {eids.size()};
+    for (String eid : eids) {
+      int b = StreamBucket.of(eid);
+      queued[b].addLast(new Request(StreamOp.devices(eid), b, found -> {
+        result.devices.addAll(found.devices);
+        if (--left[0] == 0) {
+          r.complete(result);
+        }
+      }));
+      sendNext(b);
     }
   }
 
@@ -477,7 +551,13 @@ public final class StreamPipeline implements StreamStore {
     commits.stage(entries, rows, waiting == null ? null : new CommitLoop.Waiter() {
       @Override
       public void written() {
-        waiting.complete(result);
+        boolean stored = waiting.op.kind == Kind.APPEND && result.code == OpResult.STORED;
+        boolean advanced = waiting.op.kind == Kind.ACK;
+        if (stored || advanced) {
+          onStoreThread.execute(() -> completeWithDevices(waiting, result));
+        } else {
+          waiting.complete(result);
+        }
       }
 
       @Override
@@ -513,6 +593,43 @@ public final class StreamPipeline implements StreamStore {
       submitInternal(StreamOp.durable(key.substring(0, split), key.substring(split + 1), v[0],
           v[1], v[2]));
     });
+  }
+
+  // ------------------------------------------------------------------ the directory
+
+  /** Puts a device in the directory; answers the device it replaced, or null. */
+  public Future<Device> register(Device d) {
+    return submit(StreamOp.register(d.eid(), d.resource(), d.node(), d.sessionId()))
+        .map(r -> r.devices.isEmpty() ? null : devicesOf(r, d.eid()).get(0));
+  }
+
+  /** Removes a device if it is still the given session. */
+  public Future<Void> unregister(Device d) {
+    return submit(StreamOp.unregister(d.eid(), d.resource(), d.sessionId())).mapEmpty();
+  }
+
+  /** Removes every device held by {@code node} from every bucket; answers how many. */
+  public Future<Integer> removeNode(String node) {
+    Context context = Vertx.currentContext();
+    Promise<Integer> done = Promise.promise();
+    onStoreThread.execute(() -> {
+      int[] left = {StreamBucket.BUCKETS};
+      int[] removed = {0};
+      for (int b = 0; b < StreamBucket.BUCKETS; b++) {
+        queued[b].addLast(new Request(StreamOp.removeNode(node), b, r -> {
+          removed[0] += (int) r.offset;
+          if (--left[0] == 0) {
+            if (context == null) {
+              done.complete(removed[0]);
+            } else {
+              context.runOnContext(v -> done.complete(removed[0]));
+            }
+          }
+        }));
+        sendNext(b);
+      }
+    });
+    return done.future();
   }
 
   // ------------------------------------------------------------------ database reads

@@ -1,5 +1,6 @@
 package io.phoenix.stream;
 
+import io.phoenix.cluster.Directory.Device;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -36,23 +37,32 @@ public interface StreamStore {
   /** The streams into {@code to} whose head is beyond what {@code to} has acknowledged. */
   Future<List<StreamPosition>> unacknowledged(String to);
 
+  /** The online devices of {@code eid} (the directory lives beside the streams). */
+  Future<List<Device>> devices(String eid);
+
   /** The store's epoch (Welcome.epoch): offsets compare only within one. */
   String epoch();
 
   /** Stops taking operations, finishes what was accepted, and closes the database. */
   void close();
 
-  /** Outcome of {@link #append}. */
-  record AppendResult(Outcome outcome, long offset, long delivered) {
+  /**
+   * Outcome of {@link #append}. For a message STORED: the online devices of its recipient, and
+   * for a SENDER message those of its sender too (for the copies), looked up once the message
+   * is stored as durably as configured, so that a device that registered before is among them.
+   */
+  record AppendResult(Outcome outcome, long offset, long delivered, List<Device> recipients,
+      List<Device> senders) {
     public enum Outcome { STORED, DUPLICATE, FULL }
   }
 
   /**
    * Outcome of {@link #acknowledge}; {@code forwardToSender} is false for RECEIVER messages
-   * (also once trimmed: their offsets are remembered).
+   * (also once trimmed: their offsets are remembered). When it advanced: the online devices of
+   * the acknowledging eid and, when forwarded, of the sender.
    */
   record AckResult(boolean accepted, long delivered, long read, long head, boolean advanced,
-      boolean forwardToSender) {}
+      boolean forwardToSender, List<Device> acknowledgers, List<Device> senders) {}
 
   /** Messages in ascending offset order; {@code more} when further messages remain. */
   record PullResult(List<StoredMessage> messages, long head, long delivered, boolean more) {}

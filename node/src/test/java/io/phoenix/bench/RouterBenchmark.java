@@ -82,7 +82,7 @@ public class RouterBenchmark {
               s.sessionId()));
     }
     Fanout fanout = new Fanout(NODE, hub, new NodeBus(vertx, NODE), metrics);
-    router = new Router(new MemoryStore(), directory, fanout, 100, metrics);
+    router = new Router(new MemoryStore(directory), fanout, 100, metrics);
     message = Message.newBuilder().setMessageId("2f9c0b7e-1d2a-4c3b-8e4f-5a6b7c8d9e0f")
         .setTo(Identity.newBuilder().setEid("bob")).setPayload(ByteString.copyFrom(new byte[100]))
         .setType(1).setTransmissionMode(2).build();
@@ -140,15 +140,27 @@ public class RouterBenchmark {
     }
   }
 
-  /** Offsets only: every append is a new message. */
+  /** Offsets only: every append is a new message; devices from a fixed directory. */
   private static final class MemoryStore implements StreamStore {
     private final Map<String, long[]> heads = new HashMap<>();
+    private final MemoryDirectory directory;
+
+    MemoryStore(MemoryDirectory directory) {
+      this.directory = directory;
+    }
+
+    @Override
+    public Future<List<Directory.Device>> devices(String eid) {
+      return directory.lookup(eid);
+    }
 
     @Override
     public Future<AppendResult> append(String from, String to, String messageId, int type,
         byte[] message, long now) {
       long offset = ++heads.computeIfAbsent(from + '\u0000' + to, k -> new long[1])[0];
-      return Future.succeededFuture(new AppendResult(AppendResult.Outcome.STORED, offset, 0));
+      return Future.succeededFuture(new AppendResult(AppendResult.Outcome.STORED, offset, 0,
+          directory.devices.getOrDefault(to, List.of()),
+          directory.devices.getOrDefault(from, List.of())));
     }
 
     @Override
