@@ -131,6 +131,9 @@ final class CommitLoop {
           healthy = true;
         }
         unwritten.addAndGet(-entries.size());
+        // the owners hear what is written before the waiters are answered, so that a pull
+        // made after an ACCEPTED sees the message
+        written.accept(entries, rows);
         if (!told) {
           for (Staged s : batch) {
             if (s.waiter() != null) {
@@ -138,7 +141,6 @@ final class CommitLoop {
             }
           }
         }
-        written.accept(entries, rows);
         return;
       } catch (LogException | RuntimeException e) {
         if (healthy) {

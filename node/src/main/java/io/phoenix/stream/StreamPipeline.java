@@ -98,6 +98,9 @@ public final class StreamPipeline implements StreamStore {
   private final boolean[] inFlight = new boolean[StreamBucket.BUCKETS];
   private volatile boolean closed;
   private volatile long diskBytes = -1;
+  private volatile Thread storeThreadRef;
+  /** Store thread: answers to hand to each caller context, one task per context per round. */
+  private final Map<Context, List<Runnable>> completions = new java.util.IdentityHashMap<>();
   private int upkeeps;
 
   /**
@@ -118,7 +121,14 @@ public final class StreamPipeline implements StreamStore {
     storeThread = Executors.newSingleThreadExecutor(named("phoenix-store"));
     onStoreThread = task -> {
       try {
-        storeThread.execute(task);
+        storeThread.execute(() -> {
+          storeThreadRef = Thread.currentThread();
+          try {
+            task.run();
+          } finally {
+            flushCompletions();
+          }
+        });
       } catch (java.util.concurrent.RejectedExecutionException stopping) {
         // closed: nobody waits for the answer any more
       }
@@ -223,8 +233,30 @@ public final class StreamPipeline implements StreamStore {
 
   // ------------------------------------------------------------------ the store thread
 
+  /** Runs {@code answer} on {@code context}: batched per context when on the store thread. */
+  private void deliver(Context context, Runnable answer) {
+    if (Thread.currentThread() == storeThreadRef) {
+      completions.computeIfAbsent(context, c -> new ArrayList<>(4)).add(answer);
+    } else {
+      context.runOnContext(v -> answer.run());
+    }
+  }
+
+  /** Store thread, at the end of each task: one context switch per caller context. */
+  private void flushCompletions() {
+    if (completions.isEmpty()) {
+      return;
+    }
+    completions.forEach((context, answers) -> context.runOnContext(v -> {
+      for (Runnable a : answers) {
+        a.run();
+      }
+    }));
+    completions.clear();
+  }
+
   /** One operation on its way, with where its answer goes. */
-  private static final class Request {
+  private final class Request {
     final StreamOp op;
     final int bucket;
     final Context context;
@@ -257,7 +289,7 @@ public final class StreamPipeline implements StreamStore {
       } else if (context == null) {
         promise.tryComplete(r);
       } else {
-        context.runOnContext(v -> promise.tryComplete(r));
+        deliver(context, () -> promise.tryComplete(r));
       }
     }
 
@@ -268,7 +300,7 @@ public final class StreamPipeline implements StreamStore {
       } else if (context == null) {
         promise.tryFail(t);
       } else {
-        context.runOnContext(v -> promise.tryFail(t));
+        deliver(context, () -> promise.tryFail(t));
       }
     }
   }
@@ -551,13 +583,9 @@ public final class StreamPipeline implements StreamStore {
     commits.stage(entries, rows, waiting == null ? null : new CommitLoop.Waiter() {
       @Override
       public void written() {
-        boolean stored = waiting.op.kind == Kind.APPEND && result.code == OpResult.STORED;
-        boolean advanced = waiting.op.kind == Kind.ACK;
-        if (stored || advanced) {
-          onStoreThread.execute(() -> completeWithDevices(waiting, result));
-        } else {
-          waiting.complete(result);
-        }
+        // After the DURABLE operations (queued first, on the same buckets): the lookups that
+        // come back after them find the streams' new heads visible.
+        onStoreThread.execute(() -> completeWithDevices(waiting, result));
       }
 
       @Override
