@@ -41,7 +41,7 @@ public final class TcpServerVerticle extends TransportVerticle {
         .setReuseAddress(true);
     server = vertx.createNetServer(tls.tcp() ? ServerTls.apply(options, tls) : options);
     server.connectHandler(socket -> {
-      Session session = open(new TcpConnection(socket));
+      Session session = open(new TcpConnection(socket, context));
       VarintFrameDecoder decoder = new VarintFrameDecoder(services.limits().maxFrameBytes(),
           body -> session.onFrame(FrameCodec.decode(body)));
       socket.handler(chunk -> {
