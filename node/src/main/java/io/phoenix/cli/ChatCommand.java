@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,6 +45,7 @@ import picocli.CommandLine.Option;
 @Command(name = "chat", mixinStandardHelpOptions = true,
     description = "Chat with another eid from the terminal (type a line to send it).")
 final class ChatCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ChatCommand.class);
   static final int MAX_HISTORY = 1_000;
   /** Reconnect delays a person can follow: 1 s doubling to 30 s. */
   static final Backoff BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), false);
@@ -192,6 +195,7 @@ final class ChatCommand implements Callable<Integer> {
     ClientBuilder builder = PhoenixClient.builder(vertx).endpoints(endpoints)
         .backoff(BACKOFF)
         .onStateChange(s -> {
+          log.info("{}", s);
           if (s.identity() != null && !s.identity().getEid().equals(me)) {
             input.stop(2, "the node says this token is for " + s.identity().getEid()
                 + ", not for " + me + ": leaving");
