@@ -31,12 +31,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code java -jar target/phoenix.jar chat} as a user runs it, against a node process: one
  * conversation per window, history at the start, commands, a terminal free of log lines,
- * one clear line for each refusal, and chats that go on after their node restarts with an
- * empty store. Skipped when the jar has not been built.
+ * one clear line for each refusal, and chats that go on after their node restarts, with its
+ * database (offsets go on) or with an empty store (memory only: offsets start again). Skipped when the jar has not been built.
  */
 class ChatProcessIT {
   @TempDir
@@ -251,8 +253,15 @@ class ChatProcessIT {
     assertOnlyChatLines(unreachable);
   }
 
-  @Test
-  void chatsGoOnAfterTheirNodeRestartsWithAnEmptyStore() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"embedded", "memory"})
+  void chatsGoOnAfterTheirNodeRestarts(String storage) throws Exception {
+    if (storage.equals("memory")) {
+      node.terminate();
+      config.put("storage", new JsonObject().put("type", "memory"));
+      node = NodeProcess.start(dir, config);
+    }
+    boolean kept = !storage.equals("memory");
     ChatProcess alice = chat("--as", "alice", "--to", "bob");
     ChatProcess bob = chat("--as", "bob", "--to", "alice");
     alice.expect("* no earlier messages with bob");
@@ -267,23 +276,28 @@ class ChatProcessIT {
     alice.expectStarting("* reconnecting… (lost tcp://" + server() + ": Goodbye 503");
     bob.expectStarting("* reconnecting… (lost tcp://" + server() + ": Goodbye 503");
     node = NodeProcess.start(dir, config);
+    String storeIsNew = "* the node's store is new (it kept nothing): earlier messages are gone "
+        + "and offsets start again at #1";
     for (ChatProcess c : List.of(alice, bob)) {
       c.expectStarting("* connected to tcp://" + server());
-      c.expect("* the node's store is new (it kept nothing): earlier messages are gone and "
-          + "offsets start again at #1");
+      if (!kept) {
+        c.expect(storeIsNew);
+      }
     }
+    long first = kept ? 71 : 1;
     for (int i = 1; i <= 4; i++) {
       bob.type("after " + i);
     }
     for (int i = 1; i <= 4; i++) {
-      alice.expect("[#" + i + "] bob: after " + i);
+      alice.expect("[#" + (first + i - 1) + "] bob: after " + i);
     }
-    bob.expect("[#4 read] you: after 4");
+    bob.expect("[#" + (first + 3) + " read] you: after 4");
     alice.type("still here");
     bob.expect("[#1] alice: still here");
     alice.expect("[#1 read] you: still here");
     assertEquals(0, alice.endInput());
     assertEquals(0, bob.endInput());
+    assertEquals(!kept, alice.screenLines().contains(storeIsNew));
     assertOnlyChatLines(alice);
     assertOnlyChatLines(bob);
   }

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README's benchmark example, run from the README's own text with {@code sh} in the
- * repository root: the node command as written (only moved off the default ports by more
- * environment overrides, so that it cannot collide with anything on this machine), and the
+ * repository root: the node command as written (only moved off the default ports and the
+ * default data directory by more environment overrides, so that it cannot collide with anything
+ * on this machine), and the
  * bench command as written but for that port and shorter warmup and duration. It must run
  * without errors (no missing file, no 429 from the rate limit).
  */
@@ -86,7 +87,8 @@ class ReadmeBenchIT {
         "PHOENIX_HTTP_PORT", String.valueOf(TestNode.freePort()),
         "PHOENIX_CLUSTER_PORT", String.valueOf(cluster),
         "PHOENIX_CLUSTER_MEMBERS", "127.0.0.1:" + cluster,
-        "PHOENIX_CLUSTER_NAME", "readme-" + UUID.randomUUID()));
+        "PHOENIX_CLUSTER_NAME", "readme-" + UUID.randomUUID(),
+        "PHOENIX_STORAGE_PATH", TestNode.dataDir().toString()));
     CompletableFuture<String> nodeLog = collect(node.getErrorStream());
     try {
       awaitReady(node, tcp);

@@ -3,13 +3,13 @@ package io.phoenix.client;
 import static io.phoenix.client.Recorder.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.TestNode;
+import io.phoenix.testing.TestPostgres;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,13 +19,15 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Stream cursors through real nodes: a client follows each stream by offset and new messages
- * always show, whether the node comes back with a new store (memory only: a new Welcome.epoch,
- * offsets from 1 again) or with the same one (here: a member of a cluster restarted while
- * another kept the store; offsets go on), for a device that joined mid-stream and after
- * thousands of messages. (Fail-over to another member: {@link ClientFailoverTest} and
+ * always show, whether a node comes back with a new store (memory only, or an embedded
+ * database on a new disk: a new Welcome.epoch, offsets from 1 again) or with the one it had
+ * (embedded, PostgreSQL, or a cluster member restarted while another kept the store: the same
+ * epoch, offsets go on), for a device that joined mid-stream and after thousands of messages. (Fail-over to another member: {@link ClientFailoverTest} and
  * {@code ClientKillFailoverIT}.)
  */
 class StreamCursorTest {
@@ -90,9 +92,41 @@ class StreamCursorTest {
     }
   }
 
-  @Test
-  void aNodeBackWithANewStoreIsFollowedFromItsFirstOffsetOnEveryDevice() {
+  /** How a node comes back: with the store it had (same epoch) or with a new, empty one. */
+  enum Restart {
+    MEMORY(false), EMBEDDED_NEW_DISK(false), EMBEDDED(true), POSTGRESQL(true);
+
+    final boolean keepsStore;
+
+    Restart(boolean keepsStore) {
+      this.keepsStore = keepsStore;
+    }
+
+    void configure(JsonObject config) {
+      switch (this) {
+        case MEMORY -> config.put("storage", new JsonObject().put("type", "memory"));
+        case POSTGRESQL -> config.put("storage", new JsonObject().put("type", "postgresql")
+            .put("url", TestPostgres.newDatabase()).put("user", TestPostgres.USER)
+            .put("password", TestPostgres.PASSWORD));
+        default -> { } // TestNode's default: embedded, in a directory of its own
+      }
+    }
+
+    /** The configuration the node comes back with. */
+    JsonObject after(JsonObject config) {
+      JsonObject again = config.copy();
+      if (this == EMBEDDED_NEW_DISK) {
+        again.getJsonObject("storage").put("path", TestNode.dataDir().toString());
+      }
+      return again;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Restart.class)
+  void newMessagesShowOnEveryDeviceAfterANodeRestart(Restart restart) {
     JsonObject config = fixedPorts(TestNode.config());
+    restart.configure(config);
     TestNode node = TestNode.start(config);
     NodeRecorder alice = new NodeRecorder();
     NodeRecorder bob = new NodeRecorder();
@@ -114,21 +148,25 @@ class StreamCursorTest {
 
     List.of(alice, bob, bobTablet).forEach(r -> r.states.clear());
     node.close();
-    node = TestNode.start(config); // memory only: an empty store, a new epoch
+    node = TestNode.start(restart.after(config));
     try {
       for (NodeRecorder r : List.of(alice, bob, bobTablet)) {
         StateChange back = r.nextState(ConnectionState.CONNECTED);
-        assertTrue(back.epochChanged(), back::toString);
-        assertNotEquals(before, back.epoch());
+        assertEquals(!restart.keepsStore, back.epochChanged(), back::toString);
+        assertEquals(restart.keepsStore, before.equals(back.epoch()), back::toString);
       }
-      assertEquals(List.of(1L, 2L, 3L, 4L), send(ac, "bob", "after", 4));
-      receive(bob, bc, "after", 4, 1);
-      receive(bobTablet, tablet, "after", 4, 1);
-      deliveredUpTo(alice, 4); // ✓✓ for the new stream's messages
+      long first = restart.keepsStore ? LONG_STREAM + 4 : 1;
+      assertEquals(List.of(first, first + 1, first + 2, first + 3),
+          send(ac, "bob", "after", 4));
+      receive(bob, bc, "after", 4, first);
+      receive(bobTablet, tablet, "after", 4, first);
+      deliveredUpTo(alice, first + 3); // ✓✓ for the messages after the restart
 
       // and the other way round: bob's stream to alice was never used before the restart
       assertEquals(List.of(1L), send(bc, "alice", "hi", 1));
       alice.nextMessage("hi1", 1);
+      bobTablet.nextMessage("hi1", 1); // the copy for bob's other device
+      assertTrue(bob.messages.isEmpty() && bobTablet.messages.isEmpty(), "nothing twice");
     } finally {
       node.close();
     }
