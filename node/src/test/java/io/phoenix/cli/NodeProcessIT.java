@@ -279,12 +279,14 @@ class NodeProcessIT {
   @Test
   void aClusterHostOfAnotherMachineIsNamedInOneLine() throws Exception {
     JsonObject config = config(TestNode.freePort(), TestNode.freePort());
-    config.getJsonObject("cluster").put("host", "192.0.2.7"); // TEST-NET-1, never local
+    int port = config.getJsonObject("cluster").getInteger("port");
+    config.getJsonObject("cluster").put("host", "192.0.2.7") // TEST-NET-1, never local
+        .put("members", new JsonArray().add("192.0.2.7:" + port));
     Child node = launch(Map.of(), "node", "--config", write("node.json", config.encode())
         .toString());
     assertEquals(1, node.awaitExit(Duration.ofSeconds(60)), node::stderr);
     assertEquals(List.of("node failed to start: cluster.host 192.0.2.7 is not an address of this "
-        + "machine: cannot bind cluster.port " + config.getJsonObject("cluster").getInteger("port")),
+        + "machine: cannot bind cluster.port " + port),
         node.stderrLines());
   }
 

