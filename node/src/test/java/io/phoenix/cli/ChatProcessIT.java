@@ -217,7 +217,10 @@ class ChatProcessIT {
   @Test
   void refusedTokensAndAnUnreachableNodeGetOneLineEach() throws Exception {
     ChatProcess wrong = chat("--as", "alice", "--to", "bob", "--token", "not-a-token");
-    wrong.expectStarting("* the node refused the token (Goodbye 401 ");
+    String refused = wrong.expectStarting("* could not connect: connection failed: Goodbye 401 ");
+    assertTrue(refused.endsWith("(the node refused --token: get a valid one for alice with "
+        + "`java -jar target/phoenix.jar token --config FILE alice` using the node's config)"),
+        refused);
     assertEquals(1, wrong.awaitExit(), "it leaves by itself");
     assertOnlyChatLines(wrong);
 
@@ -234,7 +237,9 @@ class ChatProcessIT {
     ChatProcess signed = ChatProcess.start(dir, "--config", otherConfig.toString(),
         "--server", server(), "--as", "alice", "--to", "bob");
     chats.add(signed);
-    signed.expectStarting("* the node refused the token signed with this --config's secret");
+    assertTrue(signed.expectStarting("* could not connect: connection failed: Goodbye 401 ")
+        .contains("(the node refused the token signed with the secret of --config"),
+        signed::screen);
     assertEquals(1, signed.awaitExit());
 
     int nobody = TestNode.freePort();
