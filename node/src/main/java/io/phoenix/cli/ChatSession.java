@@ -75,9 +75,11 @@ final class ChatSession {
       }
     }
     try {
-      Future.join(new ArrayList<>(pending)).await(SEND_DRAIN_SECONDS, TimeUnit.SECONDS);
+      // a failed send was told already: wait for the answers, not for successes
+      Future.join(pending.stream().map(f -> f.otherwiseEmpty()).toList())
+          .await(SEND_DRAIN_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
-      view.info("some messages are still unanswered: " + e.getMessage());
+      view.info("some messages are still unanswered after " + SEND_DRAIN_SECONDS + " s");
     }
     if (client.state() == ConnectionState.FAILED) {
       // the input ended first (a script), then the client gave up: say why, and fail
@@ -120,7 +122,8 @@ final class ChatSession {
     pending.removeIf(Future::isComplete);
     pending.add(client.send(peer, text)
         .onSuccess(ack -> view.sent(ack, text))
-        .onFailure(e -> view.notSent(text, e)));
+        // a client that stopped for good says why in one line of its own
+        .onFailure(e -> view.notSent(text, client.state() == ConnectionState.FAILED ? null : e)));
   }
 
   private static int parse(String n) {

@@ -144,8 +144,10 @@ final class ChatView implements AutoCloseable {
     });
   }
 
+  /** A line the node did not take; {@code cause} null when it was told already. */
   void notSent(String text, Throwable cause) {
-    printer.execute(() -> out.println("* not sent (" + cause.getMessage() + "): " + text));
+    printer.execute(() -> out.println("* not sent" + (cause == null ? "" : " ("
+        + cause.getMessage() + ")") + ": " + text));
   }
 
   /**
