@@ -36,6 +36,10 @@ async function loadInfo() {
     // the dashboard shows the node as unreachable
   }
   document.querySelector('.signin .token').hidden = info.devTokens;
+  // "any eid" only where the node signs development tokens for anyone (auth.devTokens)
+  $('signin-hint').textContent = info.devTokens
+    ? 'Sign in as any eid to send messages through this node over WebSocket.'
+    : 'Sign in with a token for your eid (java -jar phoenix.jar token EID) to send messages through this node over WebSocket.';
 }
 
 async function devToken(eid) {

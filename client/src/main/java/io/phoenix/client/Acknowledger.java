@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * Sends the application's DELIVERED and READ signals for received messages. Both are
  * cumulative positions, so while disconnected only the highest one per stream and method is
- * kept, and sent after the next Welcome.
+ * kept, and sent after the next Welcome. Only a stream's recipient acknowledges it: messages
+ * the user is not the recipient of (copies of its own messages from its other devices) are not
+ * acknowledged, and neither are DEVICE messages.
  *
  * <p>Used on the client's context only.
  */
@@ -22,14 +24,15 @@ final class Acknowledger {
 
   private final FrameWriter wire;
   private final Map<Key, MessagePeerAckSignal> unsent = new LinkedHashMap<>();
+  private String me;
 
   Acknowledger(FrameWriter wire) {
     this.wire = wire;
   }
 
-  /** Acknowledges {@code m} (and everything before it in its stream); ignores DEVICE messages. */
+  /** Acknowledges {@code m} (and everything before it in its stream), if the user may. */
   void acknowledge(Message m, AckMethod method) {
-    if (!m.hasPeer()) {
+    if (!m.hasPeer() || !m.getPeer().getTo().equals(me)) {
       return;
     }
     Peer p = m.getPeer();
@@ -45,8 +48,14 @@ final class Acknowledger {
     }
   }
 
-  /** A new session: sends what was acknowledged while disconnected. */
-  void connected() {
+  /** A new store epoch: positions kept for the old store would acknowledge other messages. */
+  void storeChanged() {
+    unsent.clear();
+  }
+
+  /** A new session for {@code eid}: sends what was acknowledged while disconnected. */
+  void connected(String eid) {
+    me = eid;
     Iterator<MessagePeerAckSignal> it = unsent.values().iterator();
     while (it.hasNext() && wire.write(Frame.newBuilder().setAck(it.next()).build())) {
       it.remove();

@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *       message_id after reconnecting, so it is stored once (see {@link Outbox}).</li>
  *   <li>Incoming messages reach the message listener exactly once and, per stream, in offset
  *       order; gaps are pulled, and after each reconnect SYNC and PULL_REQUEST recover what was
- *       missed (see {@link Receiver}).</li>
+ *       missed (see {@link Receiver}). A Welcome naming a new store epoch resets every stream
+ *       position; {@link #history} fetches a stream's last messages.</li>
  * </ul>
  *
  * <p>Threading: all state lives on one Vert.x context, taken when the client is built (the
@@ -65,9 +67,13 @@ public final class PhoenixClient {
     this.acks = new Acknowledger(this::write);
     this.reconnector = new Reconnector(settings, context, connector, new Reconnector.Listener() {
       @Override
-      public void connected(Identity identity) {
+      public void connected(Identity identity, boolean epochChanged) {
+        if (epochChanged) {
+          acks.storeChanged();
+          receiver.storeChanged();
+        }
         outbox.connected();
-        acks.connected();
+        acks.connected(identity.getEid());
         receiver.connected(identity.getEid());
       }
 
@@ -85,6 +91,7 @@ public final class PhoenixClient {
       @Override
       public void stopped(String reason) {
         outbox.failAll(reason);
+        receiver.failHistory(reason);
       }
     });
   }
@@ -145,12 +152,39 @@ public final class PhoenixClient {
     return promise.future();
   }
 
-  /** Tells the sender that {@code received} (and all before it in its stream) was delivered. */
+  /**
+   * The last {@code count} stored messages of the stream S(from→to), oldest first, fetched with
+   * PULL_REQUEST (the client must be {@code from} or {@code to}: the user's own messages to
+   * someone, or someone's to the user). They go to the returned future only, not to the
+   * message listener, and are not acknowledged. Waits for a connection; a request cut off by
+   * a lost connection goes on after the next Welcome. Fails with a {@link SendException} when
+   * the node refuses (403: not the user's stream) or the client is closed or failed.
+   */
+  public Future<List<Message>> history(String from, String to, int count) {
+    Promise<List<Message>> promise = Promise.promise();
+    onContext(() -> {
+      if (reconnector.stopped()) {
+        promise.fail(new SendException(0, "client is " + reconnector.state()));
+      } else {
+        receiver.history(from, to, count, promise);
+      }
+    });
+    return promise.future();
+  }
+
+  /**
+   * Tells the sender that {@code received} (and all before it in its stream) was delivered.
+   * Ignored for DEVICE messages and for messages the user is not the recipient of (copies of
+   * its own messages sent from its other devices): only a stream's recipient acknowledges it.
+   */
   public void delivered(Message received) {
     onContext(() -> acks.acknowledge(received, AckMethod.DELIVERED));
   }
 
-  /** Tells the sender that {@code received} (and all before it in its stream) was read. */
+  /**
+   * Tells the sender that {@code received} (and all before it in its stream) was read; ignored
+   * like {@link #delivered}.
+   */
   public void read(Message received) {
     onContext(() -> acks.acknowledge(received, AckMethod.READ));
   }
@@ -158,6 +192,11 @@ public final class PhoenixClient {
   /** The current state (a snapshot; changes are reported to the state listener). */
   public ConnectionState state() {
     return reconnector.state();
+  }
+
+  /** The store epoch named by the last Welcome (PROTOCOL.md §9), or null before it. */
+  public String epoch() {
+    return reconnector.epoch();
   }
 
   /** The identity of the current or last session, or null before the first Welcome. */
@@ -210,7 +249,10 @@ public final class PhoenixClient {
     }
     MessagePeerAckSignal signal = frame.getAck();
     switch (signal.getMethod()) {
-      case AckMethod.ACCEPTED_VALUE -> outbox.accepted(signal);
+      case AckMethod.ACCEPTED_VALUE -> {
+        receiver.accepted(signal);
+        outbox.accepted(signal);
+      }
       case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> {
         if (signal.getStatusCode() == Status.OK) {
           settings.notifyAck(signal);

@@ -7,9 +7,11 @@ import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.TransmissionMode;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -32,26 +34,31 @@ import org.slf4j.LoggerFactory;
  *       ({@code peer_offset}). Copies of the user's own messages sent from other devices are
  *       delivered in push order without gap filling.</li>
  *   <li>DEVICE messages (no {@code peer}) are delivered as they come.</li>
- *   <li>A stream the node started over (see {@link StreamCursor}) is followed from its new
- *       beginning.</li>
  * </ul>
+ *
+ * <p>Positions are reset only on evidence, never guessed from message ids: a Welcome naming
+ * another store epoch forgets every stream ({@link #storeChanged}); a head the node reports
+ * below a position it had reached before (a SYNC listing, the end of a pull, or ACCEPTED 200 of
+ * an own message at or below a copy already seen) restarts that one stream. A node restarted
+ * on a store that kept its epoch continues its offsets, and the cursors simply go on.
  *
  * <p>Remembers at most {@link #MAX_STREAMS} streams (least recently used first forgotten).
  * Used on the client's context only.
  */
-final class Receiver {
+final class Receiver implements HistoryPulls.Streams {
   static final int MAX_STREAMS = 10_000;
   private static final Logger log = LoggerFactory.getLogger(Receiver.class);
   private static final long RETRY_MS = 1_000;
 
   private record Key(String from, String to) {}
 
-  /** A PULL_REQUEST under way: of which stream, from which offset, in which epoch. */
-  private record Pull(StreamCursor cursor, long from, int epoch) {}
+  /** A PULL_REQUEST under way: of which stream, from which offset, in which generation. */
+  private record Pull(StreamCursor cursor, long from, int generation) {}
 
   private final Vertx vertx;
   private final FrameWriter wire;
   private final Consumer<Message> listener;
+  private final HistoryPulls history;
   private final Map<Key, StreamCursor> streams = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Key, StreamCursor> eldest) {
@@ -67,11 +74,13 @@ final class Receiver {
     this.vertx = vertx;
     this.wire = wire;
     this.listener = listener;
+    this.history = new HistoryPulls(vertx, wire, this);
   }
 
   /** A new session for {@code eid}: pull streams known to be behind, then SYNC. */
   void connected(String eid) {
     me = eid;
+    history.connected();
     streams.values().stream().filter(StreamCursor::behind).toList().forEach(this::pull);
     sync();
   }
@@ -80,6 +89,30 @@ final class Receiver {
     me = null;
     pulls.clear();
     streams.values().forEach(c -> c.pulling = false);
+    history.disconnected();
+  }
+
+  /**
+   * The node's store is not the one the positions were taken in (a new epoch): every stream
+   * is forgotten and followed again from what its receiver acknowledged in the new store.
+   */
+  void storeChanged() {
+    if (!streams.isEmpty()) {
+      log.info("the node's store changed (new epoch): following {} streams from the start",
+          streams.size());
+    }
+    streams.clear();
+    pulls.clear();
+    history.storeChanged();
+  }
+
+  /** Fetches the last {@code count} messages of S(from→to) for {@link PhoenixClient#history}. */
+  void history(String from, String to, int count, Promise<List<Message>> promise) {
+    history.submit(from, to, count, promise);
+  }
+
+  void failHistory(String reason) {
+    history.failAll(reason);
   }
 
   void message(Message m) {
@@ -88,24 +121,39 @@ final class Receiver {
       return;
     }
     Peer p = m.getPeer();
+    boolean pulled = m.getTransmissionMode() == TransmissionMode.PULL_VALUE;
+    if (pulled && history.claims(m)) {
+      history.message(m);
+      return;
+    }
     boolean copy = isCopy(p);
     StreamCursor c = cursor(p, copy ? p.getOffset() - 1 : p.getPeerOffset());
     long offset = p.getOffset();
-    boolean answer = m.getTransmissionMode() == TransmissionMode.PULL_VALUE;
     if (offset <= c.last) {
-      if (!c.replaces(m)) {
-        return; // a repeat
-      }
-      restart(c, copy ? offset - 1 : Math.min(p.getPeerOffset(), offset - 1));
-      answer = false; // answers a request about the forgotten stream: gaps are not expiry
+      return; // a repeat
     }
     c.saw(offset);
-    if (copy || offset == c.last + 1 || answer) {
+    if (copy || offset == c.last + 1 || (pulled && c.pulling)) {
       deliver(c, m);
       drain(c, 0);
     } else {
       c.hold(m);
       pull(c);
+    }
+  }
+
+  /**
+   * ACCEPTED of one of the user's own messages: with status 200 its offset is the new head of
+   * its stream, so one at or below a copy already delivered means the stream started over.
+   */
+  void accepted(MessagePeerAckSignal signal) {
+    if (signal.getStatusCode() != Status.OK || !signal.hasPeer() || !isCopy(signal.getPeer())) {
+      return;
+    }
+    Peer p = signal.getPeer();
+    StreamCursor c = streams.get(new Key(p.getFrom(), p.getTo()));
+    if (c != null && p.getOffset() <= c.last) {
+      restart(c, p.getOffset());
     }
   }
 
@@ -119,15 +167,10 @@ final class Receiver {
     }
     Peer p = signal.getPeer();
     StreamCursor c = cursor(p, isCopy(p) ? p.getOffset() - 1 : p.getPeerOffset());
-    boolean listed = signal.getMessageId().equals(syncId);
     long head = p.getOffset();
-    if (listed && head < c.lastAtSync) {
+    if (signal.getMessageId().equals(syncId) && head < c.lastAtSync) {
+      // the listing was made after this SYNC was sent, when offsets up to lastAtSync existed
       restart(c, Math.min(p.getPeerOffset(), head));
-    } else if (listed && head >= 1 && head <= c.last) {
-      // Listed as unacknowledged, yet delivered: fetch the head again to tell a lost DELIVERED
-      // (the same message: a repeat) from a stream the node started over (another message).
-      send(c, head - 1);
-      return;
     }
     c.saw(head);
     pull(c);
@@ -137,13 +180,14 @@ final class Receiver {
   void pulled(MessagePeerAckSignal signal) {
     Pull request = pulls.remove(signal.getMessageId());
     if (request == null) {
+      history.pulled(signal);
       return;
     }
     StreamCursor c = request.cursor();
     c.pulling = false;
     int status = signal.getStatusCode();
     long head = signal.getPeer().getOffset();
-    if (request.epoch() != c.epoch) {
+    if (request.generation() != c.generation) {
       pull(c); // asked before the stream started over: says nothing about it now
     } else if ((status == Status.OK || status == Status.PARTIAL) && head < request.from()) {
       restart(c, Math.min(signal.getPeer().getPeerOffset(), head));
@@ -162,6 +206,23 @@ final class Receiver {
     } else {
       log.warn("PULL_REQUEST of {}->{} refused with status {}", c.from, c.to, status);
     }
+    if (!c.pulling) {
+      history.stepIfWaiting(c.from, c.to);
+    }
+  }
+
+  @Override
+  public boolean pulling(String from, String to) {
+    StreamCursor c = streams.get(new Key(from, to));
+    return c != null && c.pulling;
+  }
+
+  @Override
+  public void released(String from, String to) {
+    StreamCursor c = streams.get(new Key(from, to));
+    if (c != null) {
+      pull(c);
+    }
   }
 
   private void sync() {
@@ -174,31 +235,27 @@ final class Receiver {
         .setMethod(AckMethod.SYNC_VALUE).setMessageId(syncId)).build());
   }
 
-  /** Pulls {@code c} from its last offset, unless it is complete or already being pulled. */
+  /**
+   * Pulls {@code c} from its last offset, unless it is complete, already being pulled, or
+   * lent to history requests (pulled once they are done).
+   */
   private void pull(StreamCursor c) {
-    if (c.behind()) {
-      send(c, c.last);
-    }
-  }
-
-  /** Sends a PULL_REQUEST for the offsets of {@code c} after {@code from}. */
-  private void send(StreamCursor c, long from) {
-    if (me == null || c.pulling) {
+    if (!c.behind() || me == null || c.pulling || history.busy(c.from, c.to)) {
       return;
     }
     String id = "pull-" + ++sequence;
     boolean sent = wire.write(Frame.newBuilder().setAck(MessagePeerAckSignal.newBuilder()
         .setMethod(AckMethod.PULL_REQUEST_VALUE).setMessageId(id)
-        .setPeer(Peer.newBuilder().setFrom(c.from).setTo(c.to).setOffset(from))).build());
+        .setPeer(Peer.newBuilder().setFrom(c.from).setTo(c.to).setOffset(c.last))).build());
     if (sent) {
       c.pulling = true;
-      pulls.put(id, new Pull(c, from, c.epoch));
+      pulls.put(id, new Pull(c, c.last, c.generation));
     }
   }
 
   private void restart(StreamCursor c, long after) {
-    log.info("stream {}->{} started over on the node; following it from offset {}", c.from,
-        c.to, after + 1);
+    log.info("stream {}->{} started over on the node (its head went back); following it from "
+        + "offset {}", c.from, c.to, after + 1);
     c.restart(Math.max(0, after));
   }
 

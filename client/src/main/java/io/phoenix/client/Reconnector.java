@@ -14,7 +14,9 @@ import io.vertx.core.Vertx;
  * the supplier, waits a backoff delay (full jitter) after each loss, and reports every change
  * of state. The backoff starts over once a session has lasted {@link #STABLE_MS}. Goodbye 401
  * or 409, or a TLS certificate that does not verify, stops it for good (FAILED), as does
- * {@link #close()} (CLOSED).
+ * {@link #close()} (CLOSED). It also remembers the store epoch of the last Welcome, and tells
+ * when a new session's differs (PROTOCOL.md §9: the offsets of the old store mean nothing in the
+ * new one).
  *
  * <p>Used on the client's context only, except {@link #state()} and {@link #identity()}, which
  * any thread may read.
@@ -24,7 +26,8 @@ final class Reconnector implements ClientSession.Events {
 
   /** What the rest of the client hears. Called on the client's context. */
   interface Listener {
-    void connected(Identity identity);
+    /** A new session; {@code epochChanged}: its store is not the previous session's. */
+    void connected(Identity identity, boolean epochChanged);
 
     void received(Frame frame);
 
@@ -40,6 +43,7 @@ final class Reconnector implements ClientSession.Events {
   private final Listener listener;
   private volatile ConnectionState state;
   private volatile Identity identity;
+  private volatile String epoch;
   private ClientSession session;
   private boolean welcomed;
   private long welcomedAt;
@@ -76,6 +80,11 @@ final class Reconnector implements ClientSession.Events {
 
   Identity identity() {
     return identity;
+  }
+
+  /** The store epoch of the last Welcome that named one, or null. */
+  String epoch() {
+    return epoch;
   }
 
   boolean stopped() {
@@ -141,8 +150,16 @@ final class Reconnector implements ClientSession.Events {
     welcomed = true;
     welcomedAt = System.nanoTime();
     identity = welcome.getIdentity();
-    change(ConnectionState.CONNECTED, s.endpoint(), null, 0);
-    listener.connected(identity);
+    String now = welcome.getEpoch();
+    // A node that names no epoch says nothing about its store: no evidence of a change.
+    boolean changed = !now.isEmpty() && epoch != null && !epoch.equals(now);
+    if (!now.isEmpty()) {
+      epoch = now;
+    }
+    state = ConnectionState.CONNECTED;
+    settings.notifyState(new StateChange(ConnectionState.CONNECTED, s.endpoint(), identity, null,
+        0, now, changed));
+    listener.connected(identity, changed);
     firstWelcome.tryComplete(identity);
   }
 
@@ -195,8 +212,7 @@ final class Reconnector implements ClientSession.Events {
 
   private void change(ConnectionState to, Endpoint endpoint, String reason, long retryIn) {
     state = to;
-    settings.notifyState(new StateChange(to, endpoint,
-        to == ConnectionState.CONNECTED ? identity : null, reason, retryIn));
+    settings.notifyState(new StateChange(to, endpoint, null, reason, retryIn));
   }
 
   private void onContext(Runnable task) {

@@ -1,7 +1,6 @@
 package io.phoenix.client;
 
 import io.phoenix.protocol.v1.Message;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -11,18 +10,16 @@ import java.util.TreeMap;
  * messages that arrived early (past a gap), held until the gap is filled. At most
  * {@link #MAX_HELD} are held; the highest are dropped beyond that (a later pull brings them).
  *
- * <p>It also notices a stream the node has started over (a whole cluster that kept its
- * messages in memory only was restarted, so offsets begin at 1 again): a message at an offset
- * already delivered but with another message_id (the ids of the last {@link #RECENT}
- * deliveries are kept, as hashes), or a head below a position the client knew the node had
- * reached. (A stream SYNC lists although its head was delivered is pulled again from the head,
- * so the first of these checks can tell.) Each start-over begins a new {@link #epoch}.
+ * <p>A cursor only moves forward, except by {@link #restart}, which the {@link Receiver} calls
+ * on evidence that the node's stream started over (never on a guess): the node reported a
+ * head below a position it had reached before. Each restart begins a new {@link #generation},
+ * so that answers to requests made before it are not taken for answers about the new stream.
+ * (A new store epoch in Welcome does not restart cursors: the receiver forgets them all.)
  *
  * <p>Used on the client's context only.
  */
 final class StreamCursor {
   static final int MAX_HELD = 256;
-  static final int RECENT = 64;
 
   final String from;
   final String to;
@@ -34,11 +31,9 @@ final class StreamCursor {
   boolean pulling;
   /** {@link #last} when the current SYNC was sent: its listing cannot show a lower head. */
   long lastAtSync;
-  /** Counts start-overs; answers to requests of an earlier epoch say nothing of this one. */
-  int epoch;
+  /** Counts restarts; answers to requests of an earlier generation say nothing of this one. */
+  int generation;
   private final TreeMap<Long, Message> held = new TreeMap<>();
-  private final long[] recentOffsets = new long[RECENT];
-  private final int[] recentIds = new int[RECENT];
 
   StreamCursor(String from, String to, long last) {
     this.from = from;
@@ -50,30 +45,15 @@ final class StreamCursor {
   /** Records that {@code m} was handed to the application. */
   void delivered(Message m) {
     last = m.getPeer().getOffset();
-    int slot = (int) Math.floorMod(last, (long) RECENT);
-    recentOffsets[slot] = last;
-    recentIds[slot] = m.getMessageId().hashCode();
   }
 
-  /**
-   * True when {@code m}, at or below {@link #last}, is not a repeat: a message delivered
-   * recently at the same offset had another message_id.
-   */
-  boolean replaces(Message m) {
-    long offset = m.getPeer().getOffset();
-    int slot = (int) Math.floorMod(offset, (long) RECENT);
-    return offset > 0 && recentOffsets[slot] == offset
-        && recentIds[slot] != m.getMessageId().hashCode();
-  }
-
-  /** Starts the stream over after {@code offset}, forgetting what was held and delivered. */
+  /** Follows the stream again from after {@code offset}, forgetting what was held. */
   void restart(long offset) {
-    epoch++;
+    generation++;
     last = offset;
     highestSeen = offset;
     lastAtSync = 0;
     held.clear();
-    Arrays.fill(recentOffsets, 0);
   }
 
   void saw(long offset) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,5 +66,15 @@ class EndpointTest {
     assertTrue(min < 100 && max > 700, "spread over the whole range: " + min + ".." + max);
     assertThrows(IllegalArgumentException.class,
         () -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void backoffWithoutJitterWaitsItsCeiling() {
+    Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+    List<Long> delays = new ArrayList<>();
+    for (int attempt = 0; attempt < 7; attempt++) {
+      delays.add(b.delayMillis(attempt));
+    }
+    assertEquals(List.of(1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 30_000L, 30_000L), delays);
   }
 }

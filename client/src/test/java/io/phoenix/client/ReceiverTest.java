@@ -7,6 +7,7 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Receiver's edge cases that a healthy node rarely produces on demand: pushes lost by the
  * node, expired offsets skipped by a pull, more early messages than it holds, a stream it has
- * no memory of. Frames are fed by hand; what it writes is captured.
+ * no memory of, a store that changed, history requests sharing a stream with the receiver.
+ * Frames are fed by hand; what it writes is captured.
  */
 class ReceiverTest {
   final Vertx vertx = Vertx.vertx();
@@ -149,19 +151,50 @@ class ReceiverTest {
   }
 
   @Test
-  void aStreamTheNodeStartedOverIsFollowedNotMistakenForRepeats() {
+  void withoutEvidenceAnOffsetAlreadyDeliveredIsARepeatWhateverItsMessageId() {
     receiver.connected("bob");
     for (long o = 1; o <= 5; o++) {
       receiver.message(push(o));
     }
-    receiver.message(push(3)); // a repeat: same message_id at offset 3
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), delivered);
-    // The node lost the stream (a memory-only cluster restarted): offset 1 again, a new id.
+    receiver.message(Message.newBuilder().setMessageId("other-1").setTransmissionMode(2)
+        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(1)).build());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), delivered, "no guessing from message ids");
+  }
+
+  @Test
+  void aNewStoreEpochForgetsEveryStreamHoweverLong() {
+    receiver.connected("bob");
+    for (long o = 1; o <= 5_000; o++) {
+      receiver.message(push(o));
+    }
+    receiver.disconnected();
+    receiver.storeChanged();
+    receiver.connected("bob");
+    delivered.clear();
     receiver.message(Message.newBuilder().setMessageId("new-1").setTransmissionMode(2)
         .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(1)).build());
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 1L), delivered);
     receiver.message(push(2));
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 1L, 2L), delivered);
+    assertEquals(List.of(1L, 2L), delivered, "the new store's stream, from its first offset");
+  }
+
+  @Test
+  void anAcceptedOffsetAtOrBelowACopyAlreadySeenRestartsTheCopyStream() {
+    receiver.connected("alice"); // copies of alice's messages to bob, sent from her laptop
+    for (long o = 1; o <= 3; o++) {
+      receiver.message(push(o));
+    }
+    receiver.accepted(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.ACCEPTED_VALUE)
+        .setStatusCode(208).setPeer(Peer.newBuilder().setFrom("alice").setTo("bob")
+            .setOffset(2)).build());
+    receiver.message(Message.newBuilder().setMessageId("new-2").setTransmissionMode(2)
+        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(3)).build());
+    assertEquals(List.of(1L, 2L, 3L), delivered, "208 is an old offset, not a new head");
+    receiver.accepted(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.ACCEPTED_VALUE)
+        .setStatusCode(200).setPeer(Peer.newBuilder().setFrom("alice").setTo("bob")
+            .setOffset(1)).build());
+    receiver.message(Message.newBuilder().setMessageId("new-2").setTransmissionMode(2)
+        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(2)).build());
+    assertEquals(List.of(1L, 2L, 3L, 2L), delivered, "200 at 1: the stream started over");
   }
 
   @Test
@@ -203,7 +236,7 @@ class ReceiverTest {
   }
 
   @Test
-  void aListedStreamWhoseHeadWasDeliveredIsCheckedAgainstTheMessageAtItsHead() {
+  void aListedStreamWhoseHeadWasDeliveredIsNotPulledAgain() {
     receiver.connected("bob");
     receiver.message(push(1));
     receiver.message(push(2));
@@ -211,30 +244,66 @@ class ReceiverTest {
     written.clear();
     receiver.connected("bob");
     String syncId = written.get(written.size() - 1).getAck().getMessageId();
-    MessagePeerAckSignal.Builder listed = MessagePeerAckSignal.newBuilder().setMessageId(syncId)
+    receiver.sync(MessagePeerAckSignal.newBuilder().setMessageId(syncId)
         .setMethod(AckMethod.SYNC_VALUE).setStatusCode(200).setPeer(Peer.newBuilder()
-            .setFrom("alice").setTo("bob").setOffset(2).setPeerOffset(0));
-    receiver.sync(listed.build()); // the DELIVERED of 2 was lost: 2 is listed again
-    assertEquals(1, lastPull().getPeer().getOffset(), "the head is fetched again");
-    receiver.message(pulled(2));
-    pullDone(lastPull(), 200, 2);
-    assertEquals(List.of(1L, 2L), delivered, "the same message: a repeat");
+            .setFrom("alice").setTo("bob").setOffset(2).setPeerOffset(0)).build());
+    assertEquals(0, pulls(), "the DELIVERED of 2 was lost, nothing is missing");
+    receiver.message(push(3));
+    assertEquals(List.of(1L, 2L, 3L), delivered);
+  }
 
-    receiver.disconnected();
+  @Test
+  void historyProbesTheHeadThenPullsTheLastMessagesWithoutDeliveringThem() {
     receiver.connected("bob");
-    syncId = written.get(written.size() - 1).getAck().getMessageId();
-    receiver.sync(listed.setMessageId(syncId).build()); // the node was restarted meanwhile
-    Message new1 = Message.newBuilder().setMessageId("new-1").setTransmissionMode(1)
-        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(1)).build();
-    Message new2 = new1.toBuilder().setMessageId("new-2")
-        .setPeer(new1.getPeer().toBuilder().setOffset(2)).build();
-    receiver.message(new2);
-    assertEquals(List.of(1L, 2L), delivered, "another message at 2: held, 1 comes first");
-    pullDone(lastPull(), 200, 2);
-    assertEquals(0, lastPull().getPeer().getOffset(), "pulled from the new beginning");
-    receiver.message(new1);
-    receiver.message(new2);
-    pullDone(lastPull(), 200, 2);
-    assertEquals(List.of(1L, 2L, 1L, 2L), delivered);
+    Promise<List<Message>> result = Promise.promise();
+    receiver.history("alice", "bob", 3, result);
+    MessagePeerAckSignal probe = lastPull();
+    assertEquals(HistoryPulls.HEAD_PROBE, probe.getPeer().getOffset());
+    pullDone(probe, 200, 10);
+    MessagePeerAckSignal fetch = lastPull();
+    assertEquals(7, fetch.getPeer().getOffset(), "the last 3 of 10");
+    receiver.message(pulled(8));
+    receiver.message(pulled(9));
+    pullDone(fetch, 206, 10);
+    assertEquals(9, lastPull().getPeer().getOffset(), "206: on after the last received");
+    receiver.message(pulled(10));
+    receiver.message(pulled(11)); // arrived since the probe
+    pullDone(lastPull(), 200, 11);
+    assertEquals(List.of(9L, 10L, 11L), result.future().result().stream()
+        .map(m -> m.getPeer().getOffset()).toList());
+    assertEquals(List.of(), delivered, "history is not delivered to the listener");
+  }
+
+  @Test
+  void historyAndTheReceiverNeverPullOneStreamAtOnce() {
+    receiver.connected("bob");
+    receiver.message(push(1));
+    receiver.message(push(3)); // gap: the receiver pulls from 1
+    MessagePeerAckSignal gap = lastPull();
+    Promise<List<Message>> result = Promise.promise();
+    receiver.history("alice", "bob", 2, result);
+    assertEquals(1, pulls(), "history waits for the receiver's pull");
+    receiver.message(pulled(2));
+    receiver.message(pulled(3));
+    pullDone(gap, 200, 3);
+    assertEquals(List.of(1L, 2L, 3L), delivered);
+    MessagePeerAckSignal probe = lastPull();
+    assertEquals(HistoryPulls.HEAD_PROBE, probe.getPeer().getOffset());
+    receiver.message(push(5)); // another gap, while history holds the stream
+    assertEquals(2, pulls(), "the receiver waits for history");
+    pullDone(probe, 200, 5);
+    MessagePeerAckSignal fetch = lastPull();
+    assertEquals(3, fetch.getPeer().getOffset());
+    receiver.message(pulled(4));
+    receiver.message(pulled(5));
+    pullDone(fetch, 200, 5);
+    assertEquals(List.of(4L, 5L), result.future().result().stream()
+        .map(m -> m.getPeer().getOffset()).toList());
+    assertEquals(List.of(1L, 2L, 3L), delivered, "the history's messages were not delivered");
+    assertEquals(3, lastPull().getPeer().getOffset(), "then the receiver fills its gap");
+    receiver.message(pulled(4));
+    receiver.message(pulled(5));
+    pullDone(lastPull(), 200, 5);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), delivered);
   }
 }

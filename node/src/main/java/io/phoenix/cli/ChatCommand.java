@@ -1,46 +1,55 @@
 package io.phoenix.cli;
 
+import io.phoenix.client.Backoff;
 import io.phoenix.client.ClientBuilder;
-import io.phoenix.client.ConnectionState;
 import io.phoenix.client.Endpoint;
 import io.phoenix.client.PhoenixClient;
 import io.phoenix.config.ConfigException;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.protocol.DeviceKey;
+import io.phoenix.protocol.v1.Message;
 import io.phoenix.session.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code phoenix chat --as EID --to EID}: an interactive chat on {@link PhoenixClient}. Each
- * line typed is sent to the peer; incoming messages are printed with their offsets and
- * acknowledged (DELIVERED on receipt, READ once printed); see {@link ChatView} for the output.
+ * {@code phoenix chat --as EID --to EID}: an interactive chat on {@link PhoenixClient}, one
+ * conversation per window. Each line typed is sent to the peer; the peer's messages are
+ * printed with their offsets and acknowledged (DELIVERED on receipt, READ once printed); other
+ * conversations show as a notice and are never marked read; the last messages of this one are
+ * shown at the start. See {@link ChatView} for the output and {@link ChatInput} for commands.
  * Without {@code --server} it talks to the node of the configuration (by default the embedded
  * one on 127.0.0.1); without {@code --token} it signs tokens with the configuration's secret,
  * a fresh one for every connection. {@code tls://} and {@code wss://} servers are verified
  * against {@code --ca FILE} (else the JVM's trust store); with {@code --key FILE} every message
- * is signed with that device key, and the tokens it signs bind the key (PROTOCOL.md §10).
+ * is signed with that device key, and the tokens it signs bind the key (PROTOCOL.md §10). Its
+ * log goes to a file (stderr with {@code --verbose}).
  *
- * <p>Runs on the calling thread, which reads the input until end of input or {@code /quit}.
+ * <p>Runs on the calling thread, which handles the input until end of input, {@code /quit},
+ * or a refusal that makes going on pointless (exit code 1).
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
     description = "Chat with another eid from the terminal (type a line to send it).")
 final class ChatCommand implements Callable<Integer> {
-  private static final long SEND_DRAIN_SECONDS = 10;
+  private static final Logger log = LoggerFactory.getLogger(ChatCommand.class);
+  static final int MAX_HISTORY = 1_000;
+  /** Reconnect delays a person can follow: 1 s doubling to 30 s. */
+  static final Backoff BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+  private static final long HISTORY_TIMEOUT_SECONDS = 20;
 
   @Mixin
   ConfigOption config;
@@ -78,18 +87,36 @@ final class ChatCommand implements Callable<Integer> {
       description = "connection_resource_id of this device (default: a random one)")
   String resource;
 
+  @Option(names = "--history", paramLabel = "N", defaultValue = "20",
+      description = "Messages of this conversation to show at the start (default: 20)")
+  int history;
+
+  @Option(names = "--log", paramLabel = "FILE",
+      description = "Log file (default: phoenix-chat-EID.log in the temporary directory)")
+  Path logFile;
+
+  @Option(names = "--verbose", description = "Log to stderr instead of a file")
+  boolean verbose;
+
   private final InputStream in;
   private final PrintStream out;
   private final Charset charset;
+  /** True for the real command: it owns the process's logging (not so inside tests). */
+  private final boolean ownsProcess;
 
   ChatCommand() {
-    this(System.in, System.out, consoleCharset());
+    this(System.in, System.out, consoleCharset(), true);
   }
 
   ChatCommand(InputStream in, PrintStream out, Charset charset) {
+    this(in, out, charset, false);
+  }
+
+  private ChatCommand(InputStream in, PrintStream out, Charset charset, boolean ownsProcess) {
     this.in = in;
     this.out = out;
     this.charset = charset;
+    this.ownsProcess = ownsProcess;
   }
 
   @Override
@@ -97,6 +124,21 @@ final class ChatCommand implements Callable<Integer> {
     if (me.isEmpty() || peer.isEmpty()) {
       System.err.println("--as and --to must not be empty");
       return 2;
+    }
+    if (history < 0 || history > MAX_HISTORY) {
+      System.err.println("--history must be between 0 and " + MAX_HISTORY);
+      return 2;
+    }
+    if (token != null) {
+      String subject = ChatMessages.tokenSubject(token);
+      if (subject != null && !subject.equals(me)) {
+        System.err.println(ChatMessages.tokenForAnother(subject, me));
+        return 2;
+      }
+    }
+    Path log = logFile != null ? logFile : ChatLog.defaultFile(me);
+    if (ownsProcess) {
+      ChatLog.redirect(verbose ? null : log);
     }
     PhoenixConfig c = null;
     if (servers.isEmpty() || token == null) {
@@ -125,23 +167,41 @@ final class ChatCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try (ChatView view = new ChatView(out, me, peer, charset.newEncoder().canEncode("✓✓"))) {
-      return chat(vertx, endpoints, c, view, deviceKey);
+      ChatInput input = new ChatInput(in, charset);
+      PhoenixClient client;
+      try {
+        client = client(vertx, endpoints, c, view, input, deviceKey);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      String where = verbose ? "the log goes to stderr (--verbose)" : "log: " + log;
+      int code = new ChatSession(client, view, input, me, peer, history, where).run();
+      try {
+        client.close().await(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        view.info("close did not finish: " + e.getMessage());
+      }
+      return code;
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
-  private int chat(Vertx vertx, List<Endpoint> endpoints, PhoenixConfig c, ChatView view,
-      DeviceKey deviceKey) throws IOException {
+  /** The client; throws IllegalArgumentException (one line) for a bad --ca or --resource. */
+  private PhoenixClient client(Vertx vertx, List<Endpoint> endpoints, PhoenixConfig c,
+      ChatView view, ChatInput input, DeviceKey deviceKey) {
     PhoenixClient[] client = new PhoenixClient[1];
-    boolean[] connected = new boolean[1];
     ClientBuilder builder = PhoenixClient.builder(vertx).endpoints(endpoints)
+        .backoff(BACKOFF)
         .onStateChange(s -> {
-          // a failure before the first Welcome is told once, by the "could not connect" line
-          connected[0] |= s.state() == ConnectionState.CONNECTED;
-          if (connected[0] || s.state() != ConnectionState.FAILED) {
-            view.state(s);
+          log.info("{}", s);
+          if (s.identity() != null && !s.identity().getEid().equals(me)) {
+            input.stop(2, "the node says this token is for " + s.identity().getEid()
+                + ", not for " + me + ": leaving");
           }
+          view.state(s, (reason, connectedBefore) -> input.stop(1,
+              ChatMessages.failed(reason, me, token != null, connectedBefore)));
         })
         .onAck(view::ack)
         .onMessage(m -> {
@@ -152,8 +212,7 @@ final class ChatCommand implements Callable<Integer> {
       try {
         builder.trustedCa(ca);
       } catch (IllegalArgumentException e) {
-        System.err.println("--ca: " + e.getMessage());
-        return 2;
+        throw new IllegalArgumentException("--ca: " + e.getMessage(), e);
       }
     }
     if (deviceKey != null) {
@@ -168,47 +227,23 @@ final class ChatCommand implements Callable<Integer> {
           cnf)));
     }
     if (resource != null) {
-      builder.resourceId(resource);
+      try {
+        builder.resourceId(resource);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--resource: " + e.getMessage(), e);
+      }
     }
     client[0] = builder.build();
-    view.info("chatting with " + peer + " as " + me
-        + " (type a line and press Enter to send; /quit or Ctrl-D to leave)");
-    try {
-      client[0].connect().await();
-    } catch (Exception e) {
-      view.info("could not connect: " + e.getMessage());
-      return 1;
-    }
-    readLines(client[0], view);
-    try {
-      client[0].close().await(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      view.info("close did not finish: " + e.getMessage());
-    }
-    return 0;
+    return client[0];
   }
 
-  /** Sends each typed line; at the end, waits (a little) for the answers still due. */
-  private void readLines(PhoenixClient client, ChatView view) throws IOException {
-    BufferedReader reader = new BufferedReader(new InputStreamReader(in, charset));
-    List<Future<?>> pending = new ArrayList<>();
-    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-      String text = line.strip();
-      if (text.equals("/quit")) {
-        break;
-      }
-      if (!text.isEmpty()) {
-        pending.removeIf(Future::isComplete);
-        pending.add(client.send(peer, text)
-            .onSuccess(ack -> view.sent(ack, text))
-            .onFailure(e -> view.notSent(text, e)));
-      }
-    }
-    try {
-      Future.join(new ArrayList<>(pending)).await(SEND_DRAIN_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      view.info("some messages are still unanswered: " + e.getMessage());
-    }
+  /** Fetches the last {@code n} messages of both directions; fails after a bound. */
+  static Future<List<List<Message>>> lastMessages(PhoenixClient client, String me, String peer,
+      int n) {
+    Future<List<Message>> mine = client.history(me, peer, n);
+    Future<List<Message>> theirs = client.history(peer, me, n);
+    return Future.all(mine, theirs).map(v -> List.of(mine.result(), theirs.result()))
+        .timeout(HISTORY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
   private List<Endpoint> endpoints(PhoenixConfig c) {

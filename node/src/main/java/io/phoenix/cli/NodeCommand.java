@@ -4,6 +4,7 @@ import io.phoenix.config.ConfigException;
 import io.phoenix.config.ConfigLoader;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.node.PhoenixNode;
+import io.phoenix.node.PortCheck;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +19,10 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code phoenix node [--config FILE]}: starts a node, prints
- * {@code READY node=<id> tcp=<port> http=<port>} once clients can connect, and on SIGTERM or
- * SIGINT closes every session with Goodbye 503, leaves the cluster and exits 0.
+ * {@code READY node=<id> tcp=<port> http=<port>} once clients can connect (and logs the
+ * dashboard's address), and on SIGTERM or SIGINT closes every session with Goodbye 503, leaves
+ * the cluster and exits 0. A port that cannot be bound stops it before anything starts, with
+ * one line naming the port's key, and exit code 1.
  *
  * <p>Runs on the main thread, which waits for the stop signal. The signal arrives through a JVM
  * shutdown hook (SIGTERM, SIGINT, or {@code System.exit}): the hook wakes the main thread, waits
@@ -46,6 +49,11 @@ final class NodeCommand implements Callable<Integer> {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     PhoenixConfig c = loaded.config();
+    String ports = PortCheck.firstProblem(c);
+    if (ports != null) {
+      System.err.println("node failed to start: " + ports);
+      return 1;
+    }
     log.info("starting node {} from {}", c.node().id(), loaded.source());
     if (c.auth().devTokens()) {
       log.warn("*** auth.devTokens is ON: the dashboard signs in ANYONE as ANY eid without a "
@@ -77,17 +85,20 @@ final class NodeCommand implements Callable<Integer> {
     try {
       node.start().await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("node failed to start: " + rootMessage(e));
       try {
         node.stop(Duration.ofSeconds(STOP_TIMEOUT_SECONDS));
       } catch (Exception ignored) {
         // exiting anyway
       }
+      // a port taken between the check and the bind: name it rather than the library's words
+      String taken = PortCheck.firstProblem(c);
+      System.err.println("node failed to start: " + (taken != null ? taken : rootMessage(e)));
       return 1;
     }
     System.out.println("READY node=" + c.node().id() + " tcp=" + node.tcpPort()
         + " http=" + node.httpPort());
     System.out.flush();
+    log.info("dashboard: {}", dashboardUrl(c, node.httpPort()));
 
     stop.await();
     log.info("stopping node {}", c.node().id());
@@ -114,6 +125,19 @@ final class NodeCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return 1;
     }
+  }
+
+  /** The page's address as a browser on this machine reaches it. */
+  static String dashboardUrl(PhoenixConfig c, int port) {
+    String host = c.http().host();
+    if (host.isEmpty() || host.equals("0.0.0.0")) {
+      host = "127.0.0.1";
+    } else if (host.equals("::")) {
+      host = "[::1]";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return (c.tls().http() ? "https://" : "http://") + host + ":" + port + "/";
   }
 
   private static String rootMessage(Throwable e) {

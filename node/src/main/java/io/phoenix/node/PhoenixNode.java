@@ -115,6 +115,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       return v.executeBlocking(() -> {
         cluster.checkNodeIdUnique();
         cluster.checkStorage();
+        MembershipLog.install(cluster.hazelcast());
         ServerTls.check(v, config.tls());
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),

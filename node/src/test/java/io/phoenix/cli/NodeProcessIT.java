@@ -1,5 +1,6 @@
 package io.phoenix.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,6 +206,88 @@ class NodeProcessIT {
       assertEquals("bob", welcome(c.next()).getIdentity().getEid());
       assertPingPong(c);
     }
+  }
+
+  @Test
+  void aHealthyStartLogsNoWarningTheClusterAndTheDashboardAddress() throws Exception {
+    int http = TestNode.freePort();
+    JsonObject config = config(TestNode.freePort(), http);
+    String id = config.getJsonObject("node").getString("id");
+    Child node = launch(Map.of(), "node", "--config", write("node.json", config.encode())
+        .toString());
+    node.awaitStdoutLine(START_TIMEOUT);
+    String dashboard = "dashboard: http://127.0.0.1:" + http + "/";
+    await().atMost(Duration.ofSeconds(30)).until(() -> node.stderr().contains(dashboard));
+    node.process.destroy();
+    assertEquals(0, node.awaitExit(Duration.ofSeconds(30)), node::stderr);
+    List<String> log = node.stderrLines();
+    assertTrue(log.stream().anyMatch(l -> l.endsWith(" - cluster: 1 member [" + id + "]")),
+        node::stderr);
+    assertTrue(log.stream().noneMatch(l -> l.contains(" WARN ") || l.contains(" ERROR ")),
+        () -> "a healthy start warns about nothing:\n" + node.stderr());
+  }
+
+  enum Port { TCP, HTTP, CLUSTER, EVENT_BUS }
+
+  @ParameterizedTest
+  @EnumSource(Port.class)
+  void aPortInUseIsNamedInOneLine(Port which) throws Exception {
+    JsonObject config = config(TestNode.freePort(), TestNode.freePort());
+    config.getJsonObject("cluster").put("eventBusPort", TestNode.freePort());
+    String key = switch (which) {
+      case TCP -> "tcp.port";
+      case HTTP -> "http.port";
+      case CLUSTER -> "cluster.port";
+      case EVENT_BUS -> "cluster.eventBusPort";
+    };
+    int port = switch (which) {
+      case TCP -> config.getJsonObject("tcp").getInteger("port");
+      case HTTP -> config.getJsonObject("http").getInteger("port");
+      case CLUSTER -> config.getJsonObject("cluster").getInteger("port");
+      case EVENT_BUS -> config.getJsonObject("cluster").getInteger("eventBusPort");
+    };
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", port));
+      Child node = launch(Map.of(), "node", "--config",
+          write("node.json", config.encode()).toString());
+      assertEquals(1, node.awaitExit(Duration.ofSeconds(60)), node::stderr);
+      assertEquals(List.of("node failed to start: " + key + " " + port + " is already in use (on "
+          + "127.0.0.1): stop what listens there, or set another " + key), node.stderrLines());
+      assertEquals(List.of(), node.stdout());
+    }
+  }
+
+  @Test
+  void aSecondNodeOnATakenClusterPortSaysSoInOneLine() throws Exception {
+    JsonObject first = config(TestNode.freePort(), TestNode.freePort());
+    Child running = launch(Map.of(), "node", "--config", write("first.json", first.encode())
+        .toString());
+    running.awaitStdoutLine(START_TIMEOUT);
+    JsonObject second = config(TestNode.freePort(), TestNode.freePort());
+    int clusterPort = first.getJsonObject("cluster").getInteger("port");
+    second.getJsonObject("cluster").put("port", clusterPort)
+        .put("name", first.getJsonObject("cluster").getString("name"))
+        .put("members", first.getJsonObject("cluster").getJsonArray("members"));
+    Child node = launch(Map.of(), "node", "--config", write("second.json", second.encode())
+        .toString());
+    assertEquals(1, node.awaitExit(Duration.ofSeconds(60)), node::stderr);
+    assertEquals(List.of("node failed to start: cluster.port " + clusterPort + " is already in use"
+        + " (on 127.0.0.1): stop what listens there, or set another cluster.port"),
+        node.stderrLines());
+  }
+
+  @Test
+  void aClusterHostOfAnotherMachineIsNamedInOneLine() throws Exception {
+    JsonObject config = config(TestNode.freePort(), TestNode.freePort());
+    int port = config.getJsonObject("cluster").getInteger("port");
+    config.getJsonObject("cluster").put("host", "192.0.2.7") // TEST-NET-1, never local
+        .put("members", new JsonArray().add("192.0.2.7:" + port));
+    Child node = launch(Map.of(), "node", "--config", write("node.json", config.encode())
+        .toString());
+    assertEquals(1, node.awaitExit(Duration.ofSeconds(60)), node::stderr);
+    assertEquals(List.of("node failed to start: cluster.host 192.0.2.7 is not an address of this "
+        + "machine: cannot bind cluster.port " + port),
+        node.stderrLines());
   }
 
   // ------------------------------------------------------------------ helpers

@@ -1,0 +1,60 @@
+package io.phoenix.node;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.util.KnownNoise;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says what the cluster looks like, in one line each time it changes: at start and whenever a
+ * member joins, {@code INFO cluster: 3 members [node-1, node-2, node-3]}; when a member goes
+ * (stopped, or declared dead after {@code cluster.memberTimeoutSeconds}),
+ * {@code WARN cluster: lost member node-3 (127.0.0.1:5703)} and the new list. Members are named
+ * by their {@code node.id}. The failures to reach a lost member's event bus that follow are
+ * expected and dropped from the log ({@link KnownNoise}).
+ *
+ * <p>Hazelcast calls the listener on its event threads, one event at a time; it only logs.
+ */
+final class MembershipLog implements MembershipListener {
+  private static final Logger log = LoggerFactory.getLogger("io.phoenix.cluster");
+  /** Member attribute in which vertx-hazelcast keeps the Vert.x node id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private MembershipLog() {}
+
+  /** Logs the members now, and every change from now on. */
+  static void install(HazelcastInstance hazelcast) {
+    logMembers(hazelcast.getCluster().getMembers());
+    hazelcast.getCluster().addMembershipListener(new MembershipLog());
+  }
+
+  @Override
+  public void memberAdded(MembershipEvent event) {
+    logMembers(event.getMembers());
+  }
+
+  @Override
+  public void memberRemoved(MembershipEvent event) {
+    Member gone = event.getMember();
+    KnownNoise.memberGone(gone.getAttribute(VERTX_NODE_ID));
+    log.warn("cluster: lost member {} ({})", name(gone), gone.getAddress());
+    logMembers(event.getMembers());
+  }
+
+  private static void logMembers(Collection<Member> members) {
+    List<String> names = new ArrayList<>();
+    members.forEach(m -> names.add(name(m)));
+    log.info("cluster: {} member{} {}", names.size(), names.size() == 1 ? "" : "s", names);
+  }
+
+  private static String name(Member m) {
+    String id = m.getAttribute(HazelcastCluster.NODE_ID_ATTRIBUTE);
+    return id != null ? id : String.valueOf(m.getAddress());
+  }
+}
