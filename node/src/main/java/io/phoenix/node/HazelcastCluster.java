@@ -88,6 +88,9 @@ public final class HazelcastCluster {
     config.setProperty("hazelcast.max.no.heartbeat.seconds",
         Integer.toString(o.memberTimeoutSeconds()));
     config.setProperty("hazelcast.operation.thread.count", "2");
+    // A member that becomes a backup of a partition copies it at once, not at the next
+    // 30-second anti-entropy round: until then, losing the owner would lose what it held.
+    config.setProperty("hazelcast.partition.backup.sync.interval", "1");
 
     NetworkConfig network = config.getNetworkConfig();
     // reuse: a node restarted right after a crash rebinds its port despite TIME_WAIT sockets
@@ -225,6 +228,22 @@ public final class HazelcastCluster {
             + "same storage (type and database)");
       }
     }
+  }
+
+  /**
+   * Waits (blocking) until every partition's backups hold what its owner holds, so that a
+   * member lost from now on loses nothing: at most {@code timeoutMs}. Returns whether it got
+   * there.
+   */
+  public boolean awaitSafe(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (!hazelcast().getPartitionService().isClusterSafe()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(100);
+    }
+    return true;
   }
 
   /** Number of members in the cluster, this one included. */

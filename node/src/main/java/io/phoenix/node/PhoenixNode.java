@@ -115,6 +115,10 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       return v.executeBlocking(() -> {
         cluster.checkNodeIdUnique();
         cluster.checkStorage();
+        if (!cluster.awaitSafe(SAFE_WAIT_MS)) {
+          log.warn("the cluster's backups are not in sync after {} s; starting anyway",
+              SAFE_WAIT_MS / 1000);
+        }
         MembershipLog.install(cluster.hazelcast());
         ServerTls.check(v, config.tls());
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
@@ -150,6 +154,11 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     return storeMetrics;
   }
 
+  /**
+   * How long a joining node waits for the partitions' backups to be in sync before it serves:
+   * the READY line then means a member lost afterwards loses nothing.
+   */
+  private static final long SAFE_WAIT_MS = 60_000;
   /** How long a message_id stays in memory after its message is written (see StreamState). */
   private static final long ID_HOLD_MS = 10_000;
   /** Idle time after which a stream whose everything is written leaves the cluster's memory. */
