@@ -96,6 +96,12 @@ public final class StreamPipeline implements StreamStore {
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Request>[] queued = new ArrayDeque[StreamBucket.BUCKETS];
   private final boolean[] inFlight = new boolean[StreamBucket.BUCKETS];
+  /** Store thread: drained groups waiting for their ids to be checked, in arrival order. */
+  private final ArrayDeque<List<Request>> checking = new ArrayDeque<>();
+  /** Store thread: whether a lookup of ids is under way on {@link #idChecks}. */
+  private boolean checkRunning;
+  /** The thread that looks ids up when the database's lookups block. */
+  private final ExecutorService idChecks;
   private volatile boolean closed;
   private volatile long diskBytes = -1;
   private volatile Thread storeThreadRef;
@@ -134,6 +140,7 @@ public final class StreamPipeline implements StreamStore {
       }
     };
     readers = Executors.newFixedThreadPool(2, named("phoenix-store-read"));
+    idChecks = Executors.newSingleThreadExecutor(named("phoenix-store-ids"));
     commits = dbLog == null ? null : new CommitLoop(dbLog, settings.maxBatch(), meter,
         this::written);
   }
@@ -327,43 +334,112 @@ public final class StreamPipeline implements StreamStore {
     }
   }
 
-  /** Store thread: takes what arrived, checks ids against the database, sends batches. */
+  /**
+   * Store thread: takes what arrived and queues it on its buckets, once the ids of its new
+   * messages are checked against the database.
+   */
   private void drain() {
     draining.set(false);
-    List<Request> appends = new ArrayList<>();
-    Set<Integer> touched = new HashSet<>();
+    List<Request> group = new ArrayList<>();
+    boolean appends = false;
     for (Request r; (r = incoming.poll()) != null; ) {
-      if (r.op.kind == Kind.APPEND && dbLog != null) {
-        appends.add(r);
-      }
+      group.add(r);
+      appends |= r.op.kind == Kind.APPEND;
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    if (dbLog == null || (!appends && checking.isEmpty() && !checkRunning)) {
+      enqueue(group);
+      return;
+    }
+    checking.addLast(group);
+    if (!checkRunning) {
+      checkIds();
+    }
+  }
+
+  /** Store thread: queues a group on its buckets, in its order, and sends what can go. */
+  private void enqueue(List<Request> group) {
+    Set<Integer> touched = new HashSet<>();
+    for (Request r : group) {
       queued[r.bucket].addLast(r);
       touched.add(r.bucket);
-    }
-    if (!appends.isEmpty()) {
-      checkIds(appends);
     }
     for (int b : touched) {
       sendNext(b);
     }
   }
 
-  /** Finds new messages whose id the database already holds (a late retry): 208 for them. */
-  private void checkIds(List<Request> appends) {
+  /**
+   * Store thread: finds new messages whose id the database already holds (a late retry: 208
+   * for them), for every group waiting, in one lookup. A database whose lookups block
+   * (PostgreSQL: a network round trip) is asked on a thread of its own, so that the store
+   * thread goes on with the cluster's answers meanwhile, and what arrives during the lookup is
+   * checked together by the next one; groups are queued in the order they arrived either way.
+   */
+  private void checkIds() {
+    List<List<Request>> groups = new ArrayList<>(checking);
+    checking.clear();
+    List<Request> appends = new ArrayList<>();
+    for (List<Request> g : groups) {
+      for (Request r : g) {
+        if (r.op.kind == Kind.APPEND) {
+          appends.add(r);
+        }
+      }
+    }
     List<MessageLog.IdKey> keys = new ArrayList<>(appends.size());
     for (Request r : appends) {
       keys.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
     }
+    if (!dbLog.lookupsBlock()) {
+      checked(groups, appends, lookUp(keys));
+      return;
+    }
+    checkRunning = true;
+    idChecks.execute(() -> {
+      Object found = lookUp(keys);
+      onStoreThread.execute(() -> {
+        checkRunning = false;
+        checked(groups, appends, found);
+        if (!checking.isEmpty()) {
+          checkIds();
+        }
+      });
+    });
+  }
+
+  /** The offsets of the ids ({@code long[]}), or the {@link LogException} that stopped it. */
+  private Object lookUp(List<MessageLog.IdKey> keys) {
     try {
-      long[] found = dbLog.offsetsOf(keys);
-      for (int i = 0; i < found.length; i++) {
-        appends.get(i).op.offset = found[i];
-      }
+      return keys.isEmpty() ? new long[0] : dbLog.offsetsOf(keys);
     } catch (LogException e) {
+      return e;
+    }
+  }
+
+  /** Store thread: applies a lookup's answer, then queues the groups in their order. */
+  private void checked(List<List<Request>> groups, List<Request> appends, Object found) {
+    Set<Request> refused = null;
+    if (found instanceof long[] offsets) {
+      for (int i = 0; i < offsets.length; i++) {
+        appends.get(i).op.offset = offsets[i];
+      }
+    } else {
+      LogException e = (LogException) found;
       commits.failed(e);
+      refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (Request r : appends) {
-        queued[r.bucket].remove(r);
+        refused.add(r);
         r.fail(new UnavailableException(e.getMessage()));
       }
+    }
+    for (List<Request> g : groups) {
+      if (refused != null) {
+        g.removeIf(refused::contains);
+      }
+      enqueue(g);
     }
   }
 
@@ -800,6 +876,7 @@ public final class StreamPipeline implements StreamStore {
       commits.close(); // writes what waits, then stops
     }
     readers.shutdown();
+    idChecks.shutdown();
     if (dbLog != null) {
       dbLog.close();
     }

@@ -55,6 +55,14 @@ public interface MessageLog extends AutoCloseable {
   /** The store's id, created with the database and kept in it (Welcome.epoch). */
   String epoch();
 
+  /**
+   * Whether {@link #offsetsOf} waits on something slower than the local disk (a server across
+   * the network): then it is called on a thread of its own, pipelined with the rest.
+   */
+  default boolean lookupsBlock() {
+    return false;
+  }
+
   /** The offsets of the given ids where they are stored, 0 where they are not. */
   long[] offsetsOf(List<IdKey> keys) throws LogException;
 

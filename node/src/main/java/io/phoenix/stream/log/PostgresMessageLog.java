@@ -8,9 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -34,7 +32,6 @@ import org.flywaydb.core.api.MigrationVersion;
 public final class PostgresMessageLog implements MessageLog {
   /** The newest schema version this code knows. */
   static final String SCHEMA_VERSION = "1";
-  private static final int ID_CHUNK = 100;
   private static final String INSERT_MESSAGE = "INSERT INTO phoenix_messages (to_eid, from_eid, "
       + "msg_offset, message_id, msg_type, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
       + "ON CONFLICT (to_eid, from_eid, msg_offset) DO NOTHING";
@@ -140,45 +137,47 @@ public final class PostgresMessageLog implements MessageLog {
   }
 
   @Override
+  public boolean lookupsBlock() {
+    return true;
+  }
+
+  @Override
   public long[] offsetsOf(List<IdKey> keys) throws LogException {
     long[] out = new long[keys.size()];
-    Map<IdKey, Integer> index = new HashMap<>();
-    for (int i = 0; i < keys.size(); i++) {
-      index.putIfAbsent(keys.get(i), i);
+    if (keys.isEmpty()) {
+      return out;
     }
-    try (Connection c = pool.getConnection()) {
-      for (int start = 0; start < keys.size(); start += ID_CHUNK) {
-        List<IdKey> chunk = keys.subList(start, Math.min(keys.size(), start + ID_CHUNK));
-        StringBuilder sql = new StringBuilder("SELECT from_eid, to_eid, message_id, msg_offset "
-            + "FROM phoenix_messages WHERE (to_eid, from_eid, message_id) IN (");
-        for (int i = 0; i < chunk.size(); i++) {
-          sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+    String[] to = new String[keys.size()];
+    String[] from = new String[keys.size()];
+    String[] ids = new String[keys.size()];
+    for (int i = 0; i < keys.size(); i++) {
+      to[i] = keys.get(i).to();
+      from[i] = keys.get(i).from();
+      ids[i] = keys.get(i).messageId();
+    }
+    // One statement text whatever the number of ids (prepared once per connection), and one
+    // index probe per id: a scalar subquery per row keeps the planner from hashing the table.
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement(ID_LOOKUP)) {
+      s.setArray(1, c.createArrayOf("varchar", to));
+      s.setArray(2, c.createArrayOf("varchar", from));
+      s.setArray(3, c.createArrayOf("varchar", ids));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out[(int) rs.getLong(1) - 1] = rs.getLong(2);
         }
-        try (PreparedStatement s = c.prepareStatement(sql.append(')').toString())) {
-          int p = 1;
-          for (IdKey k : chunk) {
-            s.setString(p++, k.to());
-            s.setString(p++, k.from());
-            s.setString(p++, k.messageId());
-          }
-          try (ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              Integer at = index.get(new IdKey(rs.getString(1), rs.getString(2), rs.getString(3)));
-              if (at != null) {
-                out[at] = rs.getLong(4);
-              }
-            }
-          }
-        }
-      }
-      for (int i = 0; i < keys.size(); i++) {
-        out[i] = out[index.get(keys.get(i))];
       }
       return out;
     } catch (SQLException e) {
       throw new LogException("looking message ids up failed: " + e.getMessage(), e);
     }
   }
+
+  /** Offsets of message ids: ordinality (1-based) and offset of the ids that are stored. */
+  private static final String ID_LOOKUP = "SELECT i, o FROM (SELECT k.i, (SELECT m.msg_offset "
+      + "FROM phoenix_messages m WHERE m.to_eid = k.t AND m.from_eid = k.f "
+      + "AND m.message_id = k.id LIMIT 1) AS o "
+      + "FROM unnest(?, ?, ?) WITH ORDINALITY AS k(t, f, id, i)) x WHERE o IS NOT NULL";
 
   @Override
   public StreamRow stream(String from, String to) throws LogException {
