@@ -59,9 +59,14 @@ public final class AdminRoutes {
     }
 
     /**
-     * The store's figures for the dashboard: type, messages committed since start, the 99th
-     * percentile of a commit in milliseconds, bytes on disk (-1 unknown), and whether it takes
-     * new messages.
+     * The store's figures for the dashboard, gathered without blocking: {@code type}
+     * (memory, embedded, postgresql) and {@code acceptAfter}; then, once the store runs,
+     * counters since the start ({@code committed} messages, {@code commits}, {@code loaded}
+     * and {@code evicted} streams), {@code meanBatch} (messages per commit since the start),
+     * {@code commitP99Millis} (recent), {@code commitLatency} ({@code boundsMillis}, and
+     * {@code counts}: commits per bucket since the start, one more than bounds, the last one
+     * above the last bound), {@code diskBytes} (as last measured, -1 unknown or none), and
+     * {@code healthy} (whether it takes new messages).
      */
     default JsonObject storeStats() {
       return new JsonObject();

@@ -19,7 +19,10 @@ import java.util.List;
  * GET /api/cluster →
  * {"node": "node-1", "time": 1700000000000,
  *  "members": [{"node": "node-1", "reachable": true, "connections": 2, "sessions": 2,
- *               "accepted": 10, "delivered": 9, "acceptedP99Millis": 1.2, ...},
+ *               "accepted": 10, "delivered": 9, "acceptedP99Millis": 1.2, ...,
+ *               "store": {"type": "embedded", "committed": 10, "commits": 4, "meanBatch": 2.5,
+ *                         "commitLatency": {"boundsMillis": [0.25, ...], "counts": [0, ...]},
+ *                         "diskBytes": 81920, "loaded": 3, "evicted": 0, ...}},
  *              {"node": "node-2", "reachable": false, "error": "no answer within 1000 ms"}]}
  * </pre>
  *

@@ -14,19 +14,43 @@ import java.util.function.LongSupplier;
 /**
  * The stream store's figures as {@code phoenix_store_*} meters: messages committed, messages
  * per commit, commit latency (a histogram), bytes on disk, and the streams the cluster's memory
- * forgot (idle, everything written) and read back from the database.
+ * forgot (idle, everything written) and read back from the database. The same figures, as
+ * plain counters since the start and a few fixed latency buckets, for the dashboard
+ * ({@link #snapshot}).
  *
  * <p>Thread-safe; the counting methods are called by the store's threads.
  */
 public final class StoreMetrics implements StreamPipeline.Meter {
+  /**
+   * Upper bounds in milliseconds of the dashboard's commit latency buckets (a commit of exactly
+   * a bound counts in that bucket); one more bucket takes the commits above the last bound.
+   */
+  public static final double[] LATENCY_BOUNDS_MILLIS =
+      {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
+  private static final long[] LATENCY_BOUNDS_NANOS = new long[LATENCY_BOUNDS_MILLIS.length];
+
+  static {
+    for (int i = 0; i < LATENCY_BOUNDS_MILLIS.length; i++) {
+      LATENCY_BOUNDS_NANOS[i] = Math.round(LATENCY_BOUNDS_MILLIS[i] * 1_000_000);
+    }
+  }
+
   private final Counter committed;
   private final DistributionSummary batch;
   private final Timer commitLatency;
   private final Counter loaded;
   private final Counter forgotten;
   private final LongAdder committedTotal = new LongAdder();
+  private final LongAdder commitsTotal = new LongAdder();
+  private final LongAdder loadedTotal = new LongAdder();
+  private final LongAdder evictedTotal = new LongAdder();
+  /** Commits per latency bucket: [i] up to {@link #LATENCY_BOUNDS_MILLIS}[i], last: above. */
+  private final LongAdder[] latencyBuckets = new LongAdder[LATENCY_BOUNDS_MILLIS.length + 1];
 
   public StoreMetrics(MeterRegistry registry, String type, LongSupplier bytesOnDisk) {
+    for (int i = 0; i < latencyBuckets.length; i++) {
+      latencyBuckets[i] = new LongAdder();
+    }
     committed = Counter.builder("phoenix_store_committed_messages")
         .description("Messages written to the database").tag("type", type).register(registry);
     batch = DistributionSummary.builder("phoenix_store_commit_batch")
@@ -56,25 +80,53 @@ public final class StoreMetrics implements StreamPipeline.Meter {
     committedTotal.add(messages);
     batch.record(messages);
     commitLatency.record(nanos, TimeUnit.NANOSECONDS);
+    commitsTotal.increment();
+    int bucket = 0;
+    while (bucket < LATENCY_BOUNDS_NANOS.length && nanos > LATENCY_BOUNDS_NANOS[bucket]) {
+      bucket++;
+    }
+    latencyBuckets[bucket].increment();
   }
 
   @Override
   public void loaded() {
     loaded.increment();
+    loadedTotal.increment();
   }
 
   @Override
   public void forgotten(int streams) {
     forgotten.increment(streams);
+    evictedTotal.add(streams);
   }
 
-  /** Messages committed since the start (for the dashboard's rate). */
-  public long committedTotal() {
-    return committedTotal.sum();
+  /**
+   * The dashboard's figures: counters since the start (whoever polls computes rates and the
+   * figures of an interval from the difference between two snapshots) and the recent p99.
+   * Each counter is read on its own, so a commit that lands during the call may show in one
+   * and not yet in another.
+   */
+  public Snapshot snapshot() {
+    long[] buckets = new long[latencyBuckets.length];
+    for (int i = 0; i < buckets.length; i++) {
+      buckets[i] = latencyBuckets[i].sum();
+    }
+    return new Snapshot(committedTotal.sum(), commitsTotal.sum(), buckets, commitP99Millis(),
+        loadedTotal.sum(), evictedTotal.sum());
   }
+
+  /**
+   * Store figures since the start: messages committed, commits (groups written at once),
+   * commits per latency bucket (bounds in {@link #LATENCY_BOUNDS_MILLIS}; not cumulative across
+   * buckets, the last one is above the last bound), the p99 of a commit in milliseconds over
+   * the Timer's recent window, streams read back from the database, and streams evicted from
+   * the cluster's memory.
+   */
+  public record Snapshot(long committed, long commits, long[] latencyCounts,
+      double commitP99Millis, long loaded, long evicted) {}
 
   /** The 99th percentile of the commit latency in milliseconds (0 before any commit). */
-  public double commitP99Millis() {
+  private double commitP99Millis() {
     var values = commitLatency.takeSnapshot().percentileValues();
     return values.length == 0 ? 0 : values[values.length - 1].value(TimeUnit.MILLISECONDS);
   }

@@ -331,9 +331,24 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         .put("type", config.storage().type())
         .put("acceptAfter", config.storage().acceptAfter());
     if (store != null) {
-      out.put("committed", storeMetrics.committedTotal())
-          .put("commitP99Millis", storeMetrics.commitP99Millis())
+      StoreMetrics.Snapshot s = storeMetrics.snapshot();
+      io.vertx.core.json.JsonArray bounds = new io.vertx.core.json.JsonArray();
+      for (double bound : StoreMetrics.LATENCY_BOUNDS_MILLIS) {
+        bounds.add(bound);
+      }
+      io.vertx.core.json.JsonArray counts = new io.vertx.core.json.JsonArray();
+      for (long count : s.latencyCounts()) {
+        counts.add(count);
+      }
+      out.put("committed", s.committed())
+          .put("commits", s.commits())
+          .put("meanBatch", s.commits() == 0 ? 0.0 : (double) s.committed() / s.commits())
+          .put("commitP99Millis", s.commitP99Millis())
+          .put("commitLatency", new io.vertx.core.json.JsonObject()
+              .put("boundsMillis", bounds).put("counts", counts))
           .put("diskBytes", store.bytesOnDisk())
+          .put("loaded", s.loaded())
+          .put("evicted", s.evicted())
           .put("healthy", store.healthy());
     }
     return out;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
+import io.phoenix.metrics.StoreMetrics;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.Http;
@@ -133,8 +134,78 @@ class DashboardApiTest {
         assertNotNull(busy.getDouble("acceptedP99Millis"));
         assertEquals(2, busy.getInteger("clusterMembers"));
         assertTrue(member(members, withTokens.id()).getBoolean("reachable"));
+        // each member's store, the other one's over the event bus: memory has nothing on disk
+        for (TestNode n : List.of(withTokens, withoutTokens)) {
+          JsonObject store = member(members, n.id()).getJsonObject("store");
+          assertNotNull(store, () -> "no store in " + members.encode());
+          assertEquals("memory", store.getString("type"), store::encode);
+          assertEquals(0, store.getLong("committed"), store::encode);
+          assertEquals(0, store.getLong("commits"), store::encode);
+          assertEquals(-1, store.getLong("diskBytes"), store::encode);
+        }
       }
     }
+  }
+
+  /**
+   * A node with an embedded database: after messages through a real client, its entry in
+   * /api/cluster carries the store's counters, the latency buckets of every commit, the mean
+   * batch and the database's size.
+   */
+  @Test
+  void eachMemberShowsItsStore() throws Exception {
+    try (TestNode embedded = TestNode.start()) {
+      JsonObject before = member(new JsonObject(get(embedded, "/api/cluster").body())
+          .getJsonArray("members"), embedded.id()).getJsonObject("store");
+      assertEquals("embedded", before.getString("type"), before::encode);
+      int sent = 6;
+      try (TestClient a = TestClient.login(vertx, Transport.TCP, embedded, "store-a", "a");
+           TestClient b = TestClient.login(vertx, Transport.WS, embedded, "store-b", "b")) {
+        for (int i = 0; i < sent; i++) {
+          // accepted only once committed (storage.acceptAfter: commit, the embedded default)
+          assertEquals(200, a.sendAndAwaitAccepted(TestClient.message("s" + i, "store-b")
+              .build()).getStatusCode());
+          b.nextMessage();
+        }
+      }
+      // the disk size is measured every ten seconds, the buckets counted after the commit
+      // that answered: wait until both show
+      JsonObject[] seen = new JsonObject[1];
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        seen[0] = member(new JsonObject(get(embedded, "/api/cluster").body())
+            .getJsonArray("members"), embedded.id()).getJsonObject("store");
+        return seen[0].getLong("diskBytes") > 0 && sum(seen[0].getJsonObject("commitLatency")
+            .getJsonArray("counts")) == seen[0].getLong("commits");
+      });
+      JsonObject store = seen[0];
+      assertEquals("embedded", store.getString("type"), store::encode);
+      assertTrue(store.getBoolean("healthy"), store::encode);
+      long committed = store.getLong("committed");
+      long commits = store.getLong("commits");
+      assertTrue(committed - before.getLong("committed") >= sent, store::encode);
+      assertTrue(commits - before.getLong("commits") >= 1, store::encode);
+      assertEquals((double) committed / commits, store.getDouble("meanBatch"), 1e-9,
+          store::encode);
+      JsonArray bounds = store.getJsonObject("commitLatency").getJsonArray("boundsMillis");
+      JsonArray counts = store.getJsonObject("commitLatency").getJsonArray("counts");
+      assertEquals(StoreMetrics.LATENCY_BOUNDS_MILLIS.length, bounds.size(), store::encode);
+      for (int i = 0; i < bounds.size(); i++) {
+        assertEquals(StoreMetrics.LATENCY_BOUNDS_MILLIS[i], bounds.getDouble(i), 0);
+      }
+      assertEquals(bounds.size() + 1, counts.size(), store::encode);
+      assertTrue(store.getDouble("commitP99Millis") > 0, store::encode);
+      // the new stream store-a→store-b was looked up in the database before its first message
+      assertTrue(store.getLong("loaded") >= 1, store::encode);
+      assertEquals(0, store.getLong("evicted"), store::encode); // nothing idle for 2 minutes
+    }
+  }
+
+  private static long sum(JsonArray counts) {
+    long total = 0;
+    for (int i = 0; i < counts.size(); i++) {
+      total += counts.getLong(i);
+    }
+    return total;
   }
 
   @Test

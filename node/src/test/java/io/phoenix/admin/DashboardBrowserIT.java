@@ -31,7 +31,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * headless Chromium of the system (Selenium through chromedriver, see {@link Chromium}). Alice
  * writes while bob is offline (✓), bob signs in and catches up (✓✓), opens the conversation
  * (read), answers live, loses his connection, writes while offline (pending) and catches up
- * again; the dashboard counts both users and the messages. No page error, console error, failed
+ * again; the dashboard counts both users and the messages, and shows what the embedded store
+ * committed, its latency histogram and its size. No page error, console error, failed
  * request or request to another origin is allowed. Saves {@code target/dashboard.png}.
  *
  * <p>Skipped, with one line saying why, when Chromium or chromedriver is missing; .ci/run
@@ -143,6 +144,33 @@ class DashboardBrowserIT {
             return f.sessions >= 2 && f.connections >= 2 && f.accepted >= 5 ? f : null;
             """);
         log("dashboard: " + figures);
+        // and its card shows the embedded store: what it committed (the messages since the page
+        // opened in the latency histogram and the mean batch), and the database's size
+        Object store = alice.until("""
+            const q = (id) => document.querySelector(`[data-testid=node-card] [data-testid=${id}]`);
+            const n = (id) => Number(q(id)?.textContent.replace(/,/g, ''));
+            const buckets = [...document.querySelectorAll(
+                '[data-testid=node-card] [data-testid=latency-bucket]')];
+            const f = { type: q('store-type')?.textContent, committed: n('store-committed'),
+                        commits: n('store-commits'), loaded: n('store-loaded'),
+                        evicted: n('store-evicted'), batch: n('stat-store-batch'),
+                        p99: q('stat-store-p99')?.textContent, disk: q('stat-store-disk')?.textContent,
+                        rate: q('stat-store-rate')?.textContent,
+                        buckets: buckets.length,
+                        inHistogram: buckets.reduce((a, b) => a + Number(b.dataset.count), 0),
+                        caption: q('store-latency')?.querySelector('figcaption').textContent };
+            return f.type === 'embedded' && f.committed >= 5 && f.commits >= 1 && f.loaded >= 1
+                && f.batch > 0 && f.inHistogram >= 1 && /^[0-9.]+ (B|KiB|MiB|GiB)$/.test(f.disk)
+                ? f : null;
+            """);
+        log("store: " + store);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> shown = (Map<String, Object>) store;
+        assertEquals(12L, shown.get("buckets"), "latency buckets: " + shown);
+        assertEquals(0L, shown.get("evicted"), "nothing was idle for two minutes: " + shown);
+        assertTrue(String.valueOf(shown.get("p99")).matches("[0-9.,]+ ms"), shown::toString);
+        assertTrue(String.valueOf(shown.get("caption")).startsWith("commit latency (ms), last"),
+            shown::toString);
         alice.screenshot(screenshot);
         log("screenshot: " + screenshot);
       } finally {
