@@ -56,6 +56,7 @@ public final class BenchOptions {
   private boolean webSocket;
   private String webSocketPath = "/socket";
   private int connections = DEFAULT_CONNECTIONS;
+  private final List<Integer> pairs = new ArrayList<>();
   private int rate = DEFAULT_RATE;
   private int durationSeconds = DEFAULT_DURATION_SECONDS;
   private int warmupSeconds = DEFAULT_WARMUP_SECONDS;
@@ -157,6 +158,24 @@ public final class BenchOptions {
     return this;
   }
 
+  /**
+   * Several shapes in one run: a message run for each entry, with that many sender/receiver
+   * pairs, one after the other. Replaces {@link #connections(int)}.
+   */
+  public BenchOptions pairs(List<Integer> list) {
+    pairs.clear();
+    pairs.addAll(list);
+    return this;
+  }
+
+  /**
+   * The pairs of each shape to run, in order: those given to {@link #pairs(List)}, else one
+   * shape of {@code connections / 2}.
+   */
+  public List<Integer> shapes() {
+    return pairs.isEmpty() ? List.of(connections / 2) : List.copyOf(pairs);
+  }
+
   /** Messages per second over all senders; 0 sends flat out within {@link #window()}. */
   public BenchOptions rate(int r) {
     this.rate = r;
@@ -224,7 +243,7 @@ public final class BenchOptions {
     return this;
   }
 
-  /** The node's HTTP address, for its {@code /metrics} (idle mode). */
+  /** The node's HTTP address, for its {@code /metrics} (memory, GC pauses, CPU). */
   public BenchOptions metrics(Server httpAddress) {
     this.metrics = httpAddress;
     return this;
@@ -340,9 +359,15 @@ public final class BenchOptions {
     check(warmupSeconds >= 0 && warmupSeconds <= 3600, "--warmup must be 0 to 3600");
     check(eventLoops >= 1 && eventLoops <= 64, "--event-loops must be 1 to 64");
     check(idle >= 0, "--idle must not be negative");
-    long sockets = idle > 0 ? idle : connections;
+    check(idle == 0 || pairs.isEmpty(), "--pairs is for message runs, not with --idle");
+    check(pairs.stream().allMatch(p -> p != null && p >= 1),
+        "--pairs must list pair counts of at least 1, e.g. --pairs 1,8,32");
+    long mostPairs = pairs.stream().mapToLong(Integer::longValue).max().orElse(connections / 2);
+    long sockets = idle > 0 ? idle : pairs.isEmpty() ? connections : 2 * mostPairs;
     if (sockets > maxSockets) {
-      throw new IllegalArgumentException((idle > 0 ? "--idle " : "--connections ") + sockets
+      throw new IllegalArgumentException((idle > 0 ? "--idle " + sockets
+          : pairs.isEmpty() ? "--connections " + sockets : "--pairs " + mostPairs + " ("
+              + sockets + " connections)")
           + " needs that many sockets, but this process may open about " + maxSockets
           + " (its open-file limit): run several bench processes with fewer connections each,"
           + " each with its own --source-addresses (e.g. 127.0.0.2, 127.0.0.3)");
@@ -350,11 +375,11 @@ public final class BenchOptions {
     if (idle > 0) {
       return;
     }
-    check(connections >= 2 && connections % 2 == 0,
+    check(!pairs.isEmpty() || connections >= 2 && connections % 2 == 0,
         "--connections must be an even number, at least 2 (senders and receivers in pairs)");
     check(rate >= 0, "--rate must be 0 (flat out) or more");
-    check(rate == 0 || rate >= connections / 2,
-        "--rate must give every sender at least one message a second (rate >= connections/2)");
+    check(rate == 0 || rate >= mostPairs, "--rate must give every sender at least one message a "
+        + "second (rate >= " + (pairs.isEmpty() ? "connections/2" : "the largest --pairs") + ")");
     check(size >= MIN_SIZE && size <= 1_000_000, "--size must be " + MIN_SIZE + " to 1000000");
     check(window >= 1 && window <= 1_000_000, "--window must be 1 to 1000000");
     check(ackEvery >= 0 && ackEvery <= 1_000_000, "--ack-every must be 0 to 1000000");

@@ -11,13 +11,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
 /**
- * A message run: opens {@code connections} sessions as sender/receiver pairs (pair {@code k}:
+ * A message run: opens {@code 2 × pairs} sessions as sender/receiver pairs (pair {@code k}:
  * connections {@code 2k} and {@code 2k+1}, each stream {@code S(sender k → receiver k)}), sends
  * for warmup + duration at the given rate (or flat out), drains the answers, and summarizes
- * what was sent, ACCEPTED and delivered in the measured window, with latency percentiles.
+ * what was sent, ACCEPTED and delivered in the measured window, with latency percentiles and
+ * the node's GC pauses and CPU over the window (from its {@code /metrics}, when reachable).
+ * {@link #runShapes} does one such run per shape of {@link BenchOptions#shapes()}, one after
+ * the other.
  *
  * <p>{@link #run} blocks the calling thread (never an event loop) until the run is over; every
  * connection and the bench's own Vert.x instance are closed before it returns.
@@ -35,32 +39,73 @@ public final class LoadRun {
   private LoadRun() {}
 
   /**
-   * Runs the load described by {@code o}; progress lines go to {@code progress} once a second
-   * (when enabled). Returns the summary.
+   * Runs the load described by {@code o} with its first shape; progress lines go to
+   * {@code progress} once a second (when enabled). Returns the summary.
    *
    * @throws IllegalStateException when sessions cannot be opened
    */
   public static JsonObject run(BenchOptions o, PrintStream progress) throws Exception {
+    return run(o, o.shapes().get(0), progress);
+  }
+
+  /**
+   * Runs every shape of {@code o}, one after the other, each with its own connections (closed
+   * before the next opens), warmup and measured window; hands each summary to {@code each} as
+   * soon as its shape is over. Summaries carry {@code shapeIndex} (from 1) and
+   * {@code shapeCount}.
+   *
+   * @throws IllegalStateException when a shape's sessions cannot be opened (the shapes before
+   *     it have been handed over)
+   */
+  public static List<JsonObject> runShapes(BenchOptions o, PrintStream progress,
+      Consumer<JsonObject> each) throws Exception {
+    List<Integer> shapes = o.shapes();
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = 0; i < shapes.size(); i++) {
+      int pairs = shapes.get(i);
+      if (shapes.size() > 1 && o.progress()) {
+        progress.printf(Locale.ROOT, "[bench] shape %d of %d: %d pair%s (%d connections)%n",
+            i + 1, shapes.size(), pairs, pairs == 1 ? "" : "s", 2 * pairs);
+      }
+      JsonObject s;
+      try {
+        s = run(o, pairs, progress);
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("shape " + (i + 1) + " (" + pairs + " pairs): "
+            + e.getMessage(), e);
+      }
+      s.put("shapeIndex", i + 1).put("shapeCount", shapes.size());
+      out.add(s);
+      each.accept(s);
+    }
+    return out;
+  }
+
+  /** One message run with {@code pairs} sender/receiver pairs (the rest as {@code o} says). */
+  public static JsonObject run(BenchOptions o, int pairs, PrintStream progress)
+      throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.eventLoops()));
     try {
-      return run(vertx, o, progress);
+      return run(vertx, o, pairs, progress);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 
-  private static JsonObject run(Vertx vertx, BenchOptions o, PrintStream progress)
+  private static JsonObject run(Vertx vertx, BenchOptions o, int pairs, PrintStream progress)
       throws Exception {
     Lanes lanes = Lanes.create(vertx, o.eventLoops());
     String run = UUID.randomUUID().toString().substring(0, 8);
-    int pairs = o.connections() / 2;
+    int connections = 2 * pairs;
+    NodeWindow node = new NodeWindow(o.metrics(), o.progress() ? progress : null);
+    node.check();
     Dialer dialer = new Dialer(vertx, o);
-    Dialer.Opened opened = dialer.openAll(o.connections(),
+    Dialer.Opened opened = dialer.openAll(connections,
         i -> "bench-" + run + (i % 2 == 0 ? "-s" : "-r") + i / 2, i -> lanes.get(i / 2));
     List<BenchConnection> conns = opened.connections();
     if (opened.failed() > 0) {
       closeAll(lanes, conns);
-      throw new IllegalStateException(opened.failed() + " of " + o.connections()
+      throw new IllegalStateException(opened.failed() + " of " + connections
           + " sessions could not be opened: " + opened.firstFailure());
     }
 
@@ -118,9 +163,10 @@ public final class LoadRun {
       });
     });
 
-    Progress meter = new Progress(stats, times, o.progress() ? progress : null);
+    Progress meter = new Progress(stats, times, o.progress() ? progress : null, node::open);
     meter.runUntil(times.end());
     long cpuAtEnd = meter.cpuNanos();
+    node.close();
     // Drain: wait for the answers and deliveries of what was sent.
     long drainUntil = System.nanoTime() + DRAIN_NANOS;
     while (System.nanoTime() < drainUntil && (stats.answeredAll.sum() < stats.sentAll.sum()
@@ -132,8 +178,9 @@ public final class LoadRun {
       receivers.get(lane).forEach(Receiver::stop);
     });
     closeAll(lanes, conns);
-    return summary(o, opened, stats, meter.cpuNanosInWindow(cpuAtEnd))
-        .put("benchEventLoops", lanes.size());
+    return summary(o, pairs, opened, stats, meter.cpuNanosInWindow(cpuAtEnd))
+        .put("benchEventLoops", lanes.size())
+        .put("node", node.json());
   }
 
   private static void closeAll(Lanes lanes, List<BenchConnection> conns) throws Exception {
@@ -147,8 +194,8 @@ public final class LoadRun {
     });
   }
 
-  private static JsonObject summary(BenchOptions o, Dialer.Opened opened, LoadStats stats,
-      long cpuNanos) {
+  private static JsonObject summary(BenchOptions o, int pairs, Dialer.Opened opened,
+      LoadStats stats, long cpuNanos) {
     double seconds = o.durationSeconds();
     JsonArray servers = new JsonArray();
     for (Server s : o.servers()) {
@@ -169,8 +216,9 @@ public final class LoadRun {
             : o.signingKey().jwk().getString("crv"))
         .put("transmission", o.pull() ? "pull" : "push")
         .put("servers", servers)
-        .put("connections", o.connections())
-        .put("senders", o.connections() / 2)
+        .put("pairs", pairs)
+        .put("connections", 2 * pairs)
+        .put("senders", pairs)
         .put("rate", o.rate())
         .put("window", o.window())
         .put("ackEvery", o.ackEvery())
@@ -178,9 +226,9 @@ public final class LoadRun {
         .put("warmupSeconds", o.warmupSeconds())
         .put("durationSeconds", o.durationSeconds())
         .put("connect", new JsonObject()
-            .put("sessions", o.connections())
+            .put("sessions", 2 * pairs)
             .put("seconds", round(opened.seconds()))
-            .put("perSecond", round(o.connections() / Math.max(1e-3, opened.seconds()))))
+            .put("perSecond", round(2 * pairs / Math.max(1e-3, opened.seconds()))))
         .put("sent", stats.sent.sum())
         .put("accepted", stats.acceptedCount.sum())
         .put("delivered", stats.delivered.sum())
@@ -231,6 +279,30 @@ public final class LoadRun {
     b.append("errors:    ").append(s.getLong("errorCount") == 0 ? "none"
         : s.getJsonObject("errors").encode()).append('\n');
     b.append(String.format(Locale.ROOT, "bench CPU: %.2f cores%n", s.getDouble("benchCpuCores")));
+    b.append(NodeWindow.describe(s.getJsonObject("node")));
     return b.toString();
+  }
+
+  /** A table comparing the summaries of several shapes, one line each. */
+  public static String compare(List<JsonObject> summaries) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%6s %10s %10s %10s %9s %9s"
+            + " %9s %9s %8s %9s%n", "pairs", "sent/s", "accepted/s", "delivered/s", "e2e p50",
+        "e2e p99", "acc p99", "GC pauses", "GC ms", "node CPU"));
+    for (JsonObject s : summaries) {
+      JsonObject e2e = s.getJsonObject("latencyMs").getJsonObject("endToEnd");
+      JsonObject acc = s.getJsonObject("latencyMs").getJsonObject("accepted");
+      JsonObject n = s.getJsonObject("node", new JsonObject());
+      b.append(String.format(Locale.ROOT, "%6d %10.0f %10.0f %10.0f %9.3f %9.3f %9.3f %9s %8s %9s%n",
+          s.getInteger("pairs"), s.getDouble("sentPerSecond"), s.getDouble("acceptedPerSecond"),
+          s.getDouble("deliveredPerSecond"), e2e.getDouble("p50", Double.NaN),
+          e2e.getDouble("p99", Double.NaN), acc.getDouble("p99", Double.NaN),
+          orDash(n.getValue("gcPauses")), orDash(n.getValue("gcPauseMs")),
+          orDash(n.getValue("cpuCores"))));
+    }
+    return b.toString();
+  }
+
+  private static String orDash(Object v) {
+    return v == null ? "-" : v.toString();
   }
 }

@@ -15,11 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Reads a node's memory from its Prometheus endpoint: the heap in use (the sum of
+ * Reads a node's figures from its Prometheus endpoint. Memory: the heap in use (the sum of
  * {@code jvm_memory_used_bytes{area="heap"}} over the heap pools) and the resident set size
  * ({@code phoenix_process_resident_memory_bytes}, Linux only). Heap in use includes garbage
  * not yet collected; given the node's PID (same machine), a {@code jcmd PID GC.run} precedes
- * every reading so that two readings compare live data.
+ * every memory reading so that two readings compare live data. Activity ({@link #sample()}, no
+ * GC is caused): Micrometer's GC pause counters and the process's CPU time, which two samples
+ * turn into the figures of the window between them.
  *
  * <p>Blocking: call from a plain thread.
  */
@@ -27,16 +29,45 @@ final class NodeProbe {
   /** Bytes; NaN where the node does not report the figure. */
   record Memory(double heapBytes, double rssBytes) {}
 
+  /**
+   * Cumulative activity figures of one scrape, summed over every tag set of
+   * {@code jvm_gc_pause_seconds} (action, cause, gc).
+   *
+   * @param atNanos when the scrape was answered ({@code System.nanoTime()})
+   * @param gcPauses {@code jvm_gc_pause_seconds_count}: pauses since the node started
+   * @param gcPauseSeconds {@code jvm_gc_pause_seconds_sum}: their total length
+   * @param gcPauseMaxRecentSeconds the largest {@code jvm_gc_pause_seconds_max}: Micrometer's
+   *     decaying maximum, the longest pause of its last few minutes (not of a chosen window)
+   * @param cpuNanos {@code process_cpu_time_ns_total}: the node's CPU time; NaN when absent
+   * @param gcSeen whether the scrape had the GC pause series at all
+   */
+  record Activity(long atNanos, double gcPauses, double gcPauseSeconds,
+      double gcPauseMaxRecentSeconds, double cpuNanos, boolean gcSeen) {}
+
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
   private final URI metrics;
   private final long pid;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private final Duration timeout;
+  private final HttpClient http;
 
   NodeProbe(Server httpAddress, long pid) {
+    this(httpAddress, pid, READ_TIMEOUT);
+  }
+
+  /** {@code timeout} bounds each whole GET (connecting included). */
+  NodeProbe(Server httpAddress, long pid, Duration timeout) {
     this.metrics = URI.create("http://" + httpAddress + "/metrics");
     this.pid = pid;
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout
+            : Duration.ofSeconds(10)).build();
+  }
+
+  /** The URL read. */
+  URI uri() {
+    return metrics;
   }
 
   boolean collectsGarbage() {
@@ -48,11 +79,21 @@ final class NodeProbe {
     if (pid > 0) {
       gc();
     }
+    return parse(scrape());
+  }
+
+  /** Reads the node's GC and CPU counters now (no GC is caused). */
+  Activity sample() throws IOException, InterruptedException {
+    String text = scrape();
+    return parseActivity(text, System.nanoTime());
+  }
+
+  private String scrape() throws IOException, InterruptedException {
     HttpResponse<String> r = get();
     if (r.statusCode() != 200) {
       throw new IOException("GET " + metrics + " answered " + r.statusCode());
     }
-    return parse(r.body());
+    return r.body();
   }
 
   /**
@@ -61,14 +102,14 @@ final class NodeProbe {
    */
   private HttpResponse<String> get() throws IOException, InterruptedException {
     CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(
-        HttpRequest.newBuilder(metrics).timeout(READ_TIMEOUT).GET().build(),
+        HttpRequest.newBuilder(metrics).timeout(timeout).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     try {
-      return exchange.get(READ_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      return exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       exchange.cancel(true);
       throw new IOException("GET " + metrics + " did not complete within "
-          + READ_TIMEOUT.toSeconds() + " s");
+          + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
       throw new IOException("GET " + metrics + " failed: " + e.getCause(), e.getCause());
     }
@@ -91,8 +132,48 @@ final class NodeProbe {
     return new Memory(sawHeap ? heap : Double.NaN, rss);
   }
 
+  /** Sums the GC pause series over their tags and finds the CPU time counter. */
+  static Activity parseActivity(String text, long atNanos) {
+    double count = 0;
+    double sum = 0;
+    double max = 0;
+    double cpu = Double.NaN;
+    boolean gc = false;
+    for (String line : text.split("\n")) {
+      String name = name(line);
+      switch (name) {
+        case "jvm_gc_pause_seconds_count" -> {
+          count += value(line);
+          gc = true;
+        }
+        case "jvm_gc_pause_seconds_sum" -> sum += value(line);
+        case "jvm_gc_pause_seconds_max" -> max = Math.max(max, value(line));
+        case "process_cpu_time_ns_total" -> cpu = value(line);
+        default -> { }
+      }
+    }
+    return new Activity(atNanos, count, sum, max, cpu, gc);
+  }
+
+  /** The metric name of a sample line; "" for comments and blank lines. */
+  private static String name(String line) {
+    if (line.isEmpty() || line.charAt(0) == '#') {
+      return "";
+    }
+    int end = 0;
+    while (end < line.length() && line.charAt(end) != '{' && line.charAt(end) != ' ') {
+      end++;
+    }
+    return line.substring(0, end);
+  }
+
+  /** The value of a sample line: the field after the name and its labels (which may hold spaces). */
   private static double value(String line) {
-    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    int labels = line.lastIndexOf('}');
+    String rest = (labels >= 0 ? line.substring(labels + 1) : line.substring(name(line).length()))
+        .strip();
+    int space = rest.indexOf(' ');
+    return Double.parseDouble(space < 0 ? rest : rest.substring(0, space)); // then a timestamp
   }
 
   private void gc() throws IOException, InterruptedException {

@@ -9,7 +9,8 @@ import org.HdrHistogram.Histogram;
 /**
  * The live side of a message run: once a second, a line on stderr with the last second's
  * rates, p99 latencies and error count; it also notes the bench process's CPU time when the
- * measured window opens, so the summary can say how much CPU the generator itself used.
+ * measured window opens, so the summary can say how much CPU the generator itself used, and
+ * runs a hook then (the first reading of the node's own figures).
  *
  * <p>Used by the thread that waits for the run (never an event loop).
  */
@@ -17,12 +18,15 @@ final class Progress {
   private final LoadStats stats;
   private final LoadRun.Times times;
   private final PrintStream out;
+  private final Runnable atWindow;
   private long cpuAtWindow = -1;
 
-  Progress(LoadStats stats, LoadRun.Times times, PrintStream out) {
+  /** {@code atWindow} runs once, on this thread, when the measured window opens. */
+  Progress(LoadStats stats, LoadRun.Times times, PrintStream out, Runnable atWindow) {
     this.stats = stats;
     this.times = times;
     this.out = out;
+    this.atWindow = atWindow;
   }
 
   /** Prints a line every second until {@code endNanos}. */
@@ -39,6 +43,8 @@ final class Progress {
       long now = System.nanoTime();
       if (cpuAtWindow < 0 && now >= times.measureFrom()) {
         cpuAtWindow = cpuNanos();
+        atWindow.run();
+        now = System.nanoTime();
       }
       if (now >= endNanos) {
         return;

@@ -11,16 +11,21 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code phoenix bench}: a load generator on lean protocol connections. Message runs pair
- * senders with receivers and report sent / ACCEPTED / delivered per second and latency
- * percentiles; {@code --idle N} opens idle sessions and reports the node's memory per session.
- * Progress goes to stderr, the summary to stdout (JSON with {@code --json}).
+ * senders with receivers and report sent / ACCEPTED / delivered per second, latency
+ * percentiles and the node's GC pauses and CPU; {@code --pairs} runs several shapes one after
+ * the other. {@code --idle N} opens idle sessions and reports the node's memory per session.
+ * Progress goes to stderr, the summary to stdout (JSON Lines with {@code --json}: one object
+ * per shape).
  *
  * <p>Runs on the main thread, which waits for the run; it stops by itself after
  * warmup + duration.
@@ -28,8 +33,26 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Load a node (or several) with messages or idle sessions and report "
         + "throughput, latency or memory per session.",
-    footer = {"", "Example: phoenix bench --server 127.0.0.1:4100 --connections 200 "
-        + "--rate 20000 --duration 30 --warmup 5"})
+    footer = {"", "Examples:",
+        "  phoenix bench --server 127.0.0.1:4100 --connections 200 --rate 20000 \\",
+        "    --duration 30 --warmup 5",
+        "  phoenix bench --server 127.0.0.1:4100 --metrics 127.0.0.1:4000 \\",
+        "    --pairs 1,8,32 --window 16 --rate 0 --json",
+        "",
+        "--json prints JSON Lines: one object per shape, as each shape ends.",
+        "  shape:   mode (messages), transport (tcp, tls, ws, wss), transmission",
+        "           (push, pull), pairs, connections, window, rate (0: flat out),",
+        "           size, ackEvery, signed, warmupSeconds, durationSeconds,",
+        "           shapeIndex (from 1), shapeCount",
+        "  figures: sent, accepted, delivered and their *PerSecond (measured",
+        "           window); latencyMs.{endToEnd, accepted, sendLag}.{count, p50,",
+        "           p90, p99, p999, max}; errors, errorCount, benchCpuCores,",
+        "           connect.{sessions, seconds, perSecond}",
+        "  node:    from its /metrics when the window opens and closes:",
+        "           available, metrics, seconds, gcPauses, gcPauseMs (their total),",
+        "           gcPauseMaxRecentMs (Micrometer's decaying max: the longest",
+        "           pause of the node's last minutes), cpuCores (node CPU seconds",
+        "           per wall second), reason (why not available)"})
 final class BenchCommand implements Callable<Integer> {
   /** File descriptors kept back for the JVM itself (jars, epoll, pipes, ...). */
   private static final long RESERVED_FILES = 300;
@@ -50,6 +73,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Sessions, half senders, each paired with a receiver (default: "
           + "${DEFAULT-VALUE})")
   int connections = BenchOptions.DEFAULT_CONNECTIONS;
+
+  @Option(names = "--pairs", paramLabel = "LIST", split = ",",
+      description = "Instead of --connections: sender/receiver pairs of each shape, run one "
+          + "after the other with their own connections, warmup and measurement (e.g. 1,8,32)")
+  List<Integer> pairs = new ArrayList<>();
 
   @Option(names = "--rate", paramLabel = "R",
       description = "Messages per second in all; 0 = flat out (default: ${DEFAULT-VALUE})")
@@ -87,8 +115,9 @@ final class BenchCommand implements Callable<Integer> {
   int idle;
 
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
-      description = "The node's HTTP address for /metrics (idle mode; default: the first "
-          + "--server with --ws)")
+      description = "The node's HTTP address for /metrics: memory (idle mode), GC pauses and "
+          + "CPU (message runs); default: the first --server with --ws, else the HTTP address "
+          + "of the configured node (--config, or the default one when no --server is given)")
   String metrics;
 
   @Option(names = "--node-pid", paramLabel = "PID",
@@ -123,11 +152,15 @@ final class BenchCommand implements Callable<Integer> {
           + "disturbs the node least (default: ${DEFAULT-VALUE})")
   int eventLoops = BenchOptions.DEFAULT_EVENT_LOOPS;
 
-  @Option(names = "--json", description = "Print the summary as JSON on stdout")
+  @Option(names = "--json", description = "Print the summary as JSON on stdout, one object per "
+      + "line and shape (fields below)")
   boolean json;
 
   @Option(names = "--quiet", description = "No progress lines on stderr")
   boolean quiet;
+
+  @Spec
+  CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -139,28 +172,43 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 2;
     }
-    JsonObject summary;
     try {
-      summary = o.idle() > 0 ? IdleRun.run(o, System.err) : LoadRun.run(o, System.err);
+      if (o.idle() > 0) {
+        JsonObject summary = IdleRun.run(o, System.err);
+        print(json ? summary.encode() + "\n" : IdleRun.describe(summary));
+        return 0;
+      }
+      int shapes = o.shapes().size();
+      List<JsonObject> summaries = LoadRun.runShapes(o, System.err, s -> print(json
+          ? s.encode() + "\n"
+          : (shapes > 1 ? String.format(Locale.ROOT, "%s== shape %d of %d: %d pair%s ==%n",
+              s.getInteger("shapeIndex") > 1 ? "\n" : "", s.getInteger("shapeIndex"), shapes,
+              s.getInteger("pairs"), s.getInteger("pairs") == 1 ? "" : "s") : "") + LoadRun.describe(s)));
+      if (!json && shapes > 1) {
+        print("\n" + LoadRun.compare(summaries));
+      }
+      return 0;
     } catch (Exception e) {
       System.err.println("bench failed: " + e.getMessage());
       return 1;
     }
-    if (json) {
-      System.out.println(summary.encode());
-    } else {
-      System.out.print(o.idle() > 0 ? IdleRun.describe(summary) : LoadRun.describe(summary));
-    }
+  }
+
+  private static void print(String text) {
+    System.out.print(text);
     System.out.flush();
-    return 0;
   }
 
   private BenchOptions options() throws ConfigException {
+    if (!pairs.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--connections")) {
+      throw new IllegalArgumentException("give either --connections N (N/2 pairs) or --pairs "
+          + "LIST (e.g. 1,8,32), not both");
+    }
     PhoenixConfig c = config.load().config();
     BenchOptions o = new BenchOptions()
         .webSocket(ws).webSocketPath(wsPath).connections(connections).rate(rate)
         .durationSeconds(duration).warmupSeconds(warmup).size(size).pull(pull).window(window).ackEvery(ackEvery)
-        .idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
+        .pairs(pairs).idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
         .tokens(tokenSecret != null ? tokenSecret : c.auth().jwtSecret(), c.auth().issuer());
     if (servers.isEmpty()) {
       String host = ws ? c.http().host() : c.tcp().host();
@@ -192,6 +240,10 @@ final class BenchCommand implements Callable<Integer> {
         .forEach(o::sourceAddress);
     if (metrics != null) {
       o.metrics(BenchOptions.Server.parse("--metrics", metrics));
+    } else if (!o.webSocket() && (servers.isEmpty() || config.file != null)) {
+      // the configured node's HTTP side (with --ws, BenchOptions takes the first --server)
+      String host = c.http().host().equals("0.0.0.0") ? "127.0.0.1" : c.http().host();
+      o.metrics(new BenchOptions.Server(host, c.http().port()));
     }
     return o;
   }

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,11 +131,121 @@ class BenchSmokeTest {
     assertTrue(IdleRun.describe(s).contains("per session"));
   }
 
+  /** Runs {@code phoenix bench ARGS} in this JVM; returns its exit code and stdout. */
+  private static Map.Entry<Integer, String> bench(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = PhoenixCommand.run(args);
+    } finally {
+      System.setOut(stdout);
+    }
+    return Map.entry(code, out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The JSON lines of the output (the test node, in this JVM, logs to stdout too). */
+  private static List<String> jsonLines(String text) {
+    return text.lines().filter(l -> l.startsWith("{")).toList();
+  }
+
+  /**
+   * {@code --pairs 1,2 --json}: two shapes one after the other, one JSON line each, carrying
+   * its shape and figures that add up, and the node's GC pauses and CPU over the window (read
+   * from its /metrics).
+   */
+  @Test
+  void severalShapesPrintOneJsonLineEach() {
+    Map.Entry<Integer, String> r = bench("bench",
+        "--server", "127.0.0.1:" + node.tcpPort(), "--metrics", "127.0.0.1:" + node.httpPort(),
+        "--token-secret", TestNode.SECRET, "--pairs", "1,2", "--window", "4", "--rate", "0",
+        "--size", "32", "--warmup", "0", "--duration", "1", "--json", "--quiet");
+    assertEquals(0, r.getKey(), r.getValue());
+    List<String> rows = jsonLines(r.getValue());
+    assertEquals(2, rows.size(), r.getValue());
+    for (int i = 0; i < 2; i++) {
+      JsonObject s = new JsonObject(rows.get(i));
+      int pairs = i + 1;
+      assertEquals("messages", s.getString("mode"), s::encode);
+      assertEquals("tcp", s.getString("transport"), s::encode);
+      assertEquals(pairs, s.getInteger("pairs"), s::encode);
+      assertEquals(2 * pairs, s.getInteger("connections"), s::encode);
+      assertEquals(4, s.getInteger("window"), s::encode);
+      assertEquals(0, s.getInteger("rate"), s::encode);
+      assertEquals(32, s.getInteger("size"), s::encode);
+      assertEquals(i + 1, s.getInteger("shapeIndex"), s::encode);
+      assertEquals(2, s.getInteger("shapeCount"), s::encode);
+      assertEquals(0, s.getLong("errorCount"), s::encode);
+      assertTrue(s.getLong("sent") > 0, s::encode);
+      assertEquals(s.getLong("sent"), s.getLong("accepted"), s::encode);
+      assertEquals(s.getLong("accepted"), s.getLong("delivered"), s::encode);
+      JsonObject n = s.getJsonObject("node");
+      assertNotNull(n, s::encode);
+      assertEquals(true, n.getBoolean("available"), n::encode);
+      assertTrue(n.getLong("gcPauses") >= 0, n::encode);
+      assertTrue(n.getDouble("gcPauseMs") >= 0, n::encode);
+      assertTrue(n.getDouble("gcPauseMaxRecentMs") >= 0, n::encode);
+      assertTrue(n.getDouble("cpuCores") >= 0, n::encode);
+      assertTrue(LoadRun.describe(s).contains("node GC:"), () -> LoadRun.describe(s));
+    }
+  }
+
+  /** One shape: one JSON object, as before; unreadable /metrics does not fail the run. */
+  @Test
+  void withoutTheNodesMetricsTheRunStillWorks() {
+    Map.Entry<Integer, String> r = bench("bench",
+        "--server", "127.0.0.1:" + node.tcpPort(), "--metrics", "127.0.0.1:" + TestNode.freePort(),
+        "--token-secret", TestNode.SECRET, "--connections", "2", "--rate", "50",
+        "--warmup", "0", "--duration", "1", "--json", "--quiet");
+    assertEquals(0, r.getKey(), r.getValue());
+    List<String> rows = jsonLines(r.getValue());
+    assertEquals(1, rows.size(), r.getValue());
+    JsonObject s = new JsonObject(rows.get(0));
+    assertEquals(1, s.getInteger("pairs"), s::encode);
+    assertEquals(0, s.getLong("errorCount"), s::encode);
+    assertTrue(s.getLong("delivered") > 0, s::encode);
+    JsonObject n = s.getJsonObject("node");
+    assertEquals(false, n.getBoolean("available"), n::encode);
+    assertNotNull(n.getString("reason"), n::encode);
+    assertTrue(n.containsKey("gcPauses") && n.getValue("gcPauses") == null, n::encode);
+    assertTrue(LoadRun.describe(s).contains("node:      figures unavailable"));
+  }
+
+  @Test
+  void gcPausesAreSummedOverTheirTags() {
+    String text = """
+        # HELP jvm_gc_pause_seconds Time spent in GC pause
+        # TYPE jvm_gc_pause_seconds summary
+        jvm_gc_pause_seconds_count{action="end of minor GC",cause="G1 Evacuation Pause",gc="G1 Young Generation"} 4
+        jvm_gc_pause_seconds_sum{action="end of minor GC",cause="G1 Evacuation Pause",gc="G1 Young Generation"} 0.052
+        jvm_gc_pause_seconds_count{action="end of major GC",cause="System.gc()",gc="G1 Old Generation"} 2
+        jvm_gc_pause_seconds_sum{action="end of major GC",cause="System.gc()",gc="G1 Old Generation"} 0.25
+        jvm_gc_pause_seconds_max{action="end of minor GC",cause="G1 Evacuation Pause",gc="G1 Young Generation"} 0.024
+        jvm_gc_pause_seconds_max{action="end of major GC",cause="System.gc()",gc="G1 Old Generation"} 0.2
+        process_cpu_time_ns_total 6.34E9
+        process_cpu_usage 0.11
+        """;
+    NodeProbe.Activity a = NodeProbe.parseActivity(text, 7);
+    assertEquals(6, a.gcPauses());
+    assertEquals(0.302, a.gcPauseSeconds(), 1e-9);
+    assertEquals(0.2, a.gcPauseMaxRecentSeconds(), 1e-9);
+    assertEquals(6.34e9, a.cpuNanos(), 1);
+    assertTrue(a.gcSeen());
+    assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).cpuNanos()));
+  }
+
   @Test
   void theCommandRefusesBadOptionsWithExitCode2() {
     assertEquals(2, PhoenixCommand.run("bench", "--server", "no-port", "--token-secret", "s"));
     assertEquals(2, PhoenixCommand.run("bench", "--server", "127.0.0.1:1", "--token-secret", "s",
         "--connections", "3"));
+    assertEquals(2, PhoenixCommand.run("bench", "--server", "127.0.0.1:1", "--token-secret", "s",
+        "--connections", "4", "--pairs", "1,2"));
+    assertEquals(2, PhoenixCommand.run("bench", "--server", "127.0.0.1:1", "--token-secret", "s",
+        "--pairs", "0,2"));
+    assertEquals(2, PhoenixCommand.run("bench", "--server", "127.0.0.1:1", "--token-secret", "s",
+        "--pairs", "2", "--idle", "10"));
   }
 
   @Test

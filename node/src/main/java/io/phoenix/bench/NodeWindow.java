@@ -1,0 +1,155 @@
+package io.phoenix.bench;
+
+import io.phoenix.bench.BenchOptions.Server;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * What the node itself went through during a message run's measured window, from its
+ * {@code /metrics} read when the window opens and when it closes: GC pauses (count and total
+ * time: differences of Micrometer's counters, summed over action, cause and collector) and CPU
+ * (cores used: CPU seconds over wall seconds between the two readings). When the node's
+ * metrics cannot be read the run goes on and the figures say why they are missing.
+ *
+ * <p>Used by the thread that waits for the run (never an event loop); blocking.
+ */
+final class NodeWindow {
+  /** Bounds each reading, so that an unreachable node does not hold up the run. */
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Server address;
+  private final NodeProbe probe;
+  private final PrintStream notes;
+  private NodeProbe.Activity start;
+  private NodeProbe.Activity end;
+  private String unavailable;
+
+  /**
+   * @param address the node's HTTP address, or null when none is known
+   * @param notes where to say that the figures are unavailable (null: nowhere)
+   */
+  NodeWindow(Server address, PrintStream notes) {
+    this.address = address;
+    this.probe = address == null ? null : new NodeProbe(address, 0, READ_TIMEOUT);
+    this.notes = notes;
+    if (address == null) {
+      unavailable = "no HTTP address for the node's /metrics (give --metrics HOST:HTTP-PORT)";
+    }
+  }
+
+  /**
+   * A reading before the run, thrown away: finds out early whether the figures will be there
+   * (and says so), and readies the HTTP client so that the window's first reading is prompt.
+   */
+  void check() {
+    read();
+  }
+
+  /** The first reading, when the measured window opens. */
+  void open() {
+    start = read();
+  }
+
+  /** The second reading, when the measured window closes. */
+  void close() {
+    if (start != null) {
+      end = read();
+    }
+  }
+
+  private NodeProbe.Activity read() {
+    if (probe == null || unavailable != null) {
+      return null;
+    }
+    try {
+      NodeProbe.Activity a = probe.sample();
+      if (!a.gcSeen() && Double.isNaN(a.cpuNanos())) {
+        fail(probe.uri() + " has neither jvm_gc_pause_seconds nor process_cpu_time_ns_total");
+        return null;
+      }
+      return a;
+    } catch (IOException e) {
+      fail(e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted");
+    } catch (RuntimeException e) { // a value that is not a number
+      fail("GET " + probe.uri() + ": " + e);
+    }
+    return null;
+  }
+
+  private void fail(String why) {
+    unavailable = why;
+    if (notes != null) {
+      notes.println("[bench] node figures unavailable: " + why);
+    }
+  }
+
+  /**
+   * The {@code node} object of a summary. Its keys are always present (null where unknown) so
+   * that rows compare: {@code available}, {@code metrics} (the address read), {@code seconds}
+   * (between the readings), {@code gcPauses}, {@code gcPauseMs} (total pause time),
+   * {@code gcPauseMaxRecentMs} (Micrometer's decaying maximum at the window's end: the longest
+   * pause of its last few minutes, which may predate the window), {@code cpuCores} and
+   * {@code reason} (why not available).
+   */
+  JsonObject json() {
+    JsonObject out = new JsonObject()
+        .put("available", false)
+        .put("metrics", address == null ? null : address.toString())
+        .put("seconds", null)
+        .put("gcPauses", null)
+        .put("gcPauseMs", null)
+        .put("gcPauseMaxRecentMs", null)
+        .put("cpuCores", null)
+        .put("reason", null);
+    if (start == null || end == null) {
+      return out.put("reason", unavailable != null ? unavailable : "not read");
+    }
+    double seconds = (end.atNanos() - start.atNanos()) / 1e9;
+    double pauses = end.gcPauses() - start.gcPauses();
+    if (pauses < 0 || end.cpuNanos() < start.cpuNanos()) {
+      return out.put("reason", "the node's counters went back during the window (restarted?)");
+    }
+    out.put("available", true).put("seconds", round(seconds, 100)).put("reason", null);
+    if (end.gcSeen()) {
+      out.put("gcPauses", Math.round(pauses))
+          .put("gcPauseMs", round((end.gcPauseSeconds() - start.gcPauseSeconds()) * 1000, 10))
+          .put("gcPauseMaxRecentMs", round(end.gcPauseMaxRecentSeconds() * 1000, 10));
+    }
+    if (!Double.isNaN(end.cpuNanos()) && !Double.isNaN(start.cpuNanos()) && seconds > 0) {
+      out.put("cpuCores", round((end.cpuNanos() - start.cpuNanos()) / 1e9 / seconds, 100));
+    }
+    return out;
+  }
+
+  private static double round(double v, int scale) {
+    return Math.round(v * scale) / (double) scale;
+  }
+
+  /** The summary lines of a {@link #json()} object. */
+  static String describe(JsonObject n) {
+    if (n == null) {
+      return "";
+    }
+    if (!n.getBoolean("available", false)) {
+      return "node:      figures unavailable: " + n.getString("reason") + "\n";
+    }
+    StringBuilder b = new StringBuilder();
+    if (n.getValue("gcPauses") != null) {
+      b.append(String.format(Locale.ROOT, "node GC:   %d pauses, %.1f ms in all (max recent pause "
+              + "%.1f ms, may predate the window)%n", n.getLong("gcPauses"),
+          n.getDouble("gcPauseMs"), n.getDouble("gcPauseMaxRecentMs")));
+    } else {
+      b.append("node GC:   not reported by the node\n");
+    }
+    if (n.getValue("cpuCores") != null) {
+      b.append(String.format(Locale.ROOT, "node CPU:  %.2f cores%n", n.getDouble("cpuCores")));
+    }
+    return b.toString();
+  }
+}
