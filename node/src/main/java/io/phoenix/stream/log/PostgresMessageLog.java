@@ -159,6 +159,10 @@ public final class PostgresMessageLog implements MessageLog {
     // index probe per id: a scalar subquery per row keeps the planner from hashing the table.
     try (Connection c = pool.getConnection();
          PreparedStatement s = c.prepareStatement(ID_LOOKUP)) {
+      // Planned at each run, never from a cached generic plan: one planned while the table
+      // was nearly empty scans a whole stream per id (the primary key's prefix) until the next
+      // ANALYZE, 60-80 ms a lookup for one conversation of a few thousand messages.
+      s.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
       s.setArray(1, c.createArrayOf("varchar", to));
       s.setArray(2, c.createArrayOf("varchar", from));
       s.setArray(3, c.createArrayOf("varchar", ids));
