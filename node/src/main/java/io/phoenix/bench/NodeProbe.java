@@ -149,6 +149,9 @@ final class NodeProbe {
         case "jvm_gc_pause_seconds_sum" -> sum += value(line);
         case "jvm_gc_pause_seconds_max" -> max = Math.max(max, value(line));
         case "process_cpu_time_ns_total" -> cpu = value(line);
+        // Micrometer registers the pause series at the first collection; before it, the GC
+        // meters that exist from the start say the node reports GC, and has paused 0 times
+        case "jvm_gc_max_data_size_bytes", "jvm_gc_memory_allocated_bytes_total" -> gc = true;
         default -> { }
       }
     }

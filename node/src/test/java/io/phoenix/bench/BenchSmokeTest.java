@@ -1,6 +1,7 @@
 package io.phoenix.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -233,6 +234,19 @@ class BenchSmokeTest {
     assertEquals(6.34e9, a.cpuNanos(), 1);
     assertTrue(a.gcSeen());
     assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).cpuNanos()));
+    assertFalse(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).gcSeen());
+  }
+
+  /** A node that has not collected yet has no pause series: it has paused 0 times. */
+  @Test
+  void aNodeBeforeItsFirstCollectionHasPausedZeroTimes() {
+    NodeProbe.Activity a = NodeProbe.parseActivity("""
+        jvm_gc_max_data_size_bytes 2.147483648E9
+        jvm_gc_memory_allocated_bytes_total 0.0
+        process_cpu_time_ns_total 1.0E9
+        """, 0);
+    assertTrue(a.gcSeen());
+    assertEquals(0, a.gcPauses());
   }
 
   @Test
