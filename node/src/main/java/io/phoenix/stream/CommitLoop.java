@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,31 +25,38 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #stage} is thread-safe; everything else runs on the loop's own thread.
  */
-final class CommitLoop {
+final class CommitLoop<W extends CommitLoop.Waiter> {
   private static final Logger log = LoggerFactory.getLogger(CommitLoop.class);
 
-  /** Told once the staged content is written, or that writing failed. */
+  /** Waits for staged content: told if writing it failed, else handed to {@link Written}. */
   interface Waiter {
-    void written();
-
     void failed(Throwable t);
   }
 
-  private record Staged(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
-      Waiter waiter) {}
+  /** Told on the commit thread what one commit wrote. */
+  interface Written<W extends Waiter> {
+    /**
+     * @param waiters the waiters of the staged content, in staging order; empty when they
+     *     were already told of a failure of this commit
+     */
+    void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, List<W> waiters);
+  }
+
+  private record Staged<W>(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
+      W waiter) {}
 
   private final MessageLog dbLog;
   private final int maxBatch;
   private final StreamPipeline.Meter meter;
-  private final BiConsumer<List<MessageLog.Entry>, List<MessageLog.StreamRow>> written;
-  private final LinkedBlockingQueue<Staged> staged = new LinkedBlockingQueue<>();
+  private final Written<W> written;
+  private final LinkedBlockingQueue<Staged<W>> staged = new LinkedBlockingQueue<>();
   private final AtomicInteger unwritten = new AtomicInteger();
   private final Thread thread;
   private volatile boolean healthy = true;
   private volatile boolean closing;
 
   CommitLoop(MessageLog dbLog, int maxBatch, StreamPipeline.Meter meter,
-      BiConsumer<List<MessageLog.Entry>, List<MessageLog.StreamRow>> written) {
+      Written<W> written) {
     this.dbLog = dbLog;
     this.maxBatch = maxBatch;
     this.meter = meter;
@@ -78,16 +84,16 @@ final class CommitLoop {
     return unwritten.get();
   }
 
-  void stage(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, Waiter waiter) {
+  void stage(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, W waiter) {
     unwritten.addAndGet(entries.size());
-    staged.add(new Staged(entries, rows, waiter));
+    staged.add(new Staged<>(entries, rows, waiter));
   }
 
   private void run() {
-    List<Staged> batch = new ArrayList<>();
+    List<Staged<W>> batch = new ArrayList<>();
     while (true) {
       try {
-        Staged first = staged.poll(200, TimeUnit.MILLISECONDS);
+        Staged<W> first = staged.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
           if (closing) {
             return;
@@ -100,7 +106,7 @@ final class CommitLoop {
         batch.clear();
         batch.add(first);
         int messages = first.entries().size();
-        for (Staged next; messages < maxBatch && (next = staged.poll()) != null; ) {
+        for (Staged<W> next; messages < maxBatch && (next = staged.poll()) != null; ) {
           batch.add(next);
           messages += next.entries().size();
         }
@@ -112,10 +118,10 @@ final class CommitLoop {
   }
 
   /** Writes one group, retrying until it is written (or the node stops). */
-  private void commit(List<Staged> batch, int messages) throws InterruptedException {
+  private void commit(List<Staged<W>> batch, int messages) throws InterruptedException {
     List<MessageLog.Entry> entries = new ArrayList<>(messages);
     List<MessageLog.StreamRow> rows = new ArrayList<>(batch.size());
-    for (Staged s : batch) {
+    for (Staged<W> s : batch) {
       entries.addAll(s.entries());
       rows.addAll(s.rows());
     }
@@ -131,16 +137,15 @@ final class CommitLoop {
           healthy = true;
         }
         unwritten.addAndGet(-entries.size());
-        // the owners hear what is written before the waiters are answered, so that a pull
-        // made after an ACCEPTED sees the message
-        written.accept(entries, rows);
+        List<W> waiters = new ArrayList<>(told ? 0 : batch.size());
         if (!told) {
-          for (Staged s : batch) {
+          for (Staged<W> s : batch) {
             if (s.waiter() != null) {
-              s.waiter().written();
+              waiters.add(s.waiter());
             }
           }
         }
+        written.written(entries, rows, waiters);
         return;
       } catch (LogException | RuntimeException e) {
         if (healthy) {
@@ -149,7 +154,7 @@ final class CommitLoop {
         healthy = false;
         if (!told) {
           told = true;
-          for (Staged s : batch) {
+          for (Staged<W> s : batch) {
             if (s.waiter() != null) {
               s.waiter().failed(e);
             }

@@ -89,7 +89,7 @@ public final class StreamPipeline implements StreamStore {
   /** Runs on the store thread; drops the task once the pipeline is closed. */
   private final java.util.concurrent.Executor onStoreThread;
   private final ExecutorService readers;
-  private final CommitLoop commits;
+  private final CommitLoop<Awaiting> commits;
   private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicLong requests = new AtomicLong();
@@ -141,7 +141,7 @@ public final class StreamPipeline implements StreamStore {
     };
     readers = Executors.newFixedThreadPool(2, named("phoenix-store-read"));
     idChecks = Executors.newSingleThreadExecutor(named("phoenix-store-ids"));
-    commits = dbLog == null ? null : new CommitLoop(dbLog, settings.maxBatch(), meter,
+    commits = dbLog == null ? null : new CommitLoop<>(dbLog, settings.maxBatch(), meter,
         this::written);
   }
 
@@ -322,16 +322,6 @@ public final class StreamPipeline implements StreamStore {
       onStoreThread.execute(this::drain);
     }
     return promise.future();
-  }
-
-  /** Internal operations (DURABLE, MAINTAIN): nobody waits for them on a context. */
-  private void submitInternal(StreamOp op) {
-    if (!closed) {
-      incoming.add(new Request(op, null, Promise.promise()));
-      if (draining.compareAndSet(false, true)) {
-        onStoreThread.execute(this::drain);
-      }
-    }
   }
 
   /**
@@ -628,47 +618,77 @@ public final class StreamPipeline implements StreamStore {
     }
   }
 
-  /**
-   * Store thread: looks up the devices the result's frames go to — the recipient's (for an
-   * append) or the acknowledging eid's (for an acknowledgement), and the sender's where copies
-   * or forwards go to it — then completes. Sent now, these lookups see every device that
-   * registered before the message was stored (after its commit in commit mode).
-   */
+  /** A result waiting for its commit, then for the devices its frames go to. */
+  private final class Awaiting implements CommitLoop.Waiter {
+    final Request request;
+    final OpResult result;
+    /** Device lookups not answered yet. */
+    int left;
+
+    Awaiting(Request request, OpResult result) {
+      this.request = request;
+      this.result = result;
+    }
+
+    /** The eids whose devices the result's frames go to. */
+    List<String> eids() {
+      StreamOp op = request.op;
+      boolean senders = op.kind == Kind.APPEND
+          ? op.type == io.phoenix.protocol.v1.MessageType.SENDER_VALUE
+          : result.has(OpResult.FORWARD);
+      return senders && !op.from.equals(op.to) ? List.of(op.to, op.from) : List.of(op.to);
+    }
+
+    @Override
+    public void failed(Throwable t) {
+      request.fail(new UnavailableException(t.getMessage()));
+    }
+  }
+
+  /** Store thread: {@link #completeWithDevices(List, Set)} for one result, sent at once. */
   private void completeWithDevices(Request r, OpResult result) {
-    boolean senders = r.op.kind == Kind.APPEND
-        ? r.op.type == io.phoenix.protocol.v1.MessageType.SENDER_VALUE
-        : result.has(OpResult.FORWARD);
-    List<String> eids = senders && !r.op.from.equals(r.op.to)
-        ? List.of(r.op.to, r.op.from) : List.of(r.op.to);
-    int[] left = {eids.size()};
-    for (String eid : eids) {
-      int b = StreamBucket.of(eid);
-      queued[b].addLast(new Request(StreamOp.devices(eid), b, found -> {
-        result.devices.addAll(found.devices);
-        if (--left[0] == 0) {
-          r.complete(result);
-        }
-      }));
+    Set<Integer> touched = new HashSet<>(2);
+    completeWithDevices(List.of(new Awaiting(r, result)), touched);
+    for (int b : touched) {
       sendNext(b);
     }
+  }
+
+  /**
+   * Store thread: looks up the devices the results' frames go to — the recipient's (for an
+   * append) or the acknowledging eid's (for an acknowledgement), and the sender's where copies
+   * or forwards go to it — then completes each. One lookup per eid serves every result that
+   * needs it. Queued on the eids' buckets (added to {@code touched}; the caller sends them)
+   * behind what the caller queued before, they see every device that registered before the
+   * messages were stored (after their commit in commit mode).
+   */
+  private void completeWithDevices(List<Awaiting> results, Set<Integer> touched) {
+    Map<String, List<Awaiting>> byEid = new HashMap<>();
+    for (Awaiting a : results) {
+      List<String> eids = a.eids();
+      a.left = eids.size();
+      for (String eid : eids) {
+        byEid.computeIfAbsent(eid, e -> new ArrayList<>(4)).add(a);
+      }
+    }
+    byEid.forEach((eid, waiting) -> {
+      int b = StreamBucket.of(eid);
+      queued[b].addLast(new Request(StreamOp.devices(eid), b, found -> {
+        for (Awaiting a : waiting) {
+          a.result.devices.addAll(found.devices);
+          if (--a.left == 0) {
+            a.request.complete(a.result);
+          }
+        }
+      }));
+      touched.add(b);
+    });
   }
 
   /** Hands entries and rows to the commit thread; {@code waiting} completes once written. */
   private void write(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
       Request waiting, OpResult result) {
-    commits.stage(entries, rows, waiting == null ? null : new CommitLoop.Waiter() {
-      @Override
-      public void written() {
-        // After the DURABLE operations (queued first, on the same buckets): the lookups that
-        // come back after them find the streams' new heads visible.
-        onStoreThread.execute(() -> completeWithDevices(waiting, result));
-      }
-
-      @Override
-      public void failed(Throwable t) {
-        waiting.fail(new UnavailableException(t.getMessage()));
-      }
-    });
+    commits.stage(entries, rows, waiting == null ? null : new Awaiting(waiting, result));
   }
 
   private static List<MessageLog.StreamRow> rowsOf(List<MessageLog.Entry> entries) {
@@ -681,8 +701,15 @@ public final class StreamPipeline implements StreamStore {
     return new ArrayList<>(rows.values());
   }
 
-  /** Commit thread: these are written; tell the buckets' owners. */
-  private void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows) {
+  /**
+   * Commit thread: these are written. One task of the store thread tells the buckets' owners
+   * (DURABLE, which makes the messages visible to pulls) and, queued behind on the same
+   * buckets, looks up the devices of the waiters' results, so that the mark and the lookups
+   * of a bucket travel in one batch, and the lookups (hence the ACCEPTED answers) come back
+   * after the mark: a pull made after an ACCEPTED sees the message.
+   */
+  private void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
+      List<Awaiting> waiters) {
     Map<String, long[]> streams = new HashMap<>();
     for (MessageLog.Entry e : entries) {
       streams.merge(e.from() + '\u0000' + e.to(), new long[] {e.offset(), 0, 0},
@@ -692,10 +719,23 @@ public final class StreamPipeline implements StreamStore {
       streams.merge(row.from() + '\u0000' + row.to(), new long[] {0, row.delivered(), row.read()},
           (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
     }
+    List<StreamOp> marks = new ArrayList<>(streams.size());
     streams.forEach((key, v) -> {
       int split = key.indexOf('\u0000');
-      submitInternal(StreamOp.durable(key.substring(0, split), key.substring(split + 1), v[0],
-          v[1], v[2]));
+      marks.add(StreamOp.durable(key.substring(0, split), key.substring(split + 1), v[0], v[1],
+          v[2]));
+    });
+    onStoreThread.execute(() -> {
+      Set<Integer> touched = new HashSet<>();
+      for (StreamOp mark : marks) {
+        Request r = new Request(mark, null, Promise.promise());
+        queued[r.bucket].addLast(r);
+        touched.add(r.bucket);
+      }
+      completeWithDevices(waiters, touched);
+      for (int b : touched) {
+        sendNext(b);
+      }
     });
   }
 

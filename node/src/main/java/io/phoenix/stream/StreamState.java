@@ -58,7 +58,8 @@ final class StreamState {
   private Kept[] ring = new Kept[4];
   private int first;
   private int size;
-  private final Map<String, Long> ids = new HashMap<>();
+  /** The window's messages by message_id (no boxed offset per held id: they are many). */
+  private final Map<String, Kept> ids = new HashMap<>();
 
   /**
    * One message in the window. {@code body} is null once the message is only remembered for
@@ -140,7 +141,8 @@ final class StreamState {
 
   /** The offset of a message_id in the window, or null. */
   Long offsetOf(String messageId) {
-    return ids.get(messageId);
+    Kept k = ids.get(messageId);
+    return k == null ? null : k.offset;
   }
 
   /** Offset of the oldest message whose body is in the window ({@code head + 1} if none). */
@@ -163,7 +165,7 @@ final class StreamState {
     Kept k = new Kept(offset, messageId, type, now, body, owner, request, durable ? now : 0);
     ring[(first + size) % ring.length] = k;
     size++;
-    ids.put(messageId, offset);
+    ids.put(messageId, k);
     if (durable) {
       durableHead = offset;
     } else if (offset == durableHead + 1) {
