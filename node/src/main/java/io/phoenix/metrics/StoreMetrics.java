@@ -64,7 +64,8 @@ public final class StoreMetrics implements StreamPipeline.Meter {
         .maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
     loaded = Counter.builder("phoenix_store_streams_loaded")
-        .description("Streams read back from the database into the cluster's memory")
+        .description("Streams looked up in the database when the cluster's memory lacked them "
+            + "(read back, or found new: a new stream's first use counts too)")
         .tag("type", type).register(registry);
     forgotten = Counter.builder("phoenix_store_streams_evicted")
         .description("Idle streams dropped from the cluster's memory (everything written)")
