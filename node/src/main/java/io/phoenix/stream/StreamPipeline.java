@@ -645,24 +645,20 @@ public final class StreamPipeline implements StreamStore {
     }
   }
 
-  /** Store thread: {@link #completeWithDevices(List, Set)} for one result, sent at once. */
+  /** Store thread: looks up the devices of one result's frames, then completes it. */
   private void completeWithDevices(Request r, OpResult result) {
-    Set<Integer> touched = new HashSet<>(2);
-    completeWithDevices(List.of(new Awaiting(r, result)), touched);
-    for (int b : touched) {
-      sendNext(b);
-    }
+    enqueue(deviceLookups(List.of(new Awaiting(r, result))));
   }
 
   /**
-   * Store thread: looks up the devices the results' frames go to — the recipient's (for an
-   * append) or the acknowledging eid's (for an acknowledgement), and the sender's where copies
-   * or forwards go to it — then completes each. One lookup per eid serves every result that
-   * needs it. Queued on the eids' buckets (added to {@code touched}; the caller sends them)
-   * behind what the caller queued before, they see every device that registered before the
-   * messages were stored (after their commit in commit mode).
+   * Store thread: the lookups of the devices the results' frames go to — the recipient's (for
+   * an append) or the acknowledging eid's (for an acknowledgement), and the sender's where
+   * copies or forwards go to it — each completing its results once all of theirs are answered.
+   * One lookup per eid serves every result that needs it. Queued on the eids' buckets behind
+   * what is already there, they see every device that registered before the messages were
+   * stored (after their commit in commit mode).
    */
-  private void completeWithDevices(List<Awaiting> results, Set<Integer> touched) {
+  private List<Request> deviceLookups(List<Awaiting> results) {
     Map<String, List<Awaiting>> byEid = new HashMap<>();
     for (Awaiting a : results) {
       List<String> eids = a.eids();
@@ -671,18 +667,17 @@ public final class StreamPipeline implements StreamStore {
         byEid.computeIfAbsent(eid, e -> new ArrayList<>(4)).add(a);
       }
     }
-    byEid.forEach((eid, waiting) -> {
-      int b = StreamBucket.of(eid);
-      queued[b].addLast(new Request(StreamOp.devices(eid), b, found -> {
-        for (Awaiting a : waiting) {
-          a.result.devices.addAll(found.devices);
-          if (--a.left == 0) {
-            a.request.complete(a.result);
+    List<Request> lookups = new ArrayList<>(byEid.size());
+    byEid.forEach((eid, waiting) -> lookups.add(new Request(StreamOp.devices(eid),
+        StreamBucket.of(eid), found -> {
+          for (Awaiting a : waiting) {
+            a.result.devices.addAll(found.devices);
+            if (--a.left == 0) {
+              a.request.complete(a.result);
+            }
           }
-        }
-      }));
-      touched.add(b);
-    });
+        })));
+    return lookups;
   }
 
   /** Hands entries and rows to the commit thread; {@code waiting} completes once written. */
@@ -719,23 +714,15 @@ public final class StreamPipeline implements StreamStore {
       streams.merge(row.from() + '\u0000' + row.to(), new long[] {0, row.delivered(), row.read()},
           (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
     }
-    List<StreamOp> marks = new ArrayList<>(streams.size());
+    List<Request> marks = new ArrayList<>(streams.size());
     streams.forEach((key, v) -> {
       int split = key.indexOf('\u0000');
-      marks.add(StreamOp.durable(key.substring(0, split), key.substring(split + 1), v[0], v[1],
-          v[2]));
+      marks.add(new Request(StreamOp.durable(key.substring(0, split), key.substring(split + 1),
+          v[0], v[1], v[2]), null, Promise.promise()));
     });
     onStoreThread.execute(() -> {
-      Set<Integer> touched = new HashSet<>();
-      for (StreamOp mark : marks) {
-        Request r = new Request(mark, null, Promise.promise());
-        queued[r.bucket].addLast(r);
-        touched.add(r.bucket);
-      }
-      completeWithDevices(waiters, touched);
-      for (int b : touched) {
-        sendNext(b);
-      }
+      marks.addAll(deviceLookups(waiters)); // behind the marks, in the same batches
+      enqueue(marks);
     });
   }
 
