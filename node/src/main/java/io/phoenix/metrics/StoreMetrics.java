@@ -40,6 +40,7 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   private final Timer commitLatency;
   private final Counter loaded;
   private final Counter forgotten;
+  private final Counter rechecked;
   private final LongAdder committedTotal = new LongAdder();
   private final LongAdder commitsTotal = new LongAdder();
   private final LongAdder loadedTotal = new LongAdder();
@@ -70,6 +71,10 @@ public final class StoreMetrics implements StreamPipeline.Meter {
     forgotten = Counter.builder("phoenix_store_streams_evicted")
         .description("Idle streams dropped from the cluster's memory (everything written)")
         .tag("type", type).register(registry);
+    rechecked = Counter.builder("phoenix_store_appends_rechecked")
+        .description("Appends whose message_id was checked in the database again: it may have "
+            + "been written while their first check ran")
+        .tag("type", type).register(registry);
     Gauge.builder("phoenix_store_disk_bytes", bytesOnDisk, s -> s.getAsLong())
         .description("Bytes the database takes on disk (-1: not known)").tag("type", type)
         .register(registry);
@@ -99,6 +104,11 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   public void forgotten(int streams) {
     forgotten.increment(streams);
     evictedTotal.add(streams);
+  }
+
+  @Override
+  public void rechecked(int appends) {
+    rechecked.increment(appends);
   }
 
   /**

@@ -33,6 +33,8 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
   long idleMs;
   long staleMs;
   final List<StreamOp> ops = new ArrayList<>();
+  /** While applied: streams whose appends go back for a re-check (null: none). */
+  private transient java.util.Set<StreamState> deferred;
 
   /** The answers, one per operation, in order. */
   static final class Results implements IdentifiedDataSerializable {
@@ -82,6 +84,18 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     return new StreamState.Policy(keepAll, hotWindow, idHoldMs, maxKept, retentionMs);
   }
 
+  /** Whether appends of {@code s} in this batch go back for a re-check, in their order. */
+  boolean deferred(StreamState s) {
+    return deferred != null && deferred.contains(s);
+  }
+
+  void defer(StreamState s) {
+    if (deferred == null) {
+      deferred = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    }
+    deferred.add(s);
+  }
+
   /** Copies the settings (not the operations) of {@code other}. */
   BucketBatch settingsOf(BucketBatch other) {
     now = other.now;
@@ -106,11 +120,12 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
       bucket = new StreamBucket();
     }
     Results out = new Results();
+    deferred = null; // per application (Hazelcast may apply a retried batch again)
     boolean changed = false;
     for (StreamOp op : ops) {
       OpResult r = op.apply(bucket, this);
       out.results.add(r);
-      changed |= !op.readOnly() && r.code != OpResult.MISSING;
+      changed |= !op.readOnly() && r.code != OpResult.MISSING && r.code != OpResult.RECHECK;
     }
     if (changed) {
       entry.setValue(bucket);

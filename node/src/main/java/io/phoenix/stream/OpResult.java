@@ -37,6 +37,10 @@ final class OpResult {
   /** LOAD, DURABLE, MAINTAIN ({@code entries}: unwritten messages to write; {@code offset}:
    * streams forgotten). */
   static final int DONE = 7;
+  /** APPEND not applied: its id may be held below the window (written while its database check
+   * ran), or an earlier append of its stream in the batch is in that case. Ask the database
+   * again and send it again with {@code heldAfter = offset}. */
+  static final int RECHECK = 8;
 
   static final int ACCEPTED = 1;
   static final int ADVANCED = 2;
@@ -72,6 +76,12 @@ final class OpResult {
     OpResult r = of(DUPLICATE);
     r.offset = offset;
     r.delivered = delivered;
+    return r;
+  }
+
+  static OpResult recheck(long heldAfter) {
+    OpResult r = of(RECHECK);
+    r.offset = heldAfter;
     return r;
   }
 

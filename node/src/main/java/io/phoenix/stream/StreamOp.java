@@ -59,6 +59,8 @@ final class StreamOp {
   long[] runs;
   /** APPEND: the sending node's number for this request (a retried request is recognised). */
   long request;
+  /** APPEND: held ids at or below this offset are known not to be this one (a re-check). */
+  long heldAfter;
 
   static StreamOp append(String from, String to, String messageId, int type, byte[] body,
       long request) {
@@ -235,16 +237,34 @@ final class StreamOp {
     if (s == null) {
       return OpResult.missing();
     }
+    if (b.deferred(s)) {
+      // an earlier append of this stream in the batch went back for a re-check: this one
+      // must not overtake it
+      return OpResult.recheck(heldAfter);
+    }
     s.touchedAt = b.now;
     Long existing = s.offsetOf(messageId);
     if (existing == null && offset > 0) {
       existing = offset; // the database holds it
     }
+    if (existing == null && !b.keepAll) {
+      long maybe = s.heldMatch(messageId, heldAfter);
+      if (maybe > 0) {
+        if (s.heldAppendedBy(maybe, b.node, request)) {
+          return OpResult.stored(maybe, s.delivered, null); // retried by Hazelcast, as below
+        }
+        // Written and out of the window while this retry's check of the database ran (or a
+        // hash that only looks the same): the sender asks the database again.
+        b.defer(s);
+        return OpResult.recheck(s.lastHeld());
+      }
+    }
     if (existing != null) {
       Kept k = s.at(existing);
-      if (k != null && k.request == request && k.owner.equals(b.node)) {
+      if (k != null ? k.request == request && k.owner.equals(b.node)
+          : s.heldAppendedBy(existing, b.node, request)) {
         // this very request, applied before and retried by Hazelcast: the same answer
-        return OpResult.stored(k.offset, s.delivered, null);
+        return OpResult.stored(existing, s.delivered, null);
       }
       boolean pending = k != null && existing > s.durableHead;
       return OpResult.duplicate(existing, s.delivered).with(from, to,
@@ -358,6 +378,7 @@ final class StreamOp {
     out.writeInt(max);
     out.writeLongArray(runs);
     out.writeLong(request);
+    out.writeLong(heldAfter);
   }
 
   static StreamOp readData(ObjectDataInput in) throws IOException {
@@ -375,6 +396,7 @@ final class StreamOp {
     op.max = in.readInt();
     op.runs = in.readLongArray();
     op.request = in.readLong();
+    op.heldAfter = in.readLong();
     return op;
   }
 }

@@ -77,6 +77,9 @@ public final class StreamPipeline implements StreamStore {
     void loaded();
 
     void forgotten(int streams);
+
+    /** Appends sent back by the owner to have their ids checked in the database again. */
+    void rechecked(int appends);
   }
 
   private final Vertx vertx;
@@ -92,7 +95,12 @@ public final class StreamPipeline implements StreamStore {
   private final CommitLoop<Awaiting> commits;
   private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
-  private final AtomicLong requests = new AtomicLong();
+  /**
+   * Numbers this node's appends (with the node id, a retried request is recognised by it):
+   * starting from the clock, so that a restarted node with the same id does not repeat the
+   * numbers of its previous run, whose appends the cluster may still hold.
+   */
+  private final AtomicLong requests = new AtomicLong(System.currentTimeMillis() << 20);
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Request>[] queued = new ArrayDeque[StreamBucket.BUCKETS];
   private final boolean[] inFlight = new boolean[StreamBucket.BUCKETS];
@@ -482,11 +490,18 @@ public final class StreamPipeline implements StreamStore {
   /** Store thread: what to do with each answer of a batch. */
   private void answered(int b, List<Request> sent, List<OpResult> results) {
     List<Request> missing = new ArrayList<>();
+    List<Request> again = null;
     for (int i = 0; i < sent.size(); i++) {
       Request r = sent.get(i);
       OpResult result = results.get(i);
       if (result.code == OpResult.MISSING) {
         missing.add(r);
+      } else if (result.code == OpResult.RECHECK) {
+        r.op.heldAfter = result.offset;
+        if (again == null) {
+          again = new ArrayList<>();
+        }
+        again.add(r);
       } else {
         settle(r, result);
       }
@@ -494,6 +509,49 @@ public final class StreamPipeline implements StreamStore {
     if (!missing.isEmpty()) {
       load(b, missing);
     }
+    if (again != null) {
+      recheck(b, again);
+    }
+  }
+
+  /**
+   * Store thread: appends whose id the owner may hold below its window (written while their
+   * check of the database ran) are checked again, then sent again ahead of anything queued
+   * since; the bucket sends nothing else meanwhile, so that no later append of their streams
+   * overtakes them.
+   */
+  private void recheck(int b, List<Request> again) {
+    meter.rechecked(again.size());
+    inFlight[b] = true;
+    List<MessageLog.IdKey> keys = new ArrayList<>(again.size());
+    for (Request r : again) {
+      keys.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
+    }
+    java.util.function.Consumer<Object> resume = found -> {
+      if (found instanceof long[] offsets) {
+        for (int i = 0; i < offsets.length; i++) {
+          again.get(i).op.offset = offsets[i];
+        }
+        for (int i = again.size() - 1; i >= 0; i--) {
+          queued[b].addFirst(again.get(i));
+        }
+      } else {
+        commits.failed((LogException) found);
+        for (Request r : again) {
+          r.fail(new UnavailableException(((LogException) found).getMessage()));
+        }
+      }
+      inFlight[b] = false;
+      sendNext(b);
+    };
+    if (!dbLog.lookupsBlock()) {
+      resume.accept(lookUp(keys));
+      return;
+    }
+    idChecks.execute(() -> {
+      Object found = lookUp(keys);
+      onStoreThread.execute(() -> resume.accept(found));
+    });
   }
 
   /**

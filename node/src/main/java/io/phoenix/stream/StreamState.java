@@ -20,9 +20,10 @@ import java.util.Map;
  *       dies (another node writes it);</li>
  *   <li>the last {@link Policy#hotWindow} messages with their bodies, for pulls that need no
  *       database read;</li>
- *   <li>the message_ids of messages written less than {@link Policy#idHoldMs} ago: the dedupe of
- *       a retry that checked the database just before its message was written.</li>
  * </ul>
+ * and, after it (in {@link HeldIds}, compact), the message_ids of messages that left the window
+ * less than {@link Policy#idHoldMs} after they were written: the dedupe of a retry that checked
+ * the database just before its message was written.
  * With no database ({@link Policy#keepAll}), the window is the store: every message is kept
  * until it expires or the stream holds {@link Policy#maxKept}.
  *
@@ -58,12 +59,14 @@ final class StreamState {
   private Kept[] ring = new Kept[4];
   private int first;
   private int size;
-  /** The window's messages by message_id (no boxed offset per held id: they are many). */
+  /** The window's messages by message_id. */
   private final Map<String, Kept> ids = new HashMap<>();
+  /** Ids of written messages below the window, for {@link Policy#idHoldMs}; null if none. */
+  private HeldIds held;
 
   /**
-   * One message in the window. {@code body} is null once the message is only remembered for
-   * its id; {@code owner} is the node that writes it; {@code durableAt} is 0 until it is in the
+   * One message in the window. {@code body} is null once the window no longer needs it (the
+   * message then leaves the window, its id held in {@link HeldIds}); {@code owner} is the node that writes it; {@code durableAt} is 0 until it is in the
    * database.
    */
   static final class Kept {
@@ -145,6 +148,31 @@ final class StreamState {
     return k == null ? null : k.offset;
   }
 
+  /**
+   * The newest offset above {@code after}, below the window, whose held id may be
+   * {@code messageId} (its hash matches), or 0 when none is: 0 is exact, a match is not.
+   */
+  long heldMatch(String messageId, long after) {
+    return held == null || held.size() == 0 || held.last() <= after ? 0
+        : held.find(HeldIds.hash(messageId), after);
+  }
+
+  /** Whether {@code offset} is held and was appended by this request of this node. */
+  boolean heldAppendedBy(long offset, String node, long request) {
+    return heldCount() > 0 && offset >= held.first() && offset <= held.last()
+        && held.appendedBy(offset, node, request);
+  }
+
+  /** The newest offset whose id is held below the window (0 when none is). */
+  long lastHeld() {
+    return held == null || held.size() == 0 ? 0 : held.last();
+  }
+
+  /** How many ids are held below the window. */
+  int heldCount() {
+    return held == null ? 0 : held.size();
+  }
+
   /** Offset of the oldest message whose body is in the window ({@code head + 1} if none). */
   long firstBody() {
     return Math.max(firstKept(), bodyFrom);
@@ -215,12 +243,24 @@ final class StreamState {
       while (size > 0) {
         Kept oldest = ring[first];
         boolean written = oldest.durableAt != 0 && oldest.offset <= durableHead;
-        if (!written || oldest.offset >= keepBodiesFrom
-            || now - oldest.durableAt < p.idHoldMs()) {
+        if (!written || oldest.offset >= keepBodiesFrom) {
           break;
+        }
+        if (now - oldest.durableAt < p.idHoldMs() || heldCount() > 0) { // contiguous
+          if (held == null) {
+            held = new HeldIds();
+          }
+          held.add(oldest.offset, HeldIds.hash(oldest.messageId), oldest.durableAt,
+              oldest.request, oldest.owner);
         }
         dropOldest();
         dropped++;
+      }
+      while (heldCount() > 0 && now - held.oldestWrittenAt() >= p.idHoldMs()) {
+        held.dropOldest();
+      }
+      if (heldCount() == 0) {
+        held = null;
       }
     }
     if (size == 0 && ring.length > 16) {
@@ -343,6 +383,14 @@ final class StreamState {
     }
     out.writeLongArray(runs());
     out.writeLong(unknownUpTo);
+    int h = heldCount();
+    out.writeInt(h);
+    for (long o = h == 0 ? 0 : held.first(); h > 0 && o <= held.last(); o++) {
+      out.writeLong(held.hashAt(o));
+      out.writeLong(held.writtenAt(o));
+      out.writeLong(held.requestAt(o));
+      out.writeString(held.ownerAt(o));
+    }
   }
 
   static StreamState readFrom(ObjectDataInput in) throws IOException {
@@ -383,12 +431,20 @@ final class StreamState {
       s.receiverRuns.addLast(new long[] {runs[i], runs[i + 1]});
     }
     s.unknownUpTo = in.readLong();
+    int h = in.readInt();
+    long o = s.firstKept() - h;
+    for (int i = 0; i < h; i++, o++) {
+      if (s.held == null) {
+        s.held = new HeldIds();
+      }
+      s.held.add(o, in.readLong(), in.readLong(), in.readLong(), in.readString());
+    }
     return s;
   }
 
   @Override
   public String toString() {
     return "StreamState{head=" + head + ", durable=" + durableHead + ", delivered=" + delivered
-        + ", read=" + read + ", window=" + size + "}";
+        + ", read=" + read + ", window=" + size + ", held=" + heldCount() + "}";
   }
 }

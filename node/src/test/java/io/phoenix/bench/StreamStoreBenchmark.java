@@ -110,6 +110,10 @@ public class StreamStoreBenchmark {
           @Override
           public void forgotten(int streams) {
           }
+
+          @Override
+          public void rechecked(int appends) {
+          }
         }, "jmh");
     message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())
         .setFrom(Identity.newBuilder().setEid("alice").setConnectionResourceId("a1")

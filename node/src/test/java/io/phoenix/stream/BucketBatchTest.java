@@ -162,12 +162,114 @@ class BucketBatchTest {
     assertEquals(13, pulled.head);
     assertEquals(12, pulled.offset, "only the hot window (2) keeps its bodies: 12 and 13");
     assertEquals(List.of(12L, 13L), pulled.entries.stream().map(x -> x.offset()).toList());
-    // ids stay for idHoldMs after they are written: a late retry is still a duplicate
-    assertEquals(OpResult.DUPLICATE, append(e, false, "alice", "a", 1500, "n1", 9).code);
-    run(e, false, 5000, StreamOp.maintain());
+    // ids stay held for idHoldMs after they are written: a retry whose database check missed
+    // the first copy is sent back to check again, and is a duplicate once it has
+    OpResult late = append(e, false, "alice", "a", 1500, "n1", 9);
+    assertEquals(OpResult.RECHECK, late.code);
+    assertEquals(11, late.offset, "ids held up to 11 (12 and 13 are in the window)");
+    StreamOp checked = StreamOp.append("alice", "bob", "a", MessageType.SENDER_VALUE,
+        new byte[] {1}, 9);
+    checked.offset = 11; // what the database answers now
+    checked.heldAfter = late.offset;
+    OpResult dup = run(e, false, 1500, checked);
+    assertEquals(OpResult.DUPLICATE, dup.code);
+    assertEquals(11, dup.offset);
     StreamState s = e.getValue().get("alice", "bob");
+    assertEquals(1, s.heldCount());
+    run(e, false, 5000, StreamOp.maintain());
     assertEquals(2, s.size(), "after the hold only the hot window remains");
+    assertEquals(0, s.heldCount());
     assertEquals(null, s.offsetOf("a"));
+    assertEquals(14, append(e, false, "alice", "a2", 5000, "n1", 10).offset);
+  }
+
+  /** Loads alice→bob and writes m1 … m{n}: with a hot window of 2, the rest are held ids. */
+  private static StreamState writtenAndHeld(Entry e, int n, long now) {
+    run(e, false, now, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    for (int i = 1; i <= n; i++) {
+      append(e, false, "alice", "m" + i, now, "n1", 100 + i);
+    }
+    run(e, false, now, StreamOp.durable("alice", "bob", n, 0, 0));
+    StreamState s = e.getValue().get("alice", "bob");
+    assertEquals(n - 2, s.heldCount());
+    return s;
+  }
+
+  @Test
+  void anAppendSentBackForARecheckIsNotOvertakenByTheNextOneOfItsStream() {
+    Entry e = new Entry(null);
+    StreamState s = writtenAndHeld(e, 5, 1000);
+    // a retry of m2 (its check ran before m2 was written), then a new message, in one batch
+    BucketBatch b = batch(false, 1100, "n2",
+        StreamOp.append("alice", "bob", "m2", MessageType.SENDER_VALUE, new byte[] {1}, 1),
+        StreamOp.append("alice", "bob", "new", MessageType.SENDER_VALUE, new byte[] {1}, 2),
+        StreamOp.append("carol", "bob", "m2", MessageType.SENDER_VALUE, new byte[] {1}, 3));
+    run(e, false, 1100, StreamOp.load("carol", "bob", 0, 0, 0, null));
+    List<OpResult> r = b.process(e).results;
+    assertEquals(OpResult.RECHECK, r.get(0).code);
+    assertEquals(3, r.get(0).offset);
+    assertEquals(OpResult.RECHECK, r.get(1).code, "held back behind the retry");
+    assertEquals(OpResult.STORED, r.get(2).code, "another stream goes on");
+    assertEquals(5, s.head, "nothing appended to alice→bob");
+    // both again, in order, after the database was asked: m2 is there at 2, "new" is not
+    StreamOp retry = StreamOp.append("alice", "bob", "m2", MessageType.SENDER_VALUE,
+        new byte[] {1}, 1);
+    retry.offset = 2;
+    retry.heldAfter = 3;
+    StreamOp next = StreamOp.append("alice", "bob", "new", MessageType.SENDER_VALUE,
+        new byte[] {1}, 2);
+    r = batch(false, 1200, "n2", retry, next).process(e).results;
+    assertEquals(OpResult.DUPLICATE, r.get(0).code);
+    assertEquals(2, r.get(0).offset);
+    assertEquals(OpResult.STORED, r.get(1).code);
+    assertEquals(6, r.get(1).offset);
+  }
+
+  @Test
+  void aHashThatOnlyLooksHeldIsStoredOnceTheDatabaseSaysNo() {
+    Entry e = new Entry(null);
+    StreamState s = writtenAndHeld(e, 5, 1000);
+    // the held ids are only hashes: an id the database does not hold and that matched one
+    // (as a colliding hash would) comes back with heldAfter and is stored
+    StreamOp op = StreamOp.append("alice", "bob", "m1", MessageType.SENDER_VALUE, new byte[] {1},
+        7);
+    op.heldAfter = s.lastHeld();
+    OpResult stored = run(e, false, 1100, op);
+    assertEquals(OpResult.STORED, stored.code);
+    assertEquals(6, stored.offset);
+    // held ids above heldAfter still count
+    assertEquals(3, s.heldMatch("m3", 2));
+    assertEquals(0, s.heldMatch("m3", 3));
+    assertEquals(0, s.heldMatch("nowhere", 0));
+  }
+
+  @Test
+  void aHazelcastRetryOfAHeldAppendGetsItsFirstAnswer() {
+    Entry e = new Entry(null);
+    writtenAndHeld(e, 5, 1000);
+    OpResult again = append(e, false, "alice", "m2", 1100, "n1", 102);
+    assertEquals(OpResult.STORED, again.code);
+    assertEquals(2, again.offset);
+    assertEquals(OpResult.RECHECK, append(e, false, "alice", "m2", 1100, "n2", 102).code,
+        "the same number from another node is another request");
+  }
+
+  @Test
+  void heldIdsSurviveHazelcastSerialization() {
+    Entry e = new Entry(null);
+    StreamState s = writtenAndHeld(e, 40, 1000);
+    StreamBucket copy = SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue()));
+    StreamState c = copy.get("alice", "bob");
+    assertEquals(s.heldCount(), c.heldCount());
+    assertEquals(s.lastHeld(), c.lastHeld());
+    for (int i = 1; i <= 38; i++) {
+      assertEquals(i, c.heldMatch("m" + i, 0));
+    }
+    assertEquals(OpResult.STORED, run(new Entry(copy), false, 1100,
+        StreamOp.append("alice", "bob", "m7", 1, new byte[] {1}, 107)).code,
+        "n1's request 107 is recognised on the copy");
+    run(new Entry(copy), false, 1000 + 1_000, StreamOp.maintain());
+    assertEquals(0, c.heldCount(), "the hold (1 s here) is over");
   }
 
   @Test

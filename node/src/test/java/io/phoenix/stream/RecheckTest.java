@@ -1,0 +1,192 @@
+package io.phoenix.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.config.ClusterOptions;
+import io.phoenix.config.ConfigLoader;
+import io.phoenix.node.HazelcastCluster;
+import io.phoenix.stream.StreamStore.AppendResult;
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import io.phoenix.stream.log.RocksDbMessageLog;
+import io.phoenix.testing.TestNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The race the held ids exist for, made to happen: a retry whose check of the database ran
+ * just before its first copy was written (the database is made to miss that id once), reaching
+ * the stream's owner after the first copy left the window. The owner sends it back, the
+ * pipeline asks the database again, and the retry is a 208 with the first offset; what the
+ * same sender asked for next is stored after it, in order. Through a real Hazelcast member
+ * and RocksDB.
+ */
+class RecheckTest {
+  @TempDir
+  Path dir;
+
+  /** RocksDB, except that the next lookup of an id named in {@link #blind} finds nothing. */
+  private static final class Blinded implements MessageLog {
+    final MessageLog db;
+    final Set<String> blind = ConcurrentHashMap.newKeySet();
+
+    Blinded(MessageLog db) {
+      this.db = db;
+    }
+
+    @Override
+    public long[] offsetsOf(List<IdKey> keys) throws LogException {
+      long[] found = db.offsetsOf(keys);
+      for (int i = 0; i < keys.size(); i++) {
+        if (blind.remove(keys.get(i).messageId())) {
+          found[i] = 0;
+        }
+      }
+      return found;
+    }
+
+    @Override
+    public String epoch() {
+      return db.epoch();
+    }
+
+    @Override
+    public StreamRow stream(String from, String to) throws LogException {
+      return db.stream(from, to);
+    }
+
+    @Override
+    public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+      db.commit(entries, rows);
+    }
+
+    @Override
+    public List<Entry> read(String from, String to, long after, long before, int max,
+        long notBefore) throws LogException {
+      return db.read(from, to, after, before, max, notBefore);
+    }
+
+    @Override
+    public List<StreamRow> backlogInto(String to) throws LogException {
+      return db.backlogInto(to);
+    }
+
+    @Override
+    public int trimExpired(long cutoff, int max) throws LogException {
+      return db.trimExpired(cutoff, max);
+    }
+
+    @Override
+    public long bytesOnDisk() {
+      return db.bytesOnDisk();
+    }
+
+    @Override
+    public void close() {
+      db.close();
+    }
+  }
+
+  @Test
+  void aRetryWhoseCheckMissedItsWrittenFirstCopyIsA208InItsOrder() throws Exception {
+    int port = TestNode.freePort();
+    JsonObject json = new JsonObject()
+        .put("auth", new JsonObject().put("jwtSecret", "recheck-secret-0123456789abcdef012345"))
+        .put("cluster", new JsonObject().put("name", "recheck-" + UUID.randomUUID())
+            .put("host", "127.0.0.1").put("port", port)
+            .put("members", new JsonArray().add("127.0.0.1:" + port)));
+    ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(
+        HazelcastCluster.hazelcastConfig(cluster, "n1", "embedded", null));
+    Vertx vertx = Vertx.vertx();
+    Blinded db = new Blinded(RocksDbMessageLog.open(dir.resolve("db")));
+    AtomicInteger rechecked = new AtomicInteger();
+    StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME), db,
+        new StreamPipeline.Settings("n1", true, 1, 60_000, 1_000_000, 3_600_000, 10_000,
+            120_000, 5_000, 64),
+        new StreamPipeline.Meter() {
+          @Override
+          public void committed(int messages, long nanos) {
+          }
+
+          @Override
+          public void loaded() {
+          }
+
+          @Override
+          public void forgotten(int streams) {
+          }
+
+          @Override
+          public void rechecked(int appends) {
+            rechecked.addAndGet(appends);
+          }
+        }, db.epoch());
+    try {
+      for (int i = 1; i <= 4; i++) {
+        AppendResult r = append(vertx, store, "m" + i).get();
+        assertEquals(AppendResult.Outcome.STORED, r.outcome());
+        assertEquals(i, r.offset());
+      }
+      // m1 is written and out of the one-message hot window: only its id is held
+      db.blind.add("m1");
+      @SuppressWarnings("unchecked")
+      Future<AppendResult>[] next = new Future[2];
+      vertx.getOrCreateContext().runOnContext(v -> {
+        next[0] = store.append("alice", "bob", "m1", 1, new byte[] {1}, now());
+        next[1] = store.append("alice", "bob", "m5", 1, new byte[] {5}, now());
+      });
+      while (next[1] == null) {
+        Thread.sleep(5);
+      }
+      AppendResult retry = next[0].toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      AppendResult fifth = next[1].toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      assertEquals(AppendResult.Outcome.DUPLICATE, retry.outcome());
+      assertEquals(1, retry.offset());
+      assertEquals(AppendResult.Outcome.STORED, fifth.outcome());
+      assertEquals(5, fifth.offset(), "no offset taken by the retry");
+      assertTrue(rechecked.get() >= 1, "the owner sent the retry back");
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L), db.read("alice", "bob", 0, 6, 10, 0).stream()
+          .map(MessageLog.Entry::offset).toList());
+    } finally {
+      store.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+      hz.shutdown();
+    }
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  private static java.util.concurrent.CompletableFuture<AppendResult> append(Vertx vertx,
+      StreamPipeline store, String id) {
+    java.util.concurrent.CompletableFuture<AppendResult> out =
+        new java.util.concurrent.CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> store.append("alice", "bob", id, 1,
+        new byte[] {1}, now()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            out.complete(ar.result());
+          } else {
+            out.completeExceptionally(ar.cause());
+          }
+        }));
+    return out;
+  }
+}
