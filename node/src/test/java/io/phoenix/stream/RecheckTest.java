@@ -24,7 +24,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,10 +43,18 @@ class RecheckTest {
   /** RocksDB, except that the next lookup of an id named in {@link #blind} finds nothing. */
   private static final class Blinded implements MessageLog {
     final MessageLog db;
+    final boolean blocking;
     final Set<String> blind = ConcurrentHashMap.newKeySet();
 
-    Blinded(MessageLog db) {
+    Blinded(MessageLog db, boolean blocking) {
       this.db = db;
+      this.blocking = blocking;
+    }
+
+    /** As PostgreSQL says: lookups then run on a thread of their own. */
+    @Override
+    public boolean lookupsBlock() {
+      return blocking;
     }
 
     @Override
@@ -101,8 +110,10 @@ class RecheckTest {
     }
   }
 
-  @Test
-  void aRetryWhoseCheckMissedItsWrittenFirstCopyIsA208InItsOrder() throws Exception {
+  @ParameterizedTest(name = "lookups on their own thread: {0}")
+  @ValueSource(booleans = {false, true})
+  void aRetryWhoseCheckMissedItsWrittenFirstCopyIsA208InItsOrder(boolean blocking)
+      throws Exception {
     int port = TestNode.freePort();
     JsonObject json = new JsonObject()
         .put("auth", new JsonObject().put("jwtSecret", "recheck-secret-0123456789abcdef012345"))
@@ -113,7 +124,7 @@ class RecheckTest {
     HazelcastInstance hz = Hazelcast.newHazelcastInstance(
         HazelcastCluster.hazelcastConfig(cluster, "n1", "embedded", null));
     Vertx vertx = Vertx.vertx();
-    Blinded db = new Blinded(RocksDbMessageLog.open(dir.resolve("db")));
+    Blinded db = new Blinded(RocksDbMessageLog.open(dir.resolve("db" + blocking)), blocking);
     AtomicInteger rechecked = new AtomicInteger();
     StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME), db,
         new StreamPipeline.Settings("n1", true, 1, 60_000, 1_000_000, 3_600_000, 10_000,
