@@ -61,7 +61,7 @@ final class HeldIds {
           + last());
     }
     if (size == hashes.length) {
-      grow();
+      resize(hashes.length * 2);
     }
     int at = slot(size);
     hashes[at] = hash;
@@ -79,14 +79,14 @@ final class HeldIds {
     start = (start + 1) & (hashes.length - 1);
     first++;
     size--;
-    if (size == 0 && hashes.length > 64) {
-      hashes = new long[4];
-      writtenAt = new long[4];
-      requests = new long[4];
-      owners = new String[4];
-      index = new long[8];
-      start = 0;
+    if (hashes.length > 64 && size < hashes.length / 4) {
+      resize(hashes.length / 2); // a burst's arrays do not outlive it
     }
+  }
+
+  /** Ids the arrays have room for before they grow. */
+  int capacity() {
+    return hashes.length;
   }
 
   /** The newest held offset above {@code after} whose id has this hash, or 0. */
@@ -184,8 +184,7 @@ final class HeldIds {
     }
   }
 
-  private void grow() {
-    int n = hashes.length * 2;
+  private void resize(int n) {
     long[] h = new long[n];
     long[] w = new long[n];
     long[] r = new long[n];

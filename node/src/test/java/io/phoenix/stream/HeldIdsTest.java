@@ -53,6 +53,23 @@ class HeldIdsTest {
   }
 
   @Test
+  void theArraysShrinkAfterABurst() {
+    HeldIds held = new HeldIds();
+    for (long o = 1; o <= 100_000; o++) {
+      held.add(o, o * 31, o, o, "n1");
+    }
+    assertTrue(held.capacity() >= 100_000);
+    while (held.size() > 10) {
+      held.dropOldest();
+    }
+    assertTrue(held.capacity() <= 128, "capacity " + held.capacity());
+    for (long o = 99_991; o <= 100_000; o++) {
+      assertEquals(o, held.find(o * 31, 0));
+    }
+    assertEquals(0, held.find(99_990 * 31, 0));
+  }
+
+  @Test
   void theHashIsStableAndSpread() {
     assertEquals(HeldIds.hash("m-1"), HeldIds.hash(new String("m-1".toCharArray())));
     Set<Long> seen = new HashSet<>();
