@@ -1,22 +1,16 @@
 package io.phoenix.bench;
 
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import io.phoenix.config.ConfigLoader;
-import io.phoenix.config.ClusterOptions;
-import io.phoenix.node.HazelcastCluster;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamStore;
 import io.phoenix.stream.log.RocksDbMessageLog;
+import io.phoenix.testing.LoneMember;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,17 +73,7 @@ public class StreamStoreBenchmark {
 
   @Setup(Level.Trial)
   public void setup() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    JsonObject json = new JsonObject()
-        .put("auth", new JsonObject().put("jwtSecret", "jmh-secret-0123456789abcdef0123456789"))
-        .put("cluster", new JsonObject().put("name", "jmh-" + UUID.randomUUID())
-            .put("host", "127.0.0.1").put("port", port)
-            .put("members", new JsonArray().add("127.0.0.1:" + port)));
-    ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
-    hazelcast = Hazelcast.newHazelcastInstance(HazelcastCluster.hazelcastConfig(cluster, "jmh", "memory", null));
+    hazelcast = LoneMember.start("jmh", "memory");
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
     boolean embedded = storage.equals("embedded");
@@ -98,23 +82,7 @@ public class StreamStoreBenchmark {
         embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
         new StreamPipeline.Settings("jmh", embedded, 16, 10_000, 1_000_000, 2_000,
             Long.MAX_VALUE, 120_000, 5_000, 1024),
-        new StreamPipeline.Meter() {
-          @Override
-          public void committed(int messages, long nanos) {
-          }
-
-          @Override
-          public void loaded() {
-          }
-
-          @Override
-          public void forgotten(int streams) {
-          }
-
-          @Override
-          public void rechecked(int appends) {
-          }
-        }, "jmh");
+        new LoneMember.CountingMeter(), "jmh");
     message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())
         .setFrom(Identity.newBuilder().setEid("alice").setConnectionResourceId("a1")
             .setNode("node-1"))

@@ -3,27 +3,19 @@ package io.phoenix.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import io.phoenix.config.ClusterOptions;
-import io.phoenix.config.ConfigLoader;
-import io.phoenix.node.HazelcastCluster;
 import io.phoenix.stream.StreamStore.AppendResult;
 import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
 import io.phoenix.stream.log.RocksDbMessageLog;
-import io.phoenix.testing.TestNode;
+import io.phoenix.testing.LoneMember;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,39 +106,14 @@ class RecheckTest {
   @ValueSource(booleans = {false, true})
   void aRetryWhoseCheckMissedItsWrittenFirstCopyIsA208InItsOrder(boolean blocking)
       throws Exception {
-    int port = TestNode.freePort();
-    JsonObject json = new JsonObject()
-        .put("auth", new JsonObject().put("jwtSecret", "recheck-secret-0123456789abcdef012345"))
-        .put("cluster", new JsonObject().put("name", "recheck-" + UUID.randomUUID())
-            .put("host", "127.0.0.1").put("port", port)
-            .put("members", new JsonArray().add("127.0.0.1:" + port)));
-    ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(
-        HazelcastCluster.hazelcastConfig(cluster, "n1", "embedded", null));
+    HazelcastInstance hz = LoneMember.start("n1", "embedded");
     Vertx vertx = Vertx.vertx();
     Blinded db = new Blinded(RocksDbMessageLog.open(dir.resolve("db" + blocking)), blocking);
-    AtomicInteger rechecked = new AtomicInteger();
+    LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
     StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME), db,
         new StreamPipeline.Settings("n1", true, 1, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 5_000, 64),
-        new StreamPipeline.Meter() {
-          @Override
-          public void committed(int messages, long nanos) {
-          }
-
-          @Override
-          public void loaded() {
-          }
-
-          @Override
-          public void forgotten(int streams) {
-          }
-
-          @Override
-          public void rechecked(int appends) {
-            rechecked.addAndGet(appends);
-          }
-        }, db.epoch());
+        meter, db.epoch());
     try {
       for (int i = 1; i <= 4; i++) {
         AppendResult r = append(vertx, store, "m" + i).get();
@@ -172,7 +139,7 @@ class RecheckTest {
       assertEquals(1, retry.offset());
       assertEquals(AppendResult.Outcome.STORED, fifth.outcome());
       assertEquals(5, fifth.offset(), "no offset taken by the retry");
-      assertTrue(rechecked.get() >= 1, "the owner sent the retry back");
+      assertTrue(meter.rechecked.get() >= 1, "the owner sent the retry back");
       assertEquals(List.of(1L, 2L, 3L, 4L, 5L), db.read("alice", "bob", 0, 6, 10, 0).stream()
           .map(MessageLog.Entry::offset).toList());
     } finally {

@@ -1,0 +1,62 @@
+package io.phoenix.testing;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.config.ClusterOptions;
+import io.phoenix.config.ConfigLoader;
+import io.phoenix.node.HazelcastCluster;
+import io.phoenix.stream.StreamPipeline;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * For tests and benchmarks of the stream pipeline without a whole node: one Hazelcast member
+ * configured as a node configures it (a cluster of its own on a free loopback port), and a
+ * {@link StreamPipeline.Meter} that counts what it is told.
+ */
+public final class LoneMember {
+  private LoneMember() {}
+
+  /** Starts a member alone in a new cluster, as node {@code nodeId} with that store type. */
+  public static HazelcastInstance start(String nodeId, String storageType) {
+    int port = TestNode.freePort();
+    JsonObject json = new JsonObject()
+        .put("auth", new JsonObject().put("jwtSecret", "lone-secret-0123456789abcdef0123456789"))
+        .put("cluster", new JsonObject().put("name", "lone-" + UUID.randomUUID())
+            .put("host", "127.0.0.1").put("port", port)
+            .put("members", new JsonArray().add("127.0.0.1:" + port)));
+    ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
+    return Hazelcast.newHazelcastInstance(
+        HazelcastCluster.hazelcastConfig(cluster, nodeId, storageType, null));
+  }
+
+  /** Counts what the pipeline reports. */
+  public static final class CountingMeter implements StreamPipeline.Meter {
+    public final AtomicLong committed = new AtomicLong();
+    public final AtomicLong loaded = new AtomicLong();
+    public final AtomicLong forgotten = new AtomicLong();
+    public final AtomicLong rechecked = new AtomicLong();
+
+    @Override
+    public void committed(int messages, long nanos) {
+      committed.addAndGet(messages);
+    }
+
+    @Override
+    public void loaded() {
+      loaded.incrementAndGet();
+    }
+
+    @Override
+    public void forgotten(int streams) {
+      forgotten.addAndGet(streams);
+    }
+
+    @Override
+    public void rechecked(int appends) {
+      rechecked.addAndGet(appends);
+    }
+  }
+}
