@@ -383,9 +383,9 @@ final class StreamState {
     }
     out.writeLongArray(runs());
     out.writeLong(unknownUpTo);
-    int h = heldCount();
-    out.writeInt(h);
-    for (long o = h == 0 ? 0 : held.first(); h > 0 && o <= held.last(); o++) {
+    out.writeInt(heldCount()); // oldest first, ending just below the window
+    for (int i = 0; i < heldCount(); i++) {
+      long o = held.first() + i;
       out.writeLong(held.hashAt(o));
       out.writeLong(held.writtenAt(o));
       out.writeLong(held.requestAt(o));
