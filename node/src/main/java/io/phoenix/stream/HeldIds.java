@@ -1,5 +1,8 @@
 package io.phoenix.stream;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -108,20 +111,32 @@ final class HeldIds {
     return requests[at] == request && owners[at].equals(node);
   }
 
-  long hashAt(long offset) {
-    return hashes[slotOf(offset)];
+  /** Writes the held ids, oldest first (their offsets follow from where the window starts). */
+  void writeTo(ObjectDataOutput out) throws IOException {
+    out.writeInt(size);
+    for (int i = 0; i < size; i++) {
+      int at = slot(i);
+      out.writeLong(hashes[at]);
+      out.writeLong(writtenAt[at]);
+      out.writeLong(requests[at]);
+      out.writeString(owners[at]);
+    }
   }
 
-  long writtenAt(long offset) {
-    return writtenAt[slotOf(offset)];
-  }
-
-  long requestAt(long offset) {
-    return requests[slotOf(offset)];
-  }
-
-  String ownerAt(long offset) {
-    return owners[slotOf(offset)];
+  /**
+   * Reads what {@link #writeTo} wrote of a stream whose window starts at {@code windowFirst};
+   * null when no id is held.
+   */
+  static HeldIds readFrom(ObjectDataInput in, long windowFirst) throws IOException {
+    int n = in.readInt();
+    if (n == 0) {
+      return null;
+    }
+    HeldIds held = new HeldIds();
+    for (long o = windowFirst - n; o < windowFirst; o++) {
+      held.add(o, in.readLong(), in.readLong(), in.readLong(), in.readString());
+    }
+    return held;
   }
 
   /**

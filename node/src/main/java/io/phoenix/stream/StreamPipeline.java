@@ -387,24 +387,34 @@ public final class StreamPipeline implements StreamStore {
         }
       }
     }
+    checkRunning = true;
+    lookUpIds(appends, found -> {
+      checkRunning = false;
+      checked(groups, appends, found);
+      if (!checking.isEmpty()) {
+        checkIds();
+      }
+    });
+  }
+
+  /**
+   * Store thread: looks the appends' ids up in the database, then hands {@code then}, on the
+   * store thread, their offsets ({@code long[]}, 0 where absent) or the {@link LogException}
+   * that stopped the lookup. Right away when lookups do not block; else on the lookup thread,
+   * the store thread going on meanwhile.
+   */
+  private void lookUpIds(List<Request> appends, java.util.function.Consumer<Object> then) {
     List<MessageLog.IdKey> keys = new ArrayList<>(appends.size());
     for (Request r : appends) {
       keys.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
     }
     if (!dbLog.lookupsBlock()) {
-      checked(groups, appends, lookUp(keys));
+      then.accept(lookUp(keys));
       return;
     }
-    checkRunning = true;
     idChecks.execute(() -> {
       Object found = lookUp(keys);
-      onStoreThread.execute(() -> {
-        checkRunning = false;
-        checked(groups, appends, found);
-        if (!checking.isEmpty()) {
-          checkIds();
-        }
-      });
+      onStoreThread.execute(() -> then.accept(found));
     });
   }
 
@@ -417,21 +427,31 @@ public final class StreamPipeline implements StreamStore {
     }
   }
 
-  /** Store thread: applies a lookup's answer, then queues the groups in their order. */
-  private void checked(List<List<Request>> groups, List<Request> appends, Object found) {
-    Set<Request> refused = null;
+  /**
+   * Store thread: puts a lookup's offsets on the appends, or, when it failed, answers them 503
+   * (and tells the commit loop the database is failing). Whether the lookup succeeded.
+   */
+  private boolean applyLookup(List<Request> appends, Object found) {
     if (found instanceof long[] offsets) {
       for (int i = 0; i < offsets.length; i++) {
         appends.get(i).op.offset = offsets[i];
       }
-    } else {
-      LogException e = (LogException) found;
-      commits.failed(e);
+      return true;
+    }
+    LogException e = (LogException) found;
+    commits.failed(e);
+    for (Request r : appends) {
+      r.fail(new UnavailableException(e.getMessage()));
+    }
+    return false;
+  }
+
+  /** Store thread: applies a lookup's answer, then queues the groups in their order. */
+  private void checked(List<List<Request>> groups, List<Request> appends, Object found) {
+    Set<Request> refused = null;
+    if (!applyLookup(appends, found)) {
       refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      for (Request r : appends) {
-        refused.add(r);
-        r.fail(new UnavailableException(e.getMessage()));
-      }
+      refused.addAll(appends);
     }
     for (List<Request> g : groups) {
       if (refused != null) {
@@ -523,34 +543,14 @@ public final class StreamPipeline implements StreamStore {
   private void recheck(int b, List<Request> again) {
     meter.rechecked(again.size());
     inFlight[b] = true;
-    List<MessageLog.IdKey> keys = new ArrayList<>(again.size());
-    for (Request r : again) {
-      keys.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
-    }
-    java.util.function.Consumer<Object> resume = found -> {
-      if (found instanceof long[] offsets) {
-        for (int i = 0; i < offsets.length; i++) {
-          again.get(i).op.offset = offsets[i];
-        }
+    lookUpIds(again, found -> {
+      if (applyLookup(again, found)) {
         for (int i = again.size() - 1; i >= 0; i--) {
           queued[b].addFirst(again.get(i));
-        }
-      } else {
-        commits.failed((LogException) found);
-        for (Request r : again) {
-          r.fail(new UnavailableException(((LogException) found).getMessage()));
         }
       }
       inFlight[b] = false;
       sendNext(b);
-    };
-    if (!dbLog.lookupsBlock()) {
-      resume.accept(lookUp(keys));
-      return;
-    }
-    idChecks.execute(() -> {
-      Object found = lookUp(keys);
-      onStoreThread.execute(() -> resume.accept(found));
     });
   }
 

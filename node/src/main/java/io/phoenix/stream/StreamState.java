@@ -61,13 +61,14 @@ final class StreamState {
   private int size;
   /** The window's messages by message_id. */
   private final Map<String, Kept> ids = new HashMap<>();
-  /** Ids of written messages below the window, for {@link Policy#idHoldMs}; null if none. */
+  /** Ids of written messages below the window, for {@link Policy#idHoldMs}; null if none (never
+   * empty). */
   private HeldIds held;
 
   /**
    * One message in the window. {@code body} is null once the window no longer needs it (the
-   * message then leaves the window, its id held in {@link HeldIds}); {@code owner} is the node that writes it; {@code durableAt} is 0 until it is in the
-   * database.
+   * message then leaves the window, its id held in {@link HeldIds}); {@code owner} is the node
+   * that writes it; {@code durableAt} is 0 until it is in the database.
    */
   static final class Kept {
     final long offset;
@@ -153,19 +154,19 @@ final class StreamState {
    * {@code messageId} (its hash matches), or 0 when none is: 0 is exact, a match is not.
    */
   long heldMatch(String messageId, long after) {
-    return held == null || held.size() == 0 || held.last() <= after ? 0
+    return held == null || held.last() <= after ? 0
         : held.find(HeldIds.hash(messageId), after);
   }
 
   /** Whether {@code offset} is held and was appended by this request of this node. */
   boolean heldAppendedBy(long offset, String node, long request) {
-    return heldCount() > 0 && offset >= held.first() && offset <= held.last()
+    return held != null && offset >= held.first() && offset <= held.last()
         && held.appendedBy(offset, node, request);
   }
 
   /** The newest offset whose id is held below the window (0 when none is). */
   long lastHeld() {
-    return held == null || held.size() == 0 ? 0 : held.last();
+    return held == null ? 0 : held.last();
   }
 
   /** How many ids are held below the window. */
@@ -383,13 +384,10 @@ final class StreamState {
     }
     out.writeLongArray(runs());
     out.writeLong(unknownUpTo);
-    out.writeInt(heldCount()); // oldest first, ending just below the window
-    for (int i = 0; i < heldCount(); i++) {
-      long o = held.first() + i;
-      out.writeLong(held.hashAt(o));
-      out.writeLong(held.writtenAt(o));
-      out.writeLong(held.requestAt(o));
-      out.writeString(held.ownerAt(o));
+    if (held == null) {
+      out.writeInt(0);
+    } else {
+      held.writeTo(out);
     }
   }
 
@@ -431,14 +429,7 @@ final class StreamState {
       s.receiverRuns.addLast(new long[] {runs[i], runs[i + 1]});
     }
     s.unknownUpTo = in.readLong();
-    int h = in.readInt();
-    long o = s.firstKept() - h;
-    for (int i = 0; i < h; i++, o++) {
-      if (s.held == null) {
-        s.held = new HeldIds();
-      }
-      s.held.add(o, in.readLong(), in.readLong(), in.readLong(), in.readString());
-    }
+    s.held = HeldIds.readFrom(in, s.firstKept());
     return s;
   }
 
