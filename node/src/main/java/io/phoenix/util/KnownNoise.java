@@ -25,6 +25,9 @@ import org.slf4j.Marker;
  *       operation (Hazelcast retries it on the members that are left), and its "is suspected
  *       to be dead" just before it removes a member: Phoenix's own "cluster: lost member" WARN
  *       line reports the loss, once.</li>
+ *   <li>Hazelcast's "Ignoring received partition table, startup is not completed yet" when
+ *       members start together: the table reached a member that had joined but not finished
+ *       starting; the master sends it again, and the member takes it once it has started.</li>
  *   <li>Vert.x's "Connection reset" of a connection whose peer went away (a member killed, a
  *       client gone without closing): the node goes on, and a lost member is reported once by
  *       Phoenix's own "cluster: lost member" line.</li>
@@ -69,6 +72,8 @@ public final class KnownNoise extends TurboFilter {
       case "com.hazelcast.internal.cluster.impl.MembershipManager",
           "com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager" ->
           format.contains("is suspected to be dead") || format.contains("Suspecting Member");
+      case "com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl" ->
+          format.startsWith("Ignoring received partition table, startup is not completed yet");
       case "io.vertx.core.net.impl.ConnectionBase" -> format.contains("Connection reset")
           || format.contains("Broken pipe");
       case "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus" ->
