@@ -87,17 +87,45 @@ public final class TestClient implements AutoCloseable {
         c.socket.handler(decoder::feed);
         c.socket.closeHandler(v -> c.closed.countDown());
       } else {
-        c.wsClient = vertx.createWebSocketClient(tls == null ? new WebSocketClientOptions()
-            : new WebSocketClientOptions().setSsl(true).setTrustOptions(tls).setVerifyHost(false));
-        c.ws = c.wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(httpPort)
-            .setURI(path)).await(10, TimeUnit.SECONDS);
-        c.ws.binaryMessageHandler(c::received);
-        c.ws.closeHandler(v -> c.closed.countDown());
+        c.openWebSocket(vertx, tls == null ? new WebSocketClientOptions()
+            : new WebSocketClientOptions().setSsl(true).setTrustOptions(tls).setVerifyHost(false),
+            host, httpPort, path);
       }
     } catch (Exception e) {
       throw new AssertionError("could not connect over " + transport, e);
     }
     return c;
+  }
+
+  /** Opens a WebSocket connection with {@code options} (compression, say); no Hello yet. */
+  public static TestClient connectWebSocket(Vertx vertx, TestNode node,
+      WebSocketClientOptions options) {
+    TestClient c = new TestClient(Transport.WS);
+    try {
+      c.openWebSocket(vertx, options, "127.0.0.1", node.httpPort(), "/socket");
+    } catch (Exception e) {
+      throw new AssertionError("could not connect over WS", e);
+    }
+    return c;
+  }
+
+  private void openWebSocket(Vertx vertx, WebSocketClientOptions options, String host, int port,
+      String path) throws Exception {
+    wsClient = vertx.createWebSocketClient(options);
+    ws = wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(path))
+        .await(10, TimeUnit.SECONDS);
+    ws.binaryMessageHandler(this::received);
+    ws.closeHandler(v -> closed.countDown());
+  }
+
+  /** Authenticates a connection opened by {@link #connectWebSocket}; asserts the Welcome. */
+  public TestClient login(TestNode node, String eid, String resource) {
+    return login(this, node.token(eid), resource);
+  }
+
+  /** The WebSocket handshake's response headers (null over TCP). */
+  public io.vertx.core.MultiMap handshakeHeaders() {
+    return ws == null ? null : ws.headers();
   }
 
   /** Connects and authenticates; asserts the Welcome. */
@@ -129,6 +157,26 @@ public final class TestClient implements AutoCloseable {
       inbox.add(Frame.parseFrom(body.getBytes()));
     } catch (InvalidProtocolBufferException e) {
       decodeErrors.add(e);
+    }
+  }
+
+  /**
+   * Stops reading from the socket: the node's writes to this client pile up in the socket
+   * buffers and then in the node, as for a client that stopped reading.
+   */
+  public void pauseReading() {
+    if (socket != null) {
+      socket.pause();
+    } else {
+      ws.pause();
+    }
+  }
+
+  public void resumeReading() {
+    if (socket != null) {
+      socket.resume();
+    } else {
+      ws.resume();
     }
   }
 

@@ -67,7 +67,7 @@ public final class HttpServerVerticle extends TransportVerticle {
       }
     });
     server.webSocketHandler(ws -> {
-      Session session = open(new WebSocketConnection(ws));
+      Session session = open(new WebSocketConnection(ws, context));
       MessageAssembler assembler = new MessageAssembler(max,
           body -> session.onFrame(FrameCodec.decode(body)));
       ws.frameHandler(frame -> {

@@ -1,0 +1,66 @@
+package io.phoenix.transport.ws;
+
+import static io.phoenix.testing.TestClient.message;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClientOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A WebSocket client that offers permessage-deflate (as browsers always do) gets it, and frames
+ * go both ways intact: the node writes its frames through the compressing pipeline like any
+ * other, many of them per flush.
+ */
+class WebSocketCompressionTest {
+  static TestNode node;
+  static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close();
+    node.close();
+  }
+
+  @Test
+  void framesGoBothWaysIntactOverACompressedWebSocket() {
+    WebSocketClientOptions deflate = new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true);
+    try (TestClient bob = TestClient.connectWebSocket(vertx, node, deflate)
+            .login(node, "bob-deflate", "browser");
+         TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice-deflate",
+             "phone")) {
+      String extensions = bob.handshakeHeaders().get("Sec-WebSocket-Extensions");
+      assertTrue(extensions != null && extensions.contains("permessage-deflate"),
+          "negotiated: " + extensions);
+      int count = 200;
+      for (int i = 1; i <= count; i++) {
+        alice.send(message("m" + i, "bob-deflate")
+            .setPayload(ByteString.copyFromUtf8(("payload " + i + " ").repeat(50))).build());
+      }
+      for (int i = 1; i <= count; i++) {
+        Message m = bob.nextMessage();
+        assertEquals("m" + i, m.getMessageId());
+        assertEquals(i, m.getPeer().getOffset());
+        assertEquals(("payload " + i + " ").repeat(50), m.getPayload().toStringUtf8());
+      }
+      assertEquals(200, bob.sendAndAwaitAccepted(message("back", "alice-deflate").build())
+          .getStatusCode());
+      assertEquals("back", alice.nextMatching(f -> f.hasMessage()).getMessage().getMessageId());
+    }
+  }
+}
