@@ -55,6 +55,7 @@ public final class BenchOptions {
   private final List<Server> servers = new ArrayList<>();
   private boolean webSocket;
   private String webSocketPath = "/socket";
+  private boolean webSocketDeflate;
   private int connections = DEFAULT_CONNECTIONS;
   private final List<Integer> pairs = new ArrayList<>();
   private int rate = DEFAULT_RATE;
@@ -149,6 +150,12 @@ public final class BenchOptions {
 
   public BenchOptions webSocketPath(String path) {
     this.webSocketPath = path;
+    return this;
+  }
+
+  /** WebSocket clients offer permessage-deflate in their handshake, as browsers do. */
+  public BenchOptions webSocketDeflate(boolean deflate) {
+    this.webSocketDeflate = deflate;
     return this;
   }
 
@@ -276,6 +283,10 @@ public final class BenchOptions {
 
   public String webSocketPath() {
     return webSocketPath;
+  }
+
+  public boolean webSocketDeflate() {
+    return webSocketDeflate;
   }
 
   public int connections() {

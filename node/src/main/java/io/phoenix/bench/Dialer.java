@@ -57,7 +57,8 @@ final class Dialer {
             .setConnectTimeout(CONNECT_TIMEOUT_MS)
             .setTcpNoDelay(true)
             .setMaxFrameSize(16 * 1024 * 1024)
-            .setMaxMessageSize(16 * 1024 * 1024);
+            .setMaxMessageSize(16 * 1024 * 1024)
+            .setTryUsePerMessageCompression(options.webSocketDeflate());
         if (options.tls()) {
           o.setSsl(true).setVerifyHost(true);
           if (options.caFile() != null) {

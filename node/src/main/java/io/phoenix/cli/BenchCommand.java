@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
         "    --pairs 1,8,32 --window 16 --rate 0 --json",
         "",
         "--json prints JSON Lines: one object per shape, as each shape ends.",
-        "  shape:   mode (messages), transport (tcp, tls, ws, wss), transmission",
+        "  shape:   mode (messages), transport (tcp, tls, ws, wss), deflate (the",
+        "           WebSocket clients offered permessage-deflate), transmission",
         "           (push, pull), pairs, connections, window, rate (0: flat out),",
         "           size, ackEvery, signed, warmupSeconds, durationSeconds,",
         "           shapeIndex (from 1), shapeCount",
@@ -68,6 +69,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--ws-path", paramLabel = "PATH", description = "Default: ${DEFAULT-VALUE}")
   String wsPath = "/socket";
+
+  @Option(names = "--ws-deflate",
+      description = "WebSocket clients offer permessage-deflate, as browsers do")
+  boolean wsDeflate;
 
   @Option(names = "--connections", paramLabel = "N",
       description = "Sessions, half senders, each paired with a receiver (default: "
@@ -206,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     PhoenixConfig c = config.load().config();
     BenchOptions o = new BenchOptions()
-        .webSocket(ws).webSocketPath(wsPath).connections(connections).rate(rate)
+        .webSocket(ws).webSocketPath(wsPath).webSocketDeflate(wsDeflate).connections(connections).rate(rate)
         .durationSeconds(duration).warmupSeconds(warmup).size(size).pull(pull).window(window).ackEvery(ackEvery)
         .pairs(pairs).idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
         .tokens(tokenSecret != null ? tokenSecret : c.auth().jwtSecret(), c.auth().issuer());

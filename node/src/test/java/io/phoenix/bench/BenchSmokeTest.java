@@ -53,14 +53,15 @@ class BenchSmokeTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"tcp push", "ws push", "tcp pull"})
+  @ValueSource(strings = {"tcp push", "ws push", "ws-deflate push", "tcp pull"})
   void aShortFixedRateRunAddsUp(String variant) throws Exception {
     BenchOptions o = options(variant.startsWith("ws")).pull(variant.endsWith("pull"))
-        .connections(20).rate(500).warmupSeconds(0).durationSeconds(2).size(64);
+        .webSocketDeflate(variant.startsWith("ws-deflate")).connections(20).rate(500).warmupSeconds(0).durationSeconds(2).size(64);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     JsonObject s = LoadRun.run(o, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
     assertEquals(0, s.getLong("errorCount"), () -> "errors: " + s.getJsonObject("errors"));
+    assertEquals(variant.startsWith("ws-deflate"), s.getBoolean("deflate"), s::encode);
     long accepted = s.getLong("accepted");
     assertTrue(accepted > 500, () -> "accepted " + accepted + " in " + s);
     assertEquals(s.getLong("sent"), accepted, s::encode);
