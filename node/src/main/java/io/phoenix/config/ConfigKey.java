@@ -31,6 +31,11 @@ public enum ConfigKey {
       "Port of the HTTP/WebSocket listener; 0 picks any free port.", c -> c.http().port()),
   HTTP_WEB_SOCKET_PATH("http", "webSocketPath", HttpOptions.DEFAULT_WEB_SOCKET_PATH, Rule.PATH,
       "Request path that upgrades to a WebSocket.", c -> c.http().webSocketPath()),
+  HTTP_WEB_SOCKET_COMPRESSION("http", "webSocketCompression",
+      HttpOptions.DEFAULT_WEB_SOCKET_COMPRESSION,
+      "Whether a WebSocket client that offers permessage-deflate (browsers do) gets it; each "
+          + "compressing session then holds about 100 KB of native memory.",
+      c -> c.http().webSocketCompression()),
 
   AUTH_JWT_SECRET("auth", "jwtSecret", AuthOptions.DEFAULT_JWT_SECRET, Rule.SECRET_OR_EMPTY,
       "HMAC secret that signs and checks HS256 tokens, 32 bytes or more advised; empty: HS256 "

@@ -211,7 +211,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           tcpPort = port;
           int http = concretePort(config.http().host(), config.http().port());
           return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
-              http, config.http().webSocketPath(), AdminRoutes.factory(vertx, this, registry),
+              http, config.http().webSocketPath(), config.http().webSocketCompression(),
+              AdminRoutes.factory(vertx, this, registry),
               config.tls()));
         })
         .map(port -> {

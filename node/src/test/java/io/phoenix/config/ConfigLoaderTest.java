@@ -80,7 +80,7 @@ class ConfigLoaderTest {
     assertEquals("embedded conf/node.json", loaded.source());
     assertEquals(new NodeOptions("node-1"), c.node());
     assertEquals(new TcpOptions("127.0.0.1", 4100), c.tcp());
-    assertEquals(new HttpOptions("127.0.0.1", 4000, "/socket"), c.http());
+    assertEquals(new HttpOptions("127.0.0.1", 4000, "/socket", false), c.http());
     assertEquals(new AuthOptions("dev-only-secret-change-me-0123456789abcdef", "phoenix", 86400,
         true),
         c.auth());
@@ -143,7 +143,7 @@ class ConfigLoaderTest {
     // The documented values, spelled out, so a changed constant fails here.
     assertEquals("node-1", c.node().id());
     assertEquals(new TcpOptions("0.0.0.0", 4100), c.tcp());
-    assertEquals(new HttpOptions("0.0.0.0", 4000, "/socket"), c.http());
+    assertEquals(new HttpOptions("0.0.0.0", 4000, "/socket", false), c.http());
     assertEquals(new AuthOptions(SECRET, "phoenix", 86400), c.auth());
     assertEquals(new ClusterOptions("phoenix", "127.0.0.1", 5701, List.of("127.0.0.1:5701"), 1,
         0, 10, 1, ""), c.cluster());

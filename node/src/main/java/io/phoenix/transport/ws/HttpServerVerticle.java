@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 /**
  * Owns the HTTP port: WebSocket clients on the configured path (one binary message = one
  * frame), and plain HTTP requests handed to a handler from {@code requests} (one per instance).
- * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS.
+ * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS. A
+ * client's offer of WebSocket compression is taken only with {@code http.webSocketCompression}.
  *
  * <p>Runs on its event loop.
  */
@@ -26,16 +27,19 @@ public final class HttpServerVerticle extends TransportVerticle {
   private final String host;
   private final int port;
   private final String path;
+  private final boolean compression;
   private final Supplier<? extends Handler<HttpServerRequest>> requests;
   private final TlsOptions tls;
   private HttpServer server;
 
   public HttpServerVerticle(SessionServices services, String host, int port, String path,
-      Supplier<? extends Handler<HttpServerRequest>> requests, TlsOptions tls) {
+      boolean compression, Supplier<? extends Handler<HttpServerRequest>> requests,
+      TlsOptions tls) {
     super(services);
     this.host = host;
     this.port = port;
     this.path = path;
+    this.compression = compression;
     this.requests = requests;
     this.tls = tls;
   }
@@ -57,7 +61,10 @@ public final class HttpServerVerticle extends TransportVerticle {
         // connection. Probes, metrics and pages need nothing beyond HTTP/1.1.
         .setHttp2ClearTextEnabled(false)
         .setMaxWebSocketFrameSize(hardLimit)
-        .setMaxWebSocketMessageSize(hardLimit);
+        .setMaxWebSocketMessageSize(hardLimit)
+        // http.webSocketCompression (off by default: a zlib stream per session)
+        .setPerMessageWebSocketCompressionSupported(compression)
+        .setPerFrameWebSocketCompressionSupported(compression);
     server = vertx.createHttpServer(tls.http() ? ServerTls.apply(options, tls) : options);
     server.webSocketHandshakeHandler(handshake -> {
       if (path.equals(handshake.path())) {

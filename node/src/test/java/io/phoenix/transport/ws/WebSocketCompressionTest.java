@@ -2,6 +2,7 @@ package io.phoenix.transport.ws;
 
 import static io.phoenix.testing.TestClient.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -11,42 +12,46 @@ import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A WebSocket client that offers permessage-deflate (as browsers always do) gets it, and frames
- * go both ways intact: the node writes its frames through the compressing pipeline like any
- * other, many of them per flush.
+ * A WebSocket client that offers permessage-deflate, as browsers always do: by default the node
+ * declines the offer; with {@code http.webSocketCompression} it takes it. Either way frames go
+ * both ways intact, many of them per flush (the node writes its frames through the connection's
+ * pipeline, compressing or not).
  */
 class WebSocketCompressionTest {
-  static TestNode node;
+  static TestNode plain;
+  static TestNode compressing;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
+    plain = TestNode.start();
+    JsonObject config = TestNode.config();
+    config.getJsonObject("http").put("webSocketCompression", true);
+    compressing = TestNode.start(config);
     vertx = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
     vertx.close();
-    node.close();
+    plain.close();
+    compressing.close();
   }
 
-  @Test
-  void framesGoBothWaysIntactOverACompressedWebSocket() {
+  /** Exchanges frames with a deflate-offering client; returns the extensions the node chose. */
+  private static String exchange(TestNode node) {
     WebSocketClientOptions deflate = new WebSocketClientOptions()
         .setTryUsePerMessageCompression(true);
     try (TestClient bob = TestClient.connectWebSocket(vertx, node, deflate)
             .login(node, "bob-deflate", "browser");
          TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice-deflate",
              "phone")) {
-      String extensions = bob.handshakeHeaders().get("Sec-WebSocket-Extensions");
-      assertTrue(extensions != null && extensions.contains("permessage-deflate"),
-          "negotiated: " + extensions);
       int count = 200;
       for (int i = 1; i <= count; i++) {
         alice.send(message("m" + i, "bob-deflate")
@@ -61,6 +66,19 @@ class WebSocketCompressionTest {
       assertEquals(200, bob.sendAndAwaitAccepted(message("back", "alice-deflate").build())
           .getStatusCode());
       assertEquals("back", alice.nextMatching(f -> f.hasMessage()).getMessage().getMessageId());
+      return bob.handshakeHeaders().get("Sec-WebSocket-Extensions");
     }
+  }
+
+  @Test
+  void byDefaultTheOfferIsDeclinedAndFramesGoUncompressed() {
+    assertNull(exchange(plain), "no extension negotiated");
+  }
+
+  @Test
+  void withWebSocketCompressionTheOfferIsTakenAndFramesGoBothWaysIntact() {
+    String extensions = exchange(compressing);
+    assertTrue(extensions != null && extensions.contains("permessage-deflate"),
+        "negotiated: " + extensions);
   }
 }
