@@ -74,7 +74,7 @@ public final class HttpServerVerticle extends TransportVerticle {
       }
     });
     server.webSocketHandler(ws -> {
-      Session session = open(new WebSocketConnection(ws, context, compression));
+      Session session = open(new WebSocketConnection(ws));
       MessageAssembler assembler = new MessageAssembler(max,
           body -> session.onFrame(FrameCodec.decode(body)));
       ws.frameHandler(frame -> {

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A WebSocket client that offers permessage-deflate, as browsers always do: by default the node
  * declines the offer; with {@code http.webSocketCompression} it takes it. Either way frames go
- * both ways intact, many of them per flush (the node writes its frames through the connection's
- * pipeline, compressing or not).
+ * both ways intact, many of them back to back.
  */
 class WebSocketCompressionTest {
   static TestNode plain;
