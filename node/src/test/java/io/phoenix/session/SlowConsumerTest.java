@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * PROTOCOL.md's slow consumer, through real sockets: a receiver that stops reading lets the
- * node's writes pile up in the socket buffers, then in the node; past
+ * The slow consumer of docs/protocol.md (item 7), through real sockets: a receiver that stops
+ * reading lets the node's writes pile up in the socket buffers, then in the node; past
  * {@code limits.maxOutboundBytes} its session is closed with Goodbye 503. What was written before
  * arrives in order ahead of the Goodbye, the sender is answered 200 throughout (messages are
  * stored whatever the receiver does), and the node goes on serving: the receiver connects again
