@@ -285,8 +285,9 @@ public final class BenchOptions {
     return webSocketPath;
   }
 
+  /** Whether the run's clients offer permessage-deflate: WebSocket ones asked to, only. */
   public boolean webSocketDeflate() {
-    return webSocketDeflate;
+    return webSocket && webSocketDeflate;
   }
 
   public int connections() {

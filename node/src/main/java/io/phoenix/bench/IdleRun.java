@@ -108,7 +108,7 @@ public final class IdleRun {
     JsonObject out = new JsonObject()
         .put("mode", "idle")
         .put("transport", o.webSocket() ? "ws" : "tcp")
-        .put("deflate", o.webSocket() && o.webSocketDeflate())
+        .put("deflate", o.webSocketDeflate())
         .put("servers", servers)
         .put("sessions", sessions)
         .put("failed", opened.failed())

@@ -212,7 +212,7 @@ public final class LoadRun {
     return new JsonObject()
         .put("mode", "messages")
         .put("transport", o.webSocket() ? (o.tls() ? "wss" : "ws") : (o.tls() ? "tls" : "tcp"))
-        .put("deflate", o.webSocket() && o.webSocketDeflate())
+        .put("deflate", o.webSocketDeflate())
         .put("signed", o.signingKey() == null ? "no"
             : o.signingKey().jwk().getString("crv"))
         .put("transmission", o.pull() ? "pull" : "push")

@@ -211,7 +211,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     PhoenixConfig c = config.load().config();
     BenchOptions o = new BenchOptions()
-        .webSocket(ws).webSocketPath(wsPath).webSocketDeflate(wsDeflate).connections(connections).rate(rate)
+        .webSocket(ws).webSocketPath(wsPath).webSocketDeflate(wsDeflate)
+        .connections(connections).rate(rate)
         .durationSeconds(duration).warmupSeconds(warmup).size(size).pull(pull).window(window).ackEvery(ackEvery)
         .pairs(pairs).idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
         .tokens(tokenSecret != null ? tokenSecret : c.auth().jwtSecret(), c.auth().issuer());
