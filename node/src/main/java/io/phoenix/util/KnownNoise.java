@@ -21,8 +21,10 @@ import org.slf4j.Marker;
  *   <li>Micrometer's "This Gauge has been already registered": vertx-micrometer registers its
  *       {@code vertx.eventbus.handlers} gauge again for every event-bus handler; the gauge is
  *       right.</li>
- *   <li>Hazelcast's "Not Member!" while a member that just left is still named by an
- *       operation (Hazelcast retries it on the members that are left), and its "is suspected
+ *   <li>Hazelcast's "Not Member!", from any of its loggers (the operation service, or an
+ *       operation logging its own failure, such as a partition table sent while members join):
+ *       an operation between a member and one it does not count (yet, or any more); Hazelcast
+ *       retries it on the members it has. And its "is suspected
  *       to be dead" just before it removes a member: Phoenix's own "cluster: lost member" WARN
  *       line reports the loss, once.</li>
  *   <li>Hazelcast's "Ignoring received partition table, startup is not completed yet" when
@@ -67,8 +69,6 @@ public final class KnownNoise extends TurboFilter {
       case "com.hazelcast.cp.CPSubsystem" -> format.contains("CP Subsystem is not enabled");
       case "io.micrometer.core.instrument.MeterRegistry" ->
           format.startsWith("This Gauge has been already registered");
-      case "com.hazelcast.spi.impl.operationservice.OperationService" ->
-          format.contains("Not Member!");
       case "com.hazelcast.internal.cluster.impl.MembershipManager",
           "com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager" ->
           format.contains("is suspected to be dead") || format.contains("Suspecting Member");
@@ -79,7 +79,7 @@ public final class KnownNoise extends TurboFilter {
       case "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus" ->
           format.startsWith(CONNECTING) && format.endsWith(" failed")
               && GONE.contains(format.substring(CONNECTING.length(), format.length() - 7));
-      default -> false;
+      default -> name.startsWith("com.hazelcast.") && format.contains("Not Member!");
     };
     return noise ? FilterReply.DENY : FilterReply.NEUTRAL;
   }

@@ -32,6 +32,22 @@ class KnownNoiseTest {
   }
 
   @Test
+  void notMemberIsDroppedFromEveryHazelcastLoggerOnly() {
+    String notMember = "[127.0.0.1]:24997 [t] [5.3.8] com.hazelcast.spi.exception."
+        + "CallerNotMemberException: Not Member! this: [127.0.0.1]:24997, caller: "
+        + "[127.0.0.1]:24996, partitionId: -1";
+    assertEquals(FilterReply.DENY, decide(
+        "com.hazelcast.internal.partition.operation.PartitionStateOperation", Level.WARN,
+        notMember));
+    assertEquals(FilterReply.DENY, decide(
+        "com.hazelcast.spi.impl.operationservice.OperationService", Level.WARN, notMember));
+    assertEquals(FilterReply.NEUTRAL, decide("io.phoenix.cluster", Level.WARN, notMember));
+    assertEquals(FilterReply.NEUTRAL, decide(
+        "com.hazelcast.internal.partition.operation.PartitionStateOperation", Level.WARN,
+        "something else went wrong"));
+  }
+
+  @Test
   void theCpNoticeIsDroppedAndInfoIsNeverTouched() {
     assertEquals(FilterReply.DENY, decide("com.hazelcast.cp.CPSubsystem", Level.WARN,
         "CP Subsystem is not enabled. CP data structures will operate in UNSAFE mode!"));
