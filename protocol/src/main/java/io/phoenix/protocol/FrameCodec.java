@@ -66,12 +66,23 @@ public final class FrameCodec {
    * @throws ProtocolException 400 when the bytes are not a Frame, or a Frame with no body set
    */
   public static Frame decode(Buffer body) {
+    int size = body.length();
+    byte[] bytes = size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
+    body.getBytes(0, size, bytes);
+    return decode(bytes, 0, size);
+  }
+
+  /**
+   * Parses one frame body held in {@code bytes[offset..offset+length)}, for a transport that
+   * already copied it out of the socket's buffers (the WebSocket transport unmasks into an
+   * array). Protobuf copies what it keeps, so the array may be reused afterwards.
+   *
+   * @throws ProtocolException 400 when the bytes are not a Frame, or a Frame with no body set
+   */
+  public static Frame decode(byte[] bytes, int offset, int length) {
     Frame frame;
     try {
-      int size = body.length();
-      byte[] bytes = size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
-      body.getBytes(0, size, bytes);
-      frame = Frame.parser().parseFrom(bytes, 0, size);
+      frame = Frame.parser().parseFrom(bytes, offset, length);
     } catch (InvalidProtocolBufferException e) {
       throw new ProtocolException(Status.BAD_REQUEST, "unparseable frame: " + e.getMessage());
     }

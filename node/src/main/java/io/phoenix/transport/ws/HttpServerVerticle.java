@@ -13,13 +13,21 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetSocket;
 import java.util.function.Supplier;
 
 /**
  * Owns the HTTP port: WebSocket clients on the configured path (one binary message = one
  * frame), and plain HTTP requests handed to a handler from {@code requests} (one per instance).
- * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS. A
- * client's offer of WebSocket compression is taken only with {@code http.webSocketCompression}.
+ * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS.
+ *
+ * <p>By default the node frames WebSockets itself ({@link WebSocketHandshake},
+ * {@link WebSocketFrameDecoder}, {@link WebSocketConnection}): on the socket of the upgrade it
+ * writes the way the TCP transport does, one socket write per turn of the loop, and keeps no
+ * per-connection state beyond the socket's. With {@code http.webSocketCompression} on, clients'
+ * offers of compression are taken, and Vert.x's WebSocket (which implements permessage-deflate)
+ * carries the session instead.
  *
  * <p>Runs on its event loop.
  */
@@ -47,9 +55,9 @@ public final class HttpServerVerticle extends TransportVerticle {
   @Override
   protected Future<?> listen() {
     int max = services.limits().maxFrameBytes();
-    // Fragments are joined here (MessageAssembler), which answers Goodbye 413 as soon as a
-    // message grows past the limit. Only a single WebSocket frame past 4x the limit is refused
-    // by the WebSocket layer itself (close code 1009) before the session sees it.
+    // With compression, fragments are joined by MessageAssembler, which answers Goodbye 413 as
+    // soon as a message grows past the limit. Only a single WebSocket frame past 4x the limit is
+    // refused by Vert.x's WebSocket layer itself (close code 1009) before the session sees it.
     int hardLimit = (int) Math.min(Integer.MAX_VALUE, 4L * max);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(host)
@@ -66,30 +74,58 @@ public final class HttpServerVerticle extends TransportVerticle {
         .setPerMessageWebSocketCompressionSupported(compression)
         .setPerFrameWebSocketCompressionSupported(compression);
     server = vertx.createHttpServer(tls.http() ? ServerTls.apply(options, tls) : options);
-    server.webSocketHandshakeHandler(handshake -> {
-      if (path.equals(handshake.path())) {
-        handshake.accept();
-      } else {
-        handshake.reject(404);
-      }
-    });
-    server.webSocketHandler(ws -> {
-      Session session = open(new WebSocketConnection(ws));
-      MessageAssembler assembler = new MessageAssembler(max,
-          body -> session.onFrame(FrameCodec.decode(body)));
-      ws.frameHandler(frame -> {
-        try {
-          assembler.feed(frame);
-        } catch (ProtocolException e) {
-          session.onProtocolError(e);
+    Handler<HttpServerRequest> pages = requests.get();
+    if (compression) {
+      server.webSocketHandshakeHandler(handshake -> {
+        if (path.equals(handshake.path())) {
+          handshake.accept();
+        } else {
+          handshake.reject(404);
         }
       });
-      ws.closeHandler(v -> closed(session));
-      ws.exceptionHandler(e -> session.onProtocolError(
-          new ProtocolException(Status.BAD_REQUEST, "websocket error: " + e.getMessage())));
-    });
-    server.requestHandler(requests.get());
+      server.webSocketHandler(this::compressed);
+      server.requestHandler(pages);
+    } else {
+      server.requestHandler(request -> {
+        if (WebSocketHandshake.requested(request)) {
+          WebSocketHandshake.accept(request, path).onSuccess(this::framed);
+        } else {
+          pages.handle(request);
+        }
+      });
+    }
     return server.listen();
+  }
+
+  /** A WebSocket framed by the node itself, on the socket of an accepted upgrade. */
+  private void framed(NetSocket socket) {
+    WebSocketConnection connection =
+        new WebSocketConnection(socket, context, services.limits().maxFrameBytes());
+    Session session = open(connection);
+    connection.start(session);
+    socket.closeHandler(v -> {
+      connection.closed();
+      closed(session);
+    });
+    socket.exceptionHandler(e -> { });
+  }
+
+  /** A WebSocket of Vert.x's, which may have agreed on compression. */
+  private void compressed(ServerWebSocket ws) {
+    int max = services.limits().maxFrameBytes();
+    Session session = open(new CompressedWebSocketConnection(ws));
+    MessageAssembler assembler = new MessageAssembler(max,
+        body -> session.onFrame(FrameCodec.decode(body)));
+    ws.frameHandler(frame -> {
+      try {
+        assembler.feed(frame);
+      } catch (ProtocolException e) {
+        session.onProtocolError(e);
+      }
+    });
+    ws.closeHandler(v -> closed(session));
+    ws.exceptionHandler(e -> session.onProtocolError(
+        new ProtocolException(Status.BAD_REQUEST, "websocket error: " + e.getMessage())));
   }
 
   @Override

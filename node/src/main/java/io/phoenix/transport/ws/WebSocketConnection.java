@@ -1,20 +1,60 @@
 package io.phoenix.transport.ws;
 
 import io.phoenix.protocol.EncodedFrame;
+import io.phoenix.protocol.FrameCodec;
+import io.phoenix.protocol.FrameTooLargeException;
+import io.phoenix.protocol.ProtocolException;
 import io.phoenix.session.Connection;
+import io.phoenix.session.Session;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
 
 /**
- * A client over WebSocket: one binary message per frame, no length prefix.
+ * A client over WebSocket, framed by the node itself (RFC 6455) on the socket Vert.x hands over
+ * after the upgrade: one binary message per frame, no length prefix. Like the TCP transport, the
+ * frames written during one run of the event loop's tasks go out in one socket write.
+ *
+ * <p>It also answers what {@link WebSocketFrameDecoder} finds besides messages: a ping gets a
+ * pong, and a close frame is echoed before the socket is closed. When the node closes first it
+ * sends its close frame and waits up to {@value #CLOSING_TIMEOUT_MS} ms for the client's before
+ * closing the socket, as RFC 6455 asks (Vert.x's own WebSocket waits as long).
  *
  * <p>Used on the socket's event loop.
  */
-final class WebSocketConnection implements Connection {
-  private final ServerWebSocket ws;
+final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sink {
+  static final long CLOSING_TIMEOUT_MS = 10_000;
+  static final int NORMAL_CLOSURE = 1000;
+  private static final int MESSAGE_TOO_BIG = 1009;
 
-  WebSocketConnection(ServerWebSocket ws) {
-    this.ws = ws;
+  private final NetSocket socket;
+  private final Context context;
+  private final WebSocketFrameDecoder decoder;
+  private Session session;
+  private Buffer pending;
+  private Promise<Void> written;
+  private int closeCode = NORMAL_CLOSURE;
+  private boolean closeSent;
+  private boolean closeReceived;
+  private long closingTimer = -1;
+
+  /** @param maxBytes the largest message taken ({@code limits.maxFrameBytes}) */
+  WebSocketConnection(NetSocket socket, Context context, int maxBytes) {
+    this.socket = socket;
+    this.context = context;
+    this.decoder = new WebSocketFrameDecoder(maxBytes, this);
+  }
+
+  /**
+   * Starts reading: messages go to {@code session}, which also hears of what the client did
+   * wrong.
+   */
+  void start(Session session) {
+    this.session = session;
+    socket.handler(decoder::feed);
   }
 
   @Override
@@ -24,28 +64,162 @@ final class WebSocketConnection implements Connection {
 
   @Override
   public String remoteAddress() {
-    return String.valueOf(ws.remoteAddress());
+    return String.valueOf(socket.remoteAddress());
   }
 
   @Override
   public Future<Void> write(EncodedFrame frame) {
-    return ws.writeBinaryMessage(frame.body());
+    if (closeSent) {
+      return Future.failedFuture("the WebSocket is closing");
+    }
+    return append(WebSocketFrameDecoder.BINARY, frame.body());
   }
 
+  /** Queues one unmasked, final frame for the flush at the end of this turn of the loop. */
+  private Future<Void> append(int opcode, Buffer payload) {
+    int length = payload.length();
+    if (pending == null) {
+      pending = Buffer.buffer(Math.max(256, length + 10));
+      written = Promise.promise();
+      context.runOnContext(v -> flush()); // after the tasks already queued on this loop
+    }
+    pending.appendByte((byte) (0x80 | opcode));
+    if (length <= 125) {
+      pending.appendByte((byte) length);
+    } else if (length <= 0xFFFF) {
+      pending.appendByte((byte) 126).appendUnsignedShort(length);
+    } else {
+      pending.appendByte((byte) 127).appendLong(length);
+    }
+    pending.appendBuffer(payload);
+    return written.future();
+  }
+
+  private Future<Void> flush() {
+    if (pending == null) {
+      return Future.succeededFuture();
+    }
+    Buffer out = pending;
+    Promise<Void> done = written;
+    pending = null;
+    written = null;
+    Future<Void> result = socket.write(out);
+    result.onComplete(done);
+    return result;
+  }
+
+  /** Stops reading, except during the close handshake, which must find the client's close. */
   @Override
   public void pause() {
-    ws.pause();
+    if (!closeSent) {
+      socket.pause();
+    }
   }
 
   @Override
   public void resume() {
-    ws.resume();
+    socket.resume();
+  }
+
+  /**
+   * Sends the close frame after what was written so far, then waits for the client's; after a
+   * violation of the framing (1002) there is nothing to wait for and the socket is closed.
+   */
+  @Override
+  public void close() {
+    if (closeSent) {
+      return;
+    }
+    closeSent = true;
+    append(WebSocketFrameDecoder.CLOSE, Buffer.buffer(2).appendUnsignedShort(closeCode));
+    Future<Void> sent = flush();
+    if (closeReceived || closeCode == WebSocketException.PROTOCOL_ERROR) {
+      sent.onComplete(ar -> socket.end());
+    } else {
+      decoder.skipMessages();
+      socket.resume(); // payloads are skipped from now on, so reading costs no memory
+      closingTimer = context.owner().setTimer(CLOSING_TIMEOUT_MS, id -> {
+        closingTimer = -1;
+        socket.close();
+      });
+    }
+  }
+
+  /** The socket is closed: nothing is left to wait for. */
+  void closed() {
+    if (closingTimer >= 0) {
+      context.owner().cancelTimer(closingTimer);
+      closingTimer = -1;
+    }
+  }
+
+  // ------------------------------------------------------------------ from the decoder
+
+  @Override
+  public void message(byte[] bytes, int length) {
+    if (!closeSent) {
+      session.onFrame(FrameCodec.decode(bytes, 0, length));
+    }
+  }
+
+  /**
+   * The client did wrong: the session says why in a Goodbye, then the close frame carries 1009
+   * for a message too large, the exception's own code for a WebSocket violation, and 1000
+   * otherwise.
+   */
+  @Override
+  public void failed(ProtocolException e) {
+    closeCode = e instanceof FrameTooLargeException ? MESSAGE_TOO_BIG
+        : e instanceof WebSocketException w ? w.closeCode() : NORMAL_CLOSURE;
+    session.onProtocolError(e);
   }
 
   @Override
-  public void close() {
-    if (!ws.isClosed()) {
-      ws.close((short) 1000);
+  public void ping(byte[] payload) {
+    if (!closeSent) {
+      append(WebSocketFrameDecoder.PONG, Buffer.buffer(payload));
+    }
+  }
+
+  @Override
+  public void close(byte[] payload) {
+    closeReceived = true;
+    if (closeSent) {
+      closed();
+      socket.end();
+      return;
+    }
+    closeCode = echoCode(payload);
+    close();
+  }
+
+  /**
+   * The code to answer a client's close frame with: its own when it may be sent on the wire
+   * (RFC 6455 7.4), 1000 for a close frame without one, 1002 for a malformed one.
+   */
+  static int echoCode(byte[] payload) {
+    if (payload.length == 0) {
+      return NORMAL_CLOSURE;
+    }
+    if (payload.length == 1) {
+      return WebSocketException.PROTOCOL_ERROR;
+    }
+    int code = ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+    boolean valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+        || (code >= 3000 && code <= 4999);
+    if (!valid || !validUtf8(payload)) {
+      return WebSocketException.PROTOCOL_ERROR;
+    }
+    return code;
+  }
+
+  private static boolean validUtf8(byte[] payload) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(payload, 2,
+          payload.length - 2));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
     }
   }
 }

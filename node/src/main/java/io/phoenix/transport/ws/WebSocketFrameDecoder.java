@@ -1,0 +1,276 @@
+package io.phoenix.transport.ws;
+
+import io.phoenix.protocol.FrameTooLargeException;
+import io.phoenix.protocol.ProtocolException;
+import io.phoenix.protocol.Status;
+import io.vertx.core.buffer.Buffer;
+import java.util.Arrays;
+
+/**
+ * Reads RFC 6455 frames from a client's byte stream, as they arrive in chunks of any size:
+ * unmasks them, joins the fragments of a binary message, and hands on whole messages, pings and
+ * the close frame. No extension is ever negotiated, so the RSV bits must be clear.
+ *
+ * <p>Limits are checked from the frame headers: a message that would grow past
+ * {@code maxBytes} is refused as soon as the header of the frame that crosses it has been read,
+ * before its payload is received. A message is unmasked straight into the array that is handed
+ * on, so each received byte is copied once.
+ *
+ * <p>A failure is reported once, to {@link Sink#failed}. After a violation of the framing itself
+ * (close code 1002) the stream cannot be trusted and the rest is ignored. After any other
+ * failure (a message too large, a text message, a message the sink refused), and after
+ * {@link #skipMessages()}, the decoder goes on reading frame headers, skipping the payloads of
+ * data frames, so that it still finds the client's close frame; it hands on nothing else. After a close frame the rest is ignored.
+ *
+ * <p>Not thread-safe: one per connection, on its event loop.
+ */
+final class WebSocketFrameDecoder {
+
+  /** What the decoder finds in the stream. */
+  interface Sink {
+    /** A whole binary message, in {@code bytes[0..length)}; the array is not reused. */
+    void message(byte[] bytes, int length);
+
+    /** A ping, to be answered with a pong carrying {@code payload}. */
+    void ping(byte[] payload);
+
+    /** The client's close frame, with its payload (empty, or a code and a UTF-8 reason). */
+    void close(byte[] payload);
+
+    /**
+     * The first failure: a {@link WebSocketException} for a violation of RFC 6455 (close code
+     * 1002) or a text message (1003), a {@link FrameTooLargeException} for a message that would
+     * grow past the limit (1009), or what {@link #message} threw.
+     */
+    void failed(ProtocolException e);
+  }
+
+  static final int CONTINUATION = 0x0;
+  static final int TEXT = 0x1;
+  static final int BINARY = 0x2;
+  static final int CLOSE = 0x8;
+  static final int PING = 0x9;
+  static final int PONG = 0xA;
+
+  /** The longest header: 2 bytes, a 64-bit length and the 4-byte mask. */
+  private static final int MAX_HEADER = 14;
+  private static final int MAX_CONTROL_PAYLOAD = 125;
+
+  private final int maxBytes;
+  private final Sink sink;
+
+  private final byte[] header = new byte[MAX_HEADER];
+  private int headerLength;
+
+  // the frame whose payload is being read (inPayload)
+  private boolean inPayload;
+  private int opcode;
+  private boolean fin;
+  private final byte[] mask = new byte[4];
+  private int maskIndex;
+  private long remaining;
+  private byte[] target;
+  private int targetPosition;
+
+  // the binary message being joined from fragments (message != null)
+  private byte[] message;
+  private int messageLength;
+
+  /** Where {@link #feed} is in its chunk. */
+  private int position;
+  /** Payloads of data frames are skipped; nothing but a close frame is handed on. */
+  private boolean skipping;
+  private boolean done;
+
+  WebSocketFrameDecoder(int maxBytes, Sink sink) {
+    this.maxBytes = maxBytes;
+    this.sink = sink;
+  }
+
+  /** Consumes the next chunk of the stream; failures go to {@link Sink#failed}. */
+  void feed(Buffer chunk) {
+    position = 0;
+    int end = chunk.length();
+    while (position < end && !done) {
+      try {
+        if (!inPayload) {
+          readHeader(chunk, end);
+          if (!inPayload) {
+            return; // the rest of the header is in a later chunk
+          }
+        } else {
+          int take = (int) Math.min(remaining, end - position);
+          if (target != null) {
+            chunk.getBytes(position, position + take, target, targetPosition);
+            unmask(targetPosition, take);
+            targetPosition += take;
+          }
+          position += take;
+          remaining -= take;
+        }
+        if (inPayload && remaining == 0) {
+          endFrame();
+        }
+      } catch (ProtocolException e) {
+        fail(e);
+      }
+    }
+  }
+
+  private void fail(ProtocolException e) {
+    message = null;
+    if (e instanceof WebSocketException w && w.closeCode() == WebSocketException.PROTOCOL_ERROR) {
+      done = true;
+    }
+    if (!skipping) {
+      skipping = true;
+      sink.failed(e);
+    }
+  }
+
+  /**
+   * From now on only the close frame is handed on: the payloads of data frames are skipped
+   * without being stored (the node has sent its own close frame).
+   */
+  void skipMessages() {
+    skipping = true;
+    message = null;
+  }
+
+  /** Reads header bytes from {@code chunk}; starts the frame once the header is complete. */
+  private void readHeader(Buffer chunk, int end) {
+    while (position < end && headerLength < 2) {
+      header[headerLength++] = chunk.getByte(position++);
+    }
+    if (headerLength < 2) {
+      return;
+    }
+    int lengthBits = header[1] & 0x7F;
+    int full = 2 + (lengthBits == 126 ? 2 : lengthBits == 127 ? 8 : 0) + 4;
+    if ((header[1] & 0x80) == 0) {
+      throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
+          "client frames must be masked");
+    }
+    while (position < end && headerLength < full) {
+      header[headerLength++] = chunk.getByte(position++);
+    }
+    if (headerLength == full) {
+      startFrame(lengthBits, full);
+    }
+  }
+
+  private void startFrame(int lengthBits, int full) {
+    int first = header[0];
+    fin = (first & 0x80) != 0;
+    opcode = first & 0x0F;
+    long length = lengthBits;
+    if (lengthBits == 126) {
+      length = ((header[2] & 0xFFL) << 8) | (header[3] & 0xFFL);
+    } else if (lengthBits == 127) {
+      length = 0;
+      for (int i = 2; i < 10; i++) {
+        length = (length << 8) | (header[i] & 0xFFL);
+      }
+    }
+    System.arraycopy(header, full - 4, mask, 0, 4);
+    maskIndex = 0;
+    headerLength = 0;
+    // from here a refused frame's payload is skipped (target null)
+    inPayload = true;
+    remaining = length;
+    target = null;
+    targetPosition = 0;
+    if ((first & 0x70) != 0) {
+      throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
+          "reserved bits set without an extension");
+    }
+    if (length < 0) {
+      throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
+          "frame length has its most significant bit set");
+    }
+    switch (opcode) {
+      case BINARY, CONTINUATION -> {
+        if (!skipping) {
+          startData(length);
+        }
+      }
+      case TEXT -> {
+        if (!skipping) {
+          throw new WebSocketException(WebSocketException.UNSUPPORTED_DATA,
+              Status.BAD_REQUEST, "text messages are not frames: send binary");
+        }
+      }
+      case CLOSE, PING, PONG -> {
+        if (!fin || length > MAX_CONTROL_PAYLOAD) {
+          throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
+              "control frames must be whole and at most 125 bytes");
+        }
+        target = new byte[(int) length];
+      }
+      default -> throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
+          "reserved opcode " + opcode);
+    }
+  }
+
+  private void startData(long length) {
+    boolean first = opcode == BINARY;
+    if (first == (message != null)) {
+      throw new WebSocketException(WebSocketException.PROTOCOL_ERROR, first
+          ? "a new message started inside a fragmented one"
+          : "continuation frame without a message to continue");
+    }
+    long size = (first ? 0 : messageLength) + length;
+    if (size > maxBytes) {
+      throw new FrameTooLargeException(size, maxBytes);
+    }
+    if (first) {
+      message = new byte[(int) length];
+      messageLength = 0;
+    } else if (message.length < size) {
+      message = Arrays.copyOf(message, (int) Math.min(maxBytes, Math.max(size,
+          2L * message.length)));
+    }
+    target = message;
+    targetPosition = messageLength;
+  }
+
+  private void unmask(int from, int count) {
+    byte[] bytes = target;
+    int m = maskIndex;
+    for (int i = from, end = from + count; i < end; i++) {
+      bytes[i] ^= mask[m];
+      m = (m + 1) & 3;
+    }
+    maskIndex = m;
+  }
+
+  private void endFrame() {
+    inPayload = false;
+    byte[] payload = target;
+    target = null;
+    switch (opcode) {
+      case BINARY, CONTINUATION -> {
+        if (skipping) {
+          return;
+        }
+        messageLength = targetPosition;
+        if (fin) {
+          byte[] whole = message;
+          message = null;
+          sink.message(whole, messageLength);
+        }
+      }
+      case PING -> {
+        if (!skipping) {
+          sink.ping(payload);
+        }
+      }
+      case CLOSE -> {
+        done = true;
+        message = null;
+        sink.close(payload);
+      }
+      default -> { } // a pong: nothing to do
+    }
+  }
+}

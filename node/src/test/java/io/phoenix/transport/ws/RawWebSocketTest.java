@@ -1,0 +1,292 @@
+package io.phoenix.transport.ws;
+
+import static io.phoenix.transport.ws.WebSocketFrameDecoderTest.frame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Hello;
+import io.phoenix.protocol.v1.Ping;
+import io.phoenix.testing.TestNode;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node's own WebSocket framing, byte by byte through a plain socket: the opening handshake
+ * and its refusals, masked frames cut anywhere, pings, the close handshake, and what a client
+ * that breaks RFC 6455 gets back. (Real WebSocket clients, Vert.x's and a browser's, talk to the
+ * same endpoint in the other tests.)
+ */
+class RawWebSocketTest {
+  private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+  static TestNode node;
+  static int maxFrameBytes;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    maxFrameBytes = node.settings().limits().maxFrameBytes();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** What the node answered to an upgrade request: status and headers (names in lower case). */
+  record Answer(int status, Map<String, String> headers) { }
+
+  /** A client socket speaking the wire format by hand. */
+  static final class Raw implements AutoCloseable {
+    final Socket socket;
+    final OutputStream out;
+    final DataInputStream in;
+    final Random random = new Random(42);
+
+    Raw() throws IOException {
+      socket = new Socket("127.0.0.1", node.httpPort());
+      socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
+      out = socket.getOutputStream();
+      in = new DataInputStream(socket.getInputStream());
+    }
+
+    Answer upgrade(String path, String... extraHeaders) throws IOException {
+      StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\n"
+          + "Host: 127.0.0.1\r\n");
+      boolean custom = extraHeaders.length > 0;
+      if (!custom) {
+        extraHeaders = new String[] {"Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"};
+      }
+      for (String h : extraHeaders) {
+        request.append(h).append("\r\n");
+      }
+      out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String status = line(in);
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (String h = line(in); !h.isEmpty(); h = line(in)) {
+        int colon = h.indexOf(':');
+        headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            h.substring(colon + 1).trim());
+      }
+      return new Answer(Integer.parseInt(status.split(" ")[1]), headers);
+    }
+
+    Answer upgrade() throws IOException {
+      return upgrade("/socket");
+    }
+
+    /** Writes {@code bytes} one byte per write: every split of the stream at once. */
+    void sendBytewise(byte[] bytes) throws IOException {
+      for (byte b : bytes) {
+        out.write(b);
+        out.flush();
+      }
+    }
+
+    void send(byte[] bytes) throws IOException {
+      out.write(bytes);
+      out.flush();
+    }
+
+    void sendMessage(Frame f) throws IOException {
+      send(frame(true, 2, f.toByteArray(), true, random));
+    }
+
+    /** The next frame from the node: {opcode, payload}; the node never masks. */
+    Object[] next() throws IOException {
+      int first = in.readUnsignedByte();
+      int second = in.readUnsignedByte();
+      assertEquals(0, second & 0x80, "server frames are not masked");
+      assertEquals(0x80, first & 0xF0, "final, no reserved bits");
+      long length = second & 0x7F;
+      if (length == 126) {
+        length = in.readUnsignedShort();
+      } else if (length == 127) {
+        length = in.readLong();
+      }
+      byte[] payload = new byte[(int) length];
+      in.readFully(payload);
+      return new Object[] {first & 0x0F, payload};
+    }
+
+    Frame nextMessage() throws IOException {
+      Object[] f = next();
+      assertEquals(2, f[0], "a binary frame");
+      return Frame.parseFrom((byte[]) f[1]);
+    }
+
+    /** Reads the Goodbye, then the close frame; returns the close code. */
+    int goodbyeThenClose(int status, String reason) throws IOException {
+      Frame goodbye = nextMessage();
+      assertEquals(Frame.BodyCase.GOODBYE, goodbye.getBodyCase(), goodbye::toString);
+      assertEquals(status, goodbye.getGoodbye().getStatusCode(), goodbye::toString);
+      assertTrue(goodbye.getGoodbye().getReason().contains(reason), goodbye::toString);
+      Object[] close = next();
+      assertEquals(8, close[0]);
+      byte[] p = (byte[]) close[1];
+      return ((p[0] & 0xFF) << 8) | (p[1] & 0xFF);
+    }
+
+    /** After the close handshake the node closes the socket. */
+    void assertSocketEnds() throws IOException {
+      send(frame(true, 8, new byte[] {3, (byte) 0xE8}, true, random));
+      try {
+        int b = in.read();
+        assertEquals(-1, b, "nothing after the close frame");
+      } catch (java.net.SocketException reset) {
+        // a reset is an end too
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new EOFException("the node closed the connection");
+      }
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    return b.toString(StandardCharsets.US_ASCII);
+  }
+
+  private static Frame hello(String eid) {
+    return Frame.newBuilder().setHello(Hello.newBuilder().setToken(node.token(eid))
+        .setConnectionResourceId("raw")).build();
+  }
+
+  @Test
+  void handshakeAnswersWithTheAcceptKeyAndDeclinesExtensions() throws IOException {
+    try (Raw c = new Raw()) {
+      Answer a = c.upgrade("/socket", "Upgrade: WebSocket", "Connection: keep-alive, Upgrade",
+          "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13",
+          "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+      assertEquals(101, a.status());
+      assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", a.headers().get("sec-websocket-accept"));
+      assertEquals("websocket", a.headers().get("upgrade").toLowerCase(Locale.ROOT));
+      assertNull(a.headers().get("sec-websocket-extensions"));
+      // every byte of the Hello in its own write: the node joins them
+      c.sendBytewise(frame(true, 2, hello("raw-alice").toByteArray(), true, c.random));
+      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+      // the same for a fragmented protocol Ping, with a WebSocket ping between the fragments
+      byte[] ping = Frame.newBuilder().setPing(Ping.newBuilder().setTimestamp(77)).build()
+          .toByteArray();
+      c.sendBytewise(frame(false, 2, Arrays.copyOf(ping, 2), true, c.random));
+      c.sendBytewise(frame(true, 9, new byte[] {9, 8, 7}, true, c.random));
+      c.sendBytewise(frame(true, 0, Arrays.copyOfRange(ping, 2, ping.length), true, c.random));
+      Object[] pong = c.next();
+      assertEquals(10, pong[0]);
+      assertArrayEquals(new byte[] {9, 8, 7}, (byte[]) pong[1]);
+      Frame answer = c.nextMessage();
+      assertEquals(77, answer.getPong().getTimestamp(), answer::toString);
+      // the client closes: the node echoes its code and closes the socket
+      c.send(frame(true, 8, new byte[] {3, (byte) 0xE9}, true, c.random));
+      Object[] close = c.next();
+      assertEquals(8, close[0]);
+      assertArrayEquals(new byte[] {3, (byte) 0xE9}, (byte[]) close[1]);
+      assertEquals(-1, c.in.read());
+    }
+  }
+
+  @Test
+  void badUpgradesAreRefusedWithAStatus() throws IOException {
+    try (Raw c = new Raw()) {
+      Answer a = c.upgrade("/socket", "Upgrade: websocket", "Connection: Upgrade",
+          "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 8");
+      assertEquals(426, a.status());
+      assertEquals("13", a.headers().get("sec-websocket-version"));
+    }
+    try (Raw c = new Raw()) {
+      assertEquals(400, c.upgrade("/socket", "Upgrade: websocket", "Connection: Upgrade",
+          "Sec-WebSocket-Version: 13").status());
+    }
+    try (Raw c = new Raw()) {
+      assertEquals(400, c.upgrade("/socket", "Upgrade: websocket", "Connection: Upgrade",
+          "Sec-WebSocket-Key: c2hvcnQ=", "Sec-WebSocket-Version: 13").status());
+    }
+    try (Raw c = new Raw()) {
+      assertEquals(404, c.upgrade("/elsewhere").status());
+    }
+    // the node still takes a good upgrade
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade().status());
+    }
+  }
+
+  @Test
+  void anUnmaskedFrameGetsGoodbye400AndClose1002() throws IOException {
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade().status());
+      c.send(frame(true, 2, hello("raw-bob").toByteArray(), false, c.random));
+      assertEquals(1002, c.goodbyeThenClose(400, "websocket error: client frames must be masked"));
+      c.assertSocketEnds();
+    }
+  }
+
+  @Test
+  void aTextMessageGetsGoodbye400AndClose1003() throws IOException {
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade().status());
+      c.send(frame(true, 1, "{}".getBytes(StandardCharsets.UTF_8), true, c.random));
+      assertEquals(1003, c.goodbyeThenClose(400, "send binary"));
+      c.assertSocketEnds();
+    }
+  }
+
+  @Test
+  void anOversizedFrameIsRefusedFromItsHeaderAlone() throws IOException {
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade().status());
+      c.sendMessage(hello("raw-carol"));
+      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+      byte[] whole = frame(true, 2, new byte[maxFrameBytes + 1], true, c.random);
+      c.send(Arrays.copyOf(whole, 14)); // the header only: the payload is never sent
+      assertEquals(1009, c.goodbyeThenClose(413, "frame of " + (maxFrameBytes + 1) + " bytes"));
+      c.assertSocketEnds();
+    }
+  }
+
+  @Test
+  void theNodeWaitsForTheClientsCloseThenClosesTheSocket() throws IOException {
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade().status());
+      c.sendMessage(hello("raw-dave"));
+      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+      c.sendMessage(hello("raw-dave")); // a second Hello ends the session
+      assertEquals(1000, c.goodbyeThenClose(400, "Hello may be sent only once"));
+      // the socket stays open for the client's close frame (RFC 6455 7.1.1)
+      c.socket.setSoTimeout(500);
+      assertThrows(SocketTimeoutException.class, () -> c.in.read());
+      c.socket.setSoTimeout(10_000);
+      c.assertSocketEnds();
+    }
+  }
+}
