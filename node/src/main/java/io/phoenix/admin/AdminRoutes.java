@@ -3,7 +3,10 @@ package io.phoenix.admin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -84,7 +87,7 @@ public final class AdminRoutes {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> node.ready().onComplete(ar -> {
+    router.get("/health/ready").handler(ctx -> answerLater(node.ready(), ar -> {
       boolean up = ar.succeeded() && ar.result();
       JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN");
       JsonObject details = node.readyDetails();
@@ -95,8 +98,9 @@ public final class AdminRoutes {
     }));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));
-    router.get("/api/cluster").handler(ctx -> ClusterStats.gather(vertx, node)
-        .onSuccess(body -> json(ctx.response(), 200, body)));
+    router.get("/api/cluster").handler(ctx -> answerLater(ClusterStats.gather(vertx, node),
+        ar -> json(ctx.response(), ar.succeeded() ? 200 : 503, ar.succeeded() ? ar.result()
+            : new JsonObject().put("error", String.valueOf(ar.cause().getMessage())))));
     router.get("/api/info").handler(ctx -> json(ctx.response(), 200, new JsonObject()
         .put("node", node.nodeId())
         .put("webSocketPath", node.config().http().webSocketPath())
@@ -111,6 +115,22 @@ public final class AdminRoutes {
     });
     router.route().handler(StaticHandler.create(WEBROOT));
     return router;
+  }
+
+  /**
+   * Runs {@code answer} once {@code result} completes, on the event loop of the request: the
+   * HTTP server runs in strict thread mode, where a response may only be written from there
+   * (a result may complete on a Hazelcast or timer thread).
+   */
+  private static <T> void answerLater(Future<T> result, Handler<AsyncResult<T>> answer) {
+    Context loop = Vertx.currentContext();
+    result.onComplete(ar -> {
+      if (Vertx.currentContext() == loop && Context.isOnEventLoopThread()) {
+        answer.handle(ar);
+      } else {
+        loop.runOnContext(v -> answer.handle(ar));
+      }
+    });
   }
 
   /** This node's dashboard figures. */

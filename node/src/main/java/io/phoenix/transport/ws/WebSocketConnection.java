@@ -172,6 +172,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     closeCode = e instanceof FrameTooLargeException ? MESSAGE_TOO_BIG
         : e instanceof WebSocketException w ? w.closeCode() : NORMAL_CLOSURE;
     session.onProtocolError(e);
+    close(); // the session closes the connection; this covers a session already ended
   }
 
   @Override
