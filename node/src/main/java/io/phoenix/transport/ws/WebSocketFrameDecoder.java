@@ -4,6 +4,9 @@ import io.phoenix.protocol.FrameTooLargeException;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.protocol.Status;
 import io.vertx.core.buffer.Buffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -55,6 +58,9 @@ final class WebSocketFrameDecoder {
   /** The longest header: 2 bytes, a 64-bit length and the 4-byte mask. */
   private static final int MAX_HEADER = 14;
   private static final int MAX_CONTROL_PAYLOAD = 125;
+  /** Eight bytes of an array at any index, as one long (big-endian, like the mask's bytes). */
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final int maxBytes;
   private final Sink sink;
@@ -234,10 +240,22 @@ final class WebSocketFrameDecoder {
     targetPosition = messageLength;
   }
 
+  /** XORs {@code target[from..from+count)} with the mask, eight bytes at a time. */
   private void unmask(int from, int count) {
     byte[] bytes = target;
     int m = maskIndex;
-    for (int i = from, end = from + count; i < end; i++) {
+    int i = from;
+    int end = from + count;
+    if (count >= 8) {
+      long mask8 = 0;
+      for (int k = 0; k < 8; k++) {
+        mask8 = (mask8 << 8) | (mask[(m + k) & 3] & 0xFFL);
+      }
+      for (; i + 8 <= end; i += 8) { // eight bytes move the mask by a whole turn
+        LONGS.set(bytes, i, (long) LONGS.get(bytes, i) ^ mask8);
+      }
+    }
+    for (; i < end; i++) {
       bytes[i] ^= mask[m];
       m = (m + 1) & 3;
     }
