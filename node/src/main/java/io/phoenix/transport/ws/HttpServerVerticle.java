@@ -24,10 +24,9 @@ import java.util.function.Supplier;
  *
  * <p>By default the node frames WebSockets itself ({@link WebSocketHandshake},
  * {@link WebSocketFrameDecoder}, {@link WebSocketConnection}): on the socket of the upgrade it
- * writes the way the TCP transport does, one socket write per turn of the loop, and keeps no
- * per-connection state beyond the socket's. With {@code http.webSocketCompression} on, clients'
- * offers of compression are taken, and Vert.x's WebSocket (which implements permessage-deflate)
- * carries the session instead.
+ * writes the way the TCP transport does, one socket write per turn of the loop. With
+ * {@code http.webSocketCompression} on, clients' offers of compression are taken, and Vert.x's
+ * WebSocket (which implements permessage-deflate) carries the session instead.
  *
  * <p>Runs on its event loop.
  */
