@@ -96,6 +96,13 @@ class RawWebSocketTest {
       return upgrade("/socket");
     }
 
+    /** Upgrades, says Hello as {@code eid} in one frame and reads the Welcome. */
+    void login(String eid) throws IOException {
+      assertEquals(101, upgrade().status());
+      sendMessage(hello(eid));
+      assertEquals(Frame.BodyCase.WELCOME, nextMessage().getBodyCase());
+    }
+
     /** Writes {@code bytes} one byte per write: every split of the stream at once. */
     void sendBytewise(byte[] bytes) throws IOException {
       for (byte b : bytes) {
@@ -264,9 +271,7 @@ class RawWebSocketTest {
   @Test
   void anOversizedFrameIsRefusedFromItsHeaderAlone() throws IOException {
     try (Raw c = new Raw()) {
-      assertEquals(101, c.upgrade().status());
-      c.sendMessage(hello("raw-carol"));
-      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+      c.login("raw-carol");
       byte[] whole = frame(true, 2, new byte[maxFrameBytes + 1], true, c.random);
       c.send(Arrays.copyOf(whole, 14)); // the header only: the payload is never sent
       assertEquals(1009, c.goodbyeThenClose(413, "frame of " + (maxFrameBytes + 1) + " bytes"));
@@ -277,9 +282,7 @@ class RawWebSocketTest {
   @Test
   void theNodeWaitsForTheClientsCloseThenClosesTheSocket() throws IOException {
     try (Raw c = new Raw()) {
-      assertEquals(101, c.upgrade().status());
-      c.sendMessage(hello("raw-dave"));
-      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+      c.login("raw-dave");
       c.sendMessage(hello("raw-dave")); // a second Hello ends the session
       assertEquals(1000, c.goodbyeThenClose(400, "Hello may be sent only once"));
       // the socket stays open for the client's close frame (RFC 6455 7.1.1)
