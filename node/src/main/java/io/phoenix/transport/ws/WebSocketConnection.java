@@ -6,11 +6,13 @@ import io.phoenix.protocol.FrameTooLargeException;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.session.Connection;
 import io.phoenix.session.Session;
+import io.phoenix.transport.GatheredWrites;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -32,10 +34,9 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
 
   private final NetSocket socket;
   private final Context context;
+  private final GatheredWrites writes;
   private final WebSocketFrameDecoder decoder;
   private Session session;
-  private Buffer pending;
-  private Promise<Void> written;
   private int closeCode = NORMAL_CLOSURE;
   private boolean closeSent;
   private boolean closeReceived;
@@ -45,6 +46,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   WebSocketConnection(NetSocket socket, Context context, int maxBytes) {
     this.socket = socket;
     this.context = context;
+    this.writes = new GatheredWrites(socket, context);
     this.decoder = new WebSocketFrameDecoder(maxBytes, this);
   }
 
@@ -75,37 +77,20 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     return append(WebSocketFrameDecoder.BINARY, frame.body());
   }
 
-  /** Queues one unmasked, final frame for the flush at the end of this turn of the loop. */
+  /** Queues one unmasked, final frame for the write at the end of this turn of the loop. */
   private Future<Void> append(int opcode, Buffer payload) {
     int length = payload.length();
-    if (pending == null) {
-      pending = Buffer.buffer(Math.max(256, length + 10));
-      written = Promise.promise();
-      context.runOnContext(v -> flush()); // after the tasks already queued on this loop
-    }
-    pending.appendByte((byte) (0x80 | opcode));
+    Buffer out = writes.buffer(length + 10);
+    out.appendByte((byte) (0x80 | opcode));
     if (length <= 125) {
-      pending.appendByte((byte) length);
+      out.appendByte((byte) length);
     } else if (length <= 0xFFFF) {
-      pending.appendByte((byte) 126).appendUnsignedShort(length);
+      out.appendByte((byte) 126).appendUnsignedShort(length);
     } else {
-      pending.appendByte((byte) 127).appendLong(length);
+      out.appendByte((byte) 127).appendLong(length);
     }
-    pending.appendBuffer(payload);
-    return written.future();
-  }
-
-  private Future<Void> flush() {
-    if (pending == null) {
-      return Future.succeededFuture();
-    }
-    Buffer out = pending;
-    Promise<Void> done = written;
-    pending = null;
-    written = null;
-    Future<Void> result = socket.write(out);
-    result.onComplete(done);
-    return result;
+    out.appendBuffer(payload);
+    return writes.written();
   }
 
   /** Stops reading, except during the close handshake, which must find the client's close. */
@@ -132,7 +117,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     }
     closeSent = true;
     append(WebSocketFrameDecoder.CLOSE, Buffer.buffer(2).appendUnsignedShort(closeCode));
-    Future<Void> sent = flush();
+    Future<Void> sent = writes.flush();
     if (closeReceived || closeCode == WebSocketException.PROTOCOL_ERROR) {
       sent.onComplete(ar -> socket.end());
     } else {
@@ -216,10 +201,10 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
 
   private static boolean validUtf8(byte[] payload) {
     try {
-      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(payload, 2,
+      StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(payload, 2,
           payload.length - 2));
       return true;
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       return false;
     }
   }
