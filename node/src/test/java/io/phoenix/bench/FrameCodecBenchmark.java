@@ -70,11 +70,17 @@ public class FrameCodecBenchmark {
     for (int i = 0; i < FRAMES; i++) {
       stream.appendBuffer(encoded.delimited());
     }
+    segments = segments(stream);
+  }
+
+  /** {@code stream} cut into the 1460-byte reads a TCP socket could deliver (slices). */
+  public static Buffer[] segments(Buffer stream) {
     int n = (stream.length() + SEGMENT - 1) / SEGMENT;
-    segments = new Buffer[n];
+    Buffer[] segments = new Buffer[n];
     for (int i = 0; i < n; i++) {
       segments[i] = stream.slice(i * SEGMENT, Math.min(stream.length(), (i + 1) * SEGMENT));
     }
+    return segments;
   }
 
   /** Serializes a delivered message with its length prefix (once per fan-out). */

@@ -1,5 +1,6 @@
 package io.phoenix.transport.ws;
 
+import io.phoenix.bench.FrameCodecBenchmark;
 import io.phoenix.protocol.ProtocolException;
 import io.vertx.core.buffer.Buffer;
 import java.util.Random;
@@ -34,7 +35,6 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class WebSocketFramingBenchmark {
   private static final int FRAMES = 64;
-  private static final int SEGMENT = 1460;
 
   /** Bytes of each frame's payload (a serialized Frame in the node). */
   @Param({"200", "1100"})
@@ -73,11 +73,7 @@ public class WebSocketFramingBenchmark {
       stream.appendBytes(WebSocketFrameDecoderTest.frame(true, WebSocketFrameDecoder.BINARY,
           payload, true, random));
     }
-    int n = (stream.length() + SEGMENT - 1) / SEGMENT;
-    segments = new Buffer[n];
-    for (int i = 0; i < n; i++) {
-      segments[i] = stream.slice(i * SEGMENT, Math.min(stream.length(), (i + 1) * SEGMENT));
-    }
+    segments = FrameCodecBenchmark.segments(stream);
   }
 
   /** Reads 64 frames that arrive in one read (per frame). */
