@@ -47,7 +47,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     this.socket = socket;
     this.context = context;
     this.writes = new GatheredWrites(socket, context);
-    this.decoder = new WebSocketFrameDecoder(maxBytes, this);
+    this.decoder = WebSocketFrameDecoder.ofClientFrames(maxBytes, this);
   }
 
   /**
@@ -74,22 +74,13 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     if (closeSent) {
       return Future.failedFuture("the WebSocket is closing");
     }
-    return append(WebSocketFrameDecoder.BINARY, frame.body());
+    return append(WebSocketFrames.BINARY, frame.body());
   }
 
   /** Queues one unmasked, final frame for the write at the end of this turn of the loop. */
   private Future<Void> append(int opcode, Buffer payload) {
-    int length = payload.length();
-    Buffer out = writes.buffer(length + 10);
-    out.appendByte((byte) (0x80 | opcode));
-    if (length <= 125) {
-      out.appendByte((byte) length);
-    } else if (length <= 0xFFFF) {
-      out.appendByte((byte) 126).appendUnsignedShort(length);
-    } else {
-      out.appendByte((byte) 127).appendLong(length);
-    }
-    out.appendBuffer(payload);
+    WebSocketFrames.append(writes.buffer(payload.length() + WebSocketFrames.MAX_HEADER), opcode,
+        payload);
     return writes.written();
   }
 
@@ -116,7 +107,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
       return;
     }
     closeSent = true;
-    append(WebSocketFrameDecoder.CLOSE, Buffer.buffer(2).appendUnsignedShort(closeCode));
+    append(WebSocketFrames.CLOSE, Buffer.buffer(2).appendUnsignedShort(closeCode));
     Future<Void> sent = writes.flush();
     if (closeReceived || closeCode == WebSocketException.PROTOCOL_ERROR) {
       sent.onComplete(ar -> socket.end());
@@ -163,7 +154,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   @Override
   public void ping(byte[] payload) {
     if (!closeSent) {
-      append(WebSocketFrameDecoder.PONG, Buffer.buffer(payload));
+      append(WebSocketFrames.PONG, Buffer.buffer(payload));
     }
   }
 

@@ -10,9 +10,11 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Reads RFC 6455 frames from a client's byte stream, as they arrive in chunks of any size:
- * unmasks them, joins the fragments of a binary message, and hands on whole messages, pings and
- * the close frame. No extension is ever negotiated, so the RSV bits must be clear.
+ * Reads RFC 6455 frames from a byte stream, as they arrive in chunks of any size: joins the
+ * fragments of a binary message and hands on whole messages, pings and the close frame. No
+ * extension is ever negotiated, so the RSV bits must be clear. The node reads its clients'
+ * frames, which must be masked and are unmasked here ({@link #ofClientFrames});
+ * {@code phoenix bench} reads the node's, which must not be ({@link #ofServerFrames}).
  *
  * <p>Limits are checked from the frame headers: a message that would grow past
  * {@code maxBytes} is refused as soon as the header of the frame that crosses it has been read,
@@ -27,10 +29,10 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one per connection, on its event loop.
  */
-final class WebSocketFrameDecoder {
+public final class WebSocketFrameDecoder {
 
   /** What the decoder finds in the stream. */
-  interface Sink {
+  public interface Sink {
     /** A whole binary message, in {@code bytes[0..length)}; the array is not reused. */
     void message(byte[] bytes, int length);
 
@@ -48,24 +50,23 @@ final class WebSocketFrameDecoder {
     void failed(ProtocolException e);
   }
 
-  static final int CONTINUATION = 0x0;
-  static final int TEXT = 0x1;
-  static final int BINARY = 0x2;
-  static final int CLOSE = 0x8;
-  static final int PING = 0x9;
-  static final int PONG = 0xA;
-
-  /** The longest header: 2 bytes, a 64-bit length and the 4-byte mask. */
-  private static final int MAX_HEADER = 14;
+  private static final int CONTINUATION = WebSocketFrames.CONTINUATION;
+  private static final int TEXT = WebSocketFrames.TEXT;
+  private static final int BINARY = WebSocketFrames.BINARY;
+  private static final int CLOSE = WebSocketFrames.CLOSE;
+  private static final int PING = WebSocketFrames.PING;
+  private static final int PONG = WebSocketFrames.PONG;
   private static final int MAX_CONTROL_PAYLOAD = 125;
   /** Eight bytes of an array at any index, as one long (big-endian, like the mask's bytes). */
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final int maxBytes;
+  /** Whether frames must be masked (a client's) or must not be (a server's). */
+  private final boolean masked;
   private final Sink sink;
 
-  private final byte[] header = new byte[MAX_HEADER];
+  private final byte[] header = new byte[WebSocketFrames.MAX_HEADER];
   private int headerLength;
 
   // the frame whose payload is being read (inPayload)
@@ -88,13 +89,24 @@ final class WebSocketFrameDecoder {
   private boolean skipping;
   private boolean done;
 
-  WebSocketFrameDecoder(int maxBytes, Sink sink) {
+  private WebSocketFrameDecoder(int maxBytes, boolean masked, Sink sink) {
     this.maxBytes = maxBytes;
+    this.masked = masked;
     this.sink = sink;
   }
 
+  /** Reads what a client sends a server: every frame masked. */
+  public static WebSocketFrameDecoder ofClientFrames(int maxBytes, Sink sink) {
+    return new WebSocketFrameDecoder(maxBytes, true, sink);
+  }
+
+  /** Reads what a server sends a client: no frame masked. */
+  public static WebSocketFrameDecoder ofServerFrames(int maxBytes, Sink sink) {
+    return new WebSocketFrameDecoder(maxBytes, false, sink);
+  }
+
   /** Consumes the next chunk of the stream; failures go to {@link Sink#failed}. */
-  void feed(Buffer chunk) {
+  public void feed(Buffer chunk) {
     position = 0;
     int end = chunk.length();
     while (position < end && !done) {
@@ -108,7 +120,9 @@ final class WebSocketFrameDecoder {
           int take = (int) Math.min(remaining, end - position);
           if (target != null) {
             chunk.getBytes(position, position + take, target, targetPosition);
-            unmask(targetPosition, take);
+            if (masked) {
+              unmask(targetPosition, take);
+            }
             targetPosition += take;
           }
           position += take;
@@ -138,7 +152,7 @@ final class WebSocketFrameDecoder {
    * From now on only the close frame is handed on: the payloads of data frames are skipped
    * without being stored (the node has sent its own close frame).
    */
-  void skipMessages() {
+  public void skipMessages() {
     skipping = true;
     message = null;
   }
@@ -152,10 +166,10 @@ final class WebSocketFrameDecoder {
       return;
     }
     int lengthBits = header[1] & 0x7F;
-    int full = 2 + (lengthBits == 126 ? 2 : lengthBits == 127 ? 8 : 0) + 4;
-    if ((header[1] & 0x80) == 0) {
+    int full = 2 + (lengthBits == 126 ? 2 : lengthBits == 127 ? 8 : 0) + (masked ? 4 : 0);
+    if (((header[1] & 0x80) != 0) != masked) {
       throw new WebSocketException(WebSocketException.PROTOCOL_ERROR,
-          "client frames must be masked");
+          masked ? "client frames must be masked" : "server frames must not be masked");
     }
     while (position < end && headerLength < full) {
       header[headerLength++] = chunk.getByte(position++);
@@ -178,8 +192,10 @@ final class WebSocketFrameDecoder {
         length = (length << 8) | (header[i] & 0xFFL);
       }
     }
-    System.arraycopy(header, full - 4, mask, 0, 4);
-    maskIndex = 0;
+    if (masked) {
+      System.arraycopy(header, full - 4, mask, 0, 4);
+      maskIndex = 0;
+    }
     headerLength = 0;
     // from here a refused frame's payload is skipped (target null)
     inPayload = true;

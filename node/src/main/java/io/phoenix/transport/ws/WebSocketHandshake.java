@@ -6,9 +6,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.NetSocket;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 
@@ -23,7 +20,6 @@ import java.util.List;
 final class WebSocketHandshake {
   private WebSocketHandshake() {}
 
-  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   static final String KEY = "Sec-WebSocket-Key";
   static final String VERSION = "Sec-WebSocket-Version";
   static final String ACCEPT = "Sec-WebSocket-Accept";
@@ -62,19 +58,8 @@ final class WebSocketHandshake {
     request.response()
         .putHeader(HttpHeaders.UPGRADE, "websocket")
         .putHeader(HttpHeaders.CONNECTION, "Upgrade")
-        .putHeader(ACCEPT, acceptFor(key));
+        .putHeader(ACCEPT, WebSocketFrames.acceptFor(key));
     return request.toNetSocket(); // writes the 101 with these headers
-  }
-
-  /** {@code Sec-WebSocket-Accept} for a client's key: base64(SHA-1(key + GUID)). */
-  static String acceptFor(String key) {
-    try {
-      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-      byte[] digest = sha1.digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-      return Base64.getEncoder().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-1", e);
-    }
   }
 
   private static boolean validKey(String key) {

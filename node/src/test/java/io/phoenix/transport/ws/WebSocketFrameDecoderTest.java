@@ -1,5 +1,6 @@
 package io.phoenix.transport.ws;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,8 +22,7 @@ class WebSocketFrameDecoderTest {
   private final List<String> events = new ArrayList<>();
   private final List<ProtocolException> failures = new ArrayList<>();
   private boolean refuseMessages;
-  private final WebSocketFrameDecoder decoder = new WebSocketFrameDecoder(MAX,
-      new WebSocketFrameDecoder.Sink() {
+  private final WebSocketFrameDecoder.Sink sink = new WebSocketFrameDecoder.Sink() {
         @Override
         public void message(byte[] bytes, int length) {
           if (refuseMessages) {
@@ -46,7 +46,8 @@ class WebSocketFrameDecoderTest {
           events.add("failed");
           failures.add(e);
         }
-      });
+      };
+  private final WebSocketFrameDecoder decoder = WebSocketFrameDecoder.ofClientFrames(MAX, sink);
 
   /** One client frame: masked with a random key, as RFC 6455 requires of clients. */
   static byte[] frame(boolean fin, int opcode, byte[] payload, boolean masked, Random random) {
@@ -246,8 +247,47 @@ class WebSocketFrameDecoderTest {
   }
 
   @Test
+  void serverFramesAreReadUnmaskedAndAMaskedOneIsRefused() {
+    WebSocketFrameDecoder client = WebSocketFrameDecoder.ofServerFrames(MAX, sink);
+    byte[] a = bytes(125, 1);
+    byte[] b = bytes(65_536, 2);
+    byte[] stream = concat(frame(true, 2, a, false, null), frame(true, 9, new byte[] {7}, false,
+        null), frame(false, 2, b, false, null), frame(true, 0, a, false, null));
+    for (int i = 0; i < stream.length; i += 3) {
+      client.feed(Buffer.buffer(Arrays.copyOfRange(stream, i, Math.min(stream.length, i + 3))));
+    }
+    assertEquals(List.of("message " + Arrays.toString(a), "ping [7]",
+        "message " + Arrays.toString(concat(b, a))), events);
+    client.feed(Buffer.buffer(frame(true, 2, bytes(3, 3), true, new Random(4))));
+    assertEquals(1, failures.size());
+    WebSocketException e = assertInstanceOf(WebSocketException.class, failures.get(0));
+    assertEquals(WebSocketException.PROTOCOL_ERROR, e.closeCode());
+    assertTrue(e.getMessage().contains("server frames must not be masked"), e.getMessage());
+  }
+
+  @Test
+  void framesWrittenForEitherSideAreTheBytesOfRfc6455() {
+    for (int length : new int[] {0, 1, 7, 8, 9, 125, 126, 1_000, 65_535, 65_536}) {
+      byte[] payload = bytes(length, length);
+      Buffer plain = Buffer.buffer();
+      WebSocketFrames.append(plain, WebSocketFrames.BINARY, Buffer.buffer(payload));
+      assertArrayEquals(frame(true, 2, payload, false, null), plain.getBytes(),
+          "unmasked " + length);
+      // frame() takes its key from Random.nextBytes, which lays an int out low byte first
+      int key = Integer.reverseBytes(new Random(length).nextInt());
+      Buffer masked = Buffer.buffer();
+      WebSocketFrames.appendMasked(masked, WebSocketFrames.BINARY, Buffer.buffer(payload), key);
+      assertArrayEquals(frame(true, 2, payload, true, new Random(length)), masked.getBytes(),
+          "masked " + length);
+      decoder.feed(masked);
+      assertEquals("message " + Arrays.toString(payload), events.remove(events.size() - 1));
+    }
+    assertEquals(List.of(), failures);
+  }
+
+  @Test
   void acceptKeyIsTheOneOfRfc6455() {
     assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
-        WebSocketHandshake.acceptFor("dGhlIHNhbXBsZSBub25jZQ=="));
+        WebSocketFrames.acceptFor("dGhlIHNhbXBsZSBub25jZQ=="));
   }
 }

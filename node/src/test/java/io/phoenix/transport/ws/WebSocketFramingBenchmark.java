@@ -70,7 +70,7 @@ public class WebSocketFramingBenchmark {
     random.nextBytes(payload);
     stream = Buffer.buffer();
     for (int i = 0; i < FRAMES; i++) {
-      stream.appendBytes(WebSocketFrameDecoderTest.frame(true, WebSocketFrameDecoder.BINARY,
+      stream.appendBytes(WebSocketFrameDecoderTest.frame(true, WebSocketFrames.BINARY,
           payload, true, random));
     }
     segments = FrameCodecBenchmark.segments(stream);
@@ -82,7 +82,7 @@ public class WebSocketFramingBenchmark {
   public int whole(Blackhole bh) {
     blackhole = bh;
     frames = 0;
-    new WebSocketFrameDecoder(65_536, counter).feed(stream);
+    WebSocketFrameDecoder.ofClientFrames(65_536, counter).feed(stream);
     return frames;
   }
 
@@ -92,7 +92,7 @@ public class WebSocketFramingBenchmark {
   public int segmented(Blackhole bh) {
     blackhole = bh;
     frames = 0;
-    WebSocketFrameDecoder decoder = new WebSocketFrameDecoder(65_536, counter);
+    WebSocketFrameDecoder decoder = WebSocketFrameDecoder.ofClientFrames(65_536, counter);
     for (Buffer segment : segments) {
       decoder.feed(segment);
     }
