@@ -8,16 +8,25 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Hello;
 import io.phoenix.protocol.v1.Ping;
 import io.phoenix.protocol.v1.Welcome;
+import io.phoenix.transport.ws.WebSocketFrameDecoder;
+import io.phoenix.transport.ws.WebSocketFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.net.NetSocket;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One lean client session of the bench: a raw TCP socket (varint-framed) or WebSocket (one
  * binary message per frame) that has said Hello and got Welcome. Frames are encoded with
  * {@link FrameCodec} and decoded once; no queues, no futures per frame.
+ *
+ * <p>A WebSocket session frames RFC 6455 itself on a plain socket ({@link WebSocketUpgrade},
+ * {@link WebSocketFrames}, {@link WebSocketFrameDecoder}), writing like the TCP session: one
+ * socket write per frame, each masked with its own random key as RFC 6455 asks of clients.
+ * Only a session that offers compression ({@code --ws-deflate}) uses Vert.x's WebSocket client,
+ * which implements permessage-deflate.
  *
  * <p>Confined to the event loop it was opened on: every method must be called there, and the
  * {@link Listener} is called there.
@@ -41,7 +50,11 @@ final class BenchConnection {
     }
   };
 
+  /** The socket of a TCP session or of a WebSocket framed here. */
   private final NetSocket socket;
+  /** Whether {@link #socket} carries WebSocket frames. */
+  private final boolean framesWebSocket;
+  /** A WebSocket with compression, framed by Vert.x. */
   private final WebSocket ws;
   private final Promise<Welcome> welcomed = Promise.promise();
   private Listener listener = NOBODY;
@@ -49,14 +62,15 @@ final class BenchConnection {
   private boolean closing;
   private long lastWriteNanos = System.nanoTime();
 
-  private BenchConnection(NetSocket socket, WebSocket ws) {
+  private BenchConnection(NetSocket socket, boolean framesWebSocket, WebSocket ws) {
     this.socket = socket;
+    this.framesWebSocket = framesWebSocket;
     this.ws = ws;
   }
 
   /** Wraps a connected TCP socket and says Hello; succeeds with Welcome. */
   static Future<BenchConnection> tcp(NetSocket socket, String token, String resource) {
-    BenchConnection c = new BenchConnection(socket, null);
+    BenchConnection c = new BenchConnection(socket, false, null);
     VarintFrameDecoder decoder = new VarintFrameDecoder(Integer.MAX_VALUE, c::received);
     socket.handler(chunk -> {
       try {
@@ -70,9 +84,74 @@ final class BenchConnection {
     return c.hello(token, resource);
   }
 
-  /** Wraps a connected WebSocket and says Hello; succeeds with Welcome. */
+  /**
+   * Upgrades a connected socket to a WebSocket on {@code path}, then says Hello; succeeds with
+   * Welcome.
+   */
+  static Future<BenchConnection> webSocket(NetSocket socket, String host, int port, String path,
+      String token, String resource) {
+    BenchConnection c = new BenchConnection(socket, true, null);
+    WebSocketUpgrade upgrade = new WebSocketUpgrade(host, port, path);
+    WebSocketFrameDecoder decoder = WebSocketFrameDecoder.ofServerFrames(Integer.MAX_VALUE,
+        c.new ServerFrames());
+    socket.handler(chunk -> {
+      Buffer frames = chunk;
+      if (!upgrade.done()) {
+        try {
+          frames = upgrade.received(chunk);
+        } catch (ProtocolException e) {
+          c.failed(e);
+          return;
+        }
+        if (frames == null) {
+          return; // the rest of the answer is in a later chunk
+        }
+        c.sayHello(token, resource);
+      }
+      decoder.feed(frames);
+    });
+    socket.closeHandler(v -> c.closed());
+    socket.exceptionHandler(e -> { });
+    socket.write(upgrade.request());
+    return c.welcomed.future().map(w -> c);
+  }
+
+  /** What the decoder finds in the node's WebSocket frames. */
+  private final class ServerFrames implements WebSocketFrameDecoder.Sink {
+    @Override
+    public void message(byte[] bytes, int length) {
+      Frame frame;
+      try {
+        frame = FrameCodec.decode(bytes, 0, length);
+      } catch (ProtocolException e) {
+        failed(e);
+        return;
+      }
+      received(frame);
+    }
+
+    @Override
+    public void ping(byte[] payload) {
+      writeMasked(WebSocketFrames.PONG, Buffer.buffer(payload));
+    }
+
+    @Override
+    public void close(byte[] payload) {
+      if (!closing) {
+        writeMasked(WebSocketFrames.CLOSE, Buffer.buffer(payload)); // the echo RFC 6455 asks
+      }
+      socket.close();
+    }
+
+    @Override
+    public void failed(ProtocolException e) {
+      BenchConnection.this.failed(e);
+    }
+  }
+
+  /** Wraps a connected WebSocket (compression offered) and says Hello; succeeds with Welcome. */
   static Future<BenchConnection> webSocket(WebSocket ws, String token, String resource) {
-    BenchConnection c = new BenchConnection(null, ws);
+    BenchConnection c = new BenchConnection(null, false, ws);
     ws.binaryMessageHandler(c::received);
     ws.closeHandler(v -> c.closed());
     ws.exceptionHandler(e -> { });
@@ -80,9 +159,13 @@ final class BenchConnection {
   }
 
   private Future<BenchConnection> hello(String token, String resource) {
+    sayHello(token, resource);
+    return welcomed.future().map(w -> this);
+  }
+
+  private void sayHello(String token, String resource) {
     write(FrameCodec.encode(Frame.newBuilder().setHello(Hello.newBuilder().setToken(token)
         .setConnectionResourceId(resource)).build()));
-    return welcomed.future().map(w -> this);
   }
 
   private void received(Buffer body) {
@@ -93,6 +176,10 @@ final class BenchConnection {
       failed(e);
       return;
     }
+    received(frame);
+  }
+
+  private void received(Frame frame) {
     if (welcome == null) {
       if (frame.getBodyCase() == Frame.BodyCase.WELCOME) {
         welcome = frame.getWelcome();
@@ -137,11 +224,19 @@ final class BenchConnection {
   /** Writes one frame (the TCP or the WebSocket form). */
   void write(EncodedFrame frame) {
     lastWriteNanos = System.nanoTime();
-    if (socket != null) {
+    if (framesWebSocket) {
+      writeMasked(WebSocketFrames.BINARY, frame.body());
+    } else if (socket != null) {
       socket.write(frame.delimited());
     } else {
       ws.writeBinaryMessage(frame.body());
     }
+  }
+
+  private void writeMasked(int opcode, Buffer payload) {
+    Buffer out = Buffer.buffer(payload.length() + WebSocketFrames.MAX_HEADER);
+    WebSocketFrames.appendMasked(out, opcode, payload, ThreadLocalRandom.current().nextInt());
+    socket.write(out);
   }
 
   /** True while the transport's write queue is above its high-water mark. */
@@ -163,7 +258,10 @@ final class BenchConnection {
       return;
     }
     closing = true;
-    if (socket != null) {
+    if (framesWebSocket) {
+      writeMasked(WebSocketFrames.CLOSE, Buffer.buffer(2).appendUnsignedShort(1000));
+      socket.close();
+    } else if (socket != null) {
       socket.close();
     } else {
       ws.close();

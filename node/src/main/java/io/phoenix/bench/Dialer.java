@@ -51,7 +51,7 @@ final class Dialer {
     List<String> sources = options.sourceAddresses().isEmpty() ? java.util.Collections
         .singletonList(null) : options.sourceAddresses();
     for (String source : sources) {
-      if (options.webSocket()) {
+      if (options.webSocketDeflate()) {
         WebSocketClientOptions o = new WebSocketClientOptions()
             .setMaxConnections(1_000_000)
             .setConnectTimeout(CONNECT_TIMEOUT_MS)
@@ -98,10 +98,14 @@ final class Dialer {
     Promise<BenchConnection> opened = Promise.promise();
     context.runOnContext(v -> {
       Future<BenchConnection> f;
-      if (options.webSocket()) {
+      if (options.webSocketDeflate()) {
         f = wsClients.get(source).connect(new WebSocketConnectOptions().setHost(server.host())
                 .setPort(server.port()).setURI(options.webSocketPath()))
             .compose(ws -> BenchConnection.webSocket(ws, token, "bench"));
+      } else if (options.webSocket()) {
+        f = netClients.get(source).connect(server.port(), server.host())
+            .compose(socket -> BenchConnection.webSocket(socket, server.host(), server.port(),
+                options.webSocketPath(), token, "bench"));
       } else {
         f = netClients.get(source).connect(server.port(), server.host())
             .compose(socket -> BenchConnection.tcp(socket, token, "bench"));

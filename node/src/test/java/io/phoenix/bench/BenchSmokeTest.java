@@ -250,6 +250,19 @@ class BenchSmokeTest {
     assertEquals(0, a.gcPauses());
   }
 
+  /**
+   * The bench frames WebSocket itself: an upgrade the node refuses fails the run with the node's
+   * status, and a session that does open reads the node's frames (the runs above).
+   */
+  @Test
+  void aWebSocketPathTheNodeDoesNotServeFailsTheRunWithItsStatus() {
+    BenchOptions o = options(true).webSocketPath("/elsewhere").connections(2).rate(10)
+        .warmupSeconds(0).durationSeconds(1);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> LoadRun.run(o, System.err));
+    assertTrue(e.getMessage().contains("upgrade refused: HTTP/1.1 404"), e.getMessage());
+  }
+
   @Test
   void theCommandRefusesBadOptionsWithExitCode2() {
     assertEquals(2, PhoenixCommand.run("bench", "--server", "no-port", "--token-secret", "s"));
