@@ -54,6 +54,8 @@ final class BenchConnection {
   private final NetSocket socket;
   /** Whether {@link #socket} carries WebSocket frames. */
   private final boolean framesWebSocket;
+  /** Whether the node accepted the WebSocket upgrade (frames may be written). */
+  private boolean upgraded;
   /** A WebSocket with compression, framed by Vert.x. */
   private final WebSocket ws;
   private final Promise<Welcome> welcomed = Promise.promise();
@@ -106,6 +108,7 @@ final class BenchConnection {
         if (frames == null) {
           return; // the rest of the answer is in a later chunk
         }
+        c.upgraded = true;
         c.sayHello(token, resource);
       }
       decoder.feed(frames);
@@ -259,7 +262,9 @@ final class BenchConnection {
     }
     closing = true;
     if (framesWebSocket) {
-      writeMasked(WebSocketFrames.CLOSE, Buffer.buffer(2).appendUnsignedShort(1000));
+      if (upgraded) {
+        writeMasked(WebSocketFrames.CLOSE, Buffer.buffer(2).appendUnsignedShort(1000));
+      }
       socket.close();
     } else if (socket != null) {
       socket.close();
