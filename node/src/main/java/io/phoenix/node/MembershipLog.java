@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * (stopped, or declared dead after {@code cluster.memberTimeoutSeconds}),
  * {@code WARN cluster: lost member node-3 (127.0.0.1:5703)} and the new list. Members are named
  * by their {@code node.id}. The failures to reach a lost member's event bus that follow are
- * expected and dropped from the log ({@link KnownNoise}).
+ * expected and dropped from the log ({@link KnownNoise}); a member that is still in the cluster
+ * five seconds after its event bus could not be reached gets
+ * {@code WARN cluster: cannot reach the event bus of member node-3 for 5 s: …}
+ * ({@link #reportUnreached}).
  *
  * <p>Hazelcast calls the listener on its event threads, one event at a time; it only logs.
  */
@@ -45,6 +48,27 @@ final class MembershipLog implements MembershipListener {
     KnownNoise.memberGone(gone.getAttribute(VERTX_NODE_ID));
     log.warn("cluster: lost member {} ({})", name(gone), gone.getAddress());
     logMembers(event.getMembers());
+  }
+
+  /**
+   * Warns, once per failure held back by {@link KnownNoise}, of members of the cluster whose
+   * event bus could not be reached for {@link KnownNoise#HOLD_NANOS}; call about once a second.
+   */
+  static void reportUnreached(HazelcastInstance hazelcast) {
+    for (KnownNoise.Unreached u : KnownNoise.unreachedMembers(System.nanoTime())) {
+      String member = u.vertxNodeId();
+      try {
+        for (Member m : hazelcast.getCluster().getMembers()) {
+          if (u.vertxNodeId().equals(m.getAttribute(VERTX_NODE_ID))) {
+            member = name(m);
+          }
+        }
+      } catch (RuntimeException stopping) {
+        // Hazelcast is shutting down: the Vert.x node id names the member well enough
+      }
+      log.warn("cluster: cannot reach the event bus of member {} for {} s: {}", member,
+          java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(KnownNoise.HOLD_NANOS), u.cause());
+    }
   }
 
   private static void logMembers(Collection<Member> members) {

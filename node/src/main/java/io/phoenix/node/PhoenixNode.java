@@ -177,7 +177,10 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         auth, hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
 
-    upkeep = vertx.setPeriodic(1000, id -> store.maintain());
+    upkeep = vertx.setPeriodic(1000, id -> {
+      store.maintain();
+      MembershipLog.reportUnreached(cluster.hazelcast());
+    });
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
       if (cluster.isOldestMember()) { // one member sweeps the shared database
         vertx.executeBlocking(() -> store.trimExpired(System.currentTimeMillis()), false)

@@ -4,9 +4,15 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Marker;
 
 /**
@@ -33,17 +39,27 @@ import org.slf4j.Marker;
  *   <li>Vert.x's "Connection reset" of a connection whose peer went away (a member killed, a
  *       client gone without closing): the node goes on, and a lost member is reported once by
  *       Phoenix's own "cluster: lost member" line.</li>
- *   <li>Vert.x's "Connecting to server X failed" when X is the event bus of a member that has
- *       left the cluster ({@link #memberGone}): that member's loss was reported already. A
- *       member still in the cluster that cannot be reached keeps its warning.</li>
+ *   <li>Vert.x's "Connecting to server X failed", where X is a member's event bus. When X has
+ *       left the cluster ({@link #memberGone}) its loss was reported already. Otherwise the
+ *       failure is held back for {@link #HOLD_NANOS}: a member killed a moment ago is usually
+ *       declared lost within that time, and its failures are then dropped too. One that is
+ *       still a member after it is handed out, once, by {@link #unreachedMembers}, for the node
+ *       to report (a member that cannot be reached is worth a warning).</li>
  * </ul>
  *
  * <p>Logback creates it from its configuration; thread-safe.
  */
 public final class KnownNoise extends TurboFilter {
-  private static final int GONE_REMEMBERED = 64;
+  /** How long a failure to reach a member's event bus waits for that member's loss. */
+  public static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final int REMEMBERED = 64;
   private static final String CONNECTING = "Connecting to server ";
   private static final Set<String> GONE = Collections.synchronizedSet(new LinkedHashSet<>());
+  /** Held-back failures by Vert.x node id, the first of each; guarded by itself. */
+  private static final Map<String, Unreached> HELD = new LinkedHashMap<>();
+
+  /** A failure to reach the event bus of the member whose Vert.x node id is given. */
+  public record Unreached(String vertxNodeId, String cause, long atNanos) {}
 
   /** Records that the member whose Vert.x node id is {@code vertxNodeId} left the cluster. */
   public static void memberGone(String vertxNodeId) {
@@ -52,10 +68,44 @@ public final class KnownNoise extends TurboFilter {
     }
     synchronized (GONE) {
       GONE.add(vertxNodeId);
-      if (GONE.size() > GONE_REMEMBERED) {
+      if (GONE.size() > REMEMBERED) {
         GONE.remove(GONE.iterator().next());
       }
     }
+    synchronized (HELD) {
+      HELD.remove(vertxNodeId);
+    }
+  }
+
+  private static void hold(String vertxNodeId, Throwable cause, long nowNanos) {
+    String why = cause == null ? "" : cause.getMessage() != null ? cause.getMessage()
+        : cause.getClass().getSimpleName();
+    synchronized (HELD) {
+      if (HELD.size() >= REMEMBERED && !HELD.containsKey(vertxNodeId)) {
+        HELD.remove(HELD.keySet().iterator().next());
+      }
+      HELD.putIfAbsent(vertxNodeId, new Unreached(vertxNodeId, why, nowNanos));
+    }
+  }
+
+  /**
+   * The held-back failures at least {@link #HOLD_NANOS} old whose member has not left the
+   * cluster: each handed out once (a later failure is held again). Call about once a second.
+   */
+  public static List<Unreached> unreachedMembers(long nowNanos) {
+    List<Unreached> out = new ArrayList<>();
+    synchronized (HELD) {
+      for (Iterator<Unreached> it = HELD.values().iterator(); it.hasNext(); ) {
+        Unreached u = it.next();
+        if (nowNanos - u.atNanos() >= HOLD_NANOS) {
+          it.remove();
+          if (!GONE.contains(u.vertxNodeId())) {
+            out.add(u);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Override
@@ -76,9 +126,16 @@ public final class KnownNoise extends TurboFilter {
           format.startsWith("Ignoring received partition table, startup is not completed yet");
       case "io.vertx.core.net.impl.ConnectionBase" -> format.contains("Connection reset")
           || format.contains("Broken pipe");
-      case "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus" ->
-          format.startsWith(CONNECTING) && format.endsWith(" failed")
-              && GONE.contains(format.substring(CONNECTING.length(), format.length() - 7));
+      case "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus" -> {
+        boolean connecting = format.startsWith(CONNECTING) && format.endsWith(" failed");
+        if (connecting) {
+          String id = format.substring(CONNECTING.length(), format.length() - 7);
+          if (!GONE.contains(id)) {
+            hold(id, t, System.nanoTime());
+          }
+        }
+        yield connecting;
+      }
       default -> name.startsWith("com.hazelcast.") && format.contains("Not Member!");
     };
     return noise ? FilterReply.DENY : FilterReply.NEUTRAL;
