@@ -8,6 +8,7 @@ import io.phoenix.util.KnownNoise;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ final class MembershipLog implements MembershipListener {
         // Hazelcast is shutting down: the Vert.x node id names the member well enough
       }
       log.warn("cluster: cannot reach the event bus of member {} for {} s: {}", member,
-          java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(KnownNoise.HOLD_NANOS), u.cause());
+          TimeUnit.NANOSECONDS.toSeconds(KnownNoise.HOLD_NANOS), u.cause());
     }
   }
 

@@ -1,12 +1,16 @@
 package io.phoenix.transport.ws;
 
+import static io.phoenix.transport.ws.WebSocketFrames.BINARY;
+import static io.phoenix.transport.ws.WebSocketFrames.CLOSE;
+import static io.phoenix.transport.ws.WebSocketFrames.CONTINUATION;
+import static io.phoenix.transport.ws.WebSocketFrames.PING;
+import static io.phoenix.transport.ws.WebSocketFrames.PONG;
+import static io.phoenix.transport.ws.WebSocketFrames.TEXT;
+
 import io.phoenix.protocol.FrameTooLargeException;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.protocol.Status;
 import io.vertx.core.buffer.Buffer;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -50,16 +54,7 @@ public final class WebSocketFrameDecoder {
     void failed(ProtocolException e);
   }
 
-  private static final int CONTINUATION = WebSocketFrames.CONTINUATION;
-  private static final int TEXT = WebSocketFrames.TEXT;
-  private static final int BINARY = WebSocketFrames.BINARY;
-  private static final int CLOSE = WebSocketFrames.CLOSE;
-  private static final int PING = WebSocketFrames.PING;
-  private static final int PONG = WebSocketFrames.PONG;
   private static final int MAX_CONTROL_PAYLOAD = 125;
-  /** Eight bytes of an array at any index, as one long (big-endian, like the mask's bytes). */
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final int maxBytes;
   /** Whether frames must be masked (a client's) or must not be (a server's). */
@@ -73,8 +68,9 @@ public final class WebSocketFrameDecoder {
   private boolean inPayload;
   private int opcode;
   private boolean fin;
-  private final byte[] mask = new byte[4];
-  private int maskIndex;
+  private int maskKey;
+  /** Which byte of the mask key the payload's next byte is XORed with. */
+  private int maskPhase;
   private long remaining;
   private byte[] target;
   private int targetPosition;
@@ -121,7 +117,8 @@ public final class WebSocketFrameDecoder {
           if (target != null) {
             chunk.getBytes(position, position + take, target, targetPosition);
             if (masked) {
-              unmask(targetPosition, take);
+              maskPhase = WebSocketFrames.mask(target, targetPosition, take, maskKey,
+                  maskPhase);
             }
             targetPosition += take;
           }
@@ -193,8 +190,9 @@ public final class WebSocketFrameDecoder {
       }
     }
     if (masked) {
-      System.arraycopy(header, full - 4, mask, 0, 4);
-      maskIndex = 0;
+      maskKey = ((header[full - 4] & 0xFF) << 24) | ((header[full - 3] & 0xFF) << 16)
+          | ((header[full - 2] & 0xFF) << 8) | (header[full - 1] & 0xFF);
+      maskPhase = 0;
     }
     headerLength = 0;
     // from here a refused frame's payload is skipped (target null)
@@ -254,28 +252,6 @@ public final class WebSocketFrameDecoder {
     }
     target = message;
     targetPosition = messageLength;
-  }
-
-  /** XORs {@code target[from..from+count)} with the mask, eight bytes at a time. */
-  private void unmask(int from, int count) {
-    byte[] bytes = target;
-    int m = maskIndex;
-    int i = from;
-    int end = from + count;
-    if (count >= 8) {
-      long mask8 = 0;
-      for (int k = 0; k < 8; k++) {
-        mask8 = (mask8 << 8) | (mask[(m + k) & 3] & 0xFFL);
-      }
-      for (; i + 8 <= end; i += 8) { // eight bytes move the mask by a whole turn
-        LONGS.set(bytes, i, (long) LONGS.get(bytes, i) ^ mask8);
-      }
-    }
-    for (; i < end; i++) {
-      bytes[i] ^= mask[m];
-      m = (m + 1) & 3;
-    }
-    maskIndex = m;
   }
 
   private void endFrame() {

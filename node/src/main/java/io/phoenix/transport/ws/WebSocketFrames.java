@@ -1,6 +1,9 @@
 package io.phoenix.transport.ws;
 
 import io.vertx.core.buffer.Buffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,6 +29,10 @@ public final class WebSocketFrames {
 
   /** The longest header written: 2 bytes, a 64-bit length and a 4-byte mask. */
   public static final int MAX_HEADER = 14;
+
+  /** Eight bytes of an array at any index, as one long (big-endian, like the mask key). */
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -53,17 +60,33 @@ public final class WebSocketFrames {
   public static void appendMasked(Buffer out, int opcode, Buffer payload, int maskKey) {
     header(out, opcode, payload.length(), true);
     out.appendInt(maskKey);
-    int start = out.length();
-    out.appendBuffer(payload);
-    int end = out.length();
-    long mask8 = ((maskKey & 0xFFFFFFFFL) << 32) | (maskKey & 0xFFFFFFFFL);
-    int i = start;
-    for (; i + 8 <= end; i += 8) { // eight bytes move the mask by a whole turn
-      out.setLong(i, out.getLong(i) ^ mask8);
+    byte[] body = payload.getBytes();
+    mask(body, 0, body.length, maskKey, 0);
+    out.appendBytes(body);
+  }
+
+  /**
+   * XORs {@code bytes[from..from+count)} with a mask key (its four bytes big-endian, as on the
+   * wire), eight bytes at a time, starting at byte {@code phase} (0–3) of the key: masking and
+   * unmasking are the same. Returns the phase for the byte after the last, for a payload that
+   * arrives in pieces.
+   */
+  static int mask(byte[] bytes, int from, int count, int maskKey, int phase) {
+    int i = from;
+    int end = from + count;
+    if (count >= 8) {
+      long turn = Integer.rotateLeft(maskKey, 8 * phase) & 0xFFFFFFFFL;
+      long mask8 = (turn << 32) | turn;
+      for (; i + 8 <= end; i += 8) { // eight bytes move the mask by a whole turn
+        LONGS.set(bytes, i, (long) LONGS.get(bytes, i) ^ mask8);
+      }
     }
-    for (int k = 0; i < end; i++, k++) {
-      out.setByte(i, (byte) (out.getByte(i) ^ (maskKey >>> (24 - 8 * (k & 3)))));
+    int m = phase;
+    for (; i < end; i++) {
+      bytes[i] ^= (byte) (maskKey >>> (24 - 8 * m));
+      m = (m + 1) & 3;
     }
+    return m;
   }
 
   private static void header(Buffer out, int opcode, int length, boolean masked) {
