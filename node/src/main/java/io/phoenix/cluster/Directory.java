@@ -2,6 +2,7 @@ package io.phoenix.cluster;
 
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The cluster-wide directory of online devices: {@code eid → resource → (node, session)}.
@@ -19,7 +20,12 @@ import java.util.List;
 public interface Directory {
 
   /** One online device: which node holds its connection, and which session it is. */
-  record Device(String eid, String resource, String node, String sessionId) {}
+  record Device(String eid, String resource, String node, String sessionId) {
+    /** True if this is the device {@code resource} of {@code eid}, wherever it is connected. */
+    public boolean is(String eid, String resource) {
+      return Objects.equals(this.eid, eid) && Objects.equals(this.resource, resource);
+    }
+  }
 
   /** Adds (or replaces) a device; returns the device it replaced, or null. */
   Future<Device> register(Device device);

@@ -1,6 +1,6 @@
 package io.phoenix.router;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.phoenix.cluster.Directory.Device;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.cluster.v1.Delivery;
@@ -61,32 +61,57 @@ public final class Fanout {
    */
   public void deliver(List<Device> devices, Function<String, EncodedFrame> framePerNode,
       PushKind kind, StreamId stream, long offset, long delivered) {
+    if (devices.isEmpty()) {
+      return;
+    }
+    String first = devices.get(0).node();
+    if (onOneNode(devices, first)) {
+      // the usual case (one node, or a user's devices on one): no grouping
+      deliverOnNode(first, devices, framePerNode, kind, stream, offset, delivered);
+      return;
+    }
     Map<String, List<Device>> byNode = new LinkedHashMap<>();
     for (Device d : devices) {
       byNode.computeIfAbsent(d.node(), k -> new ArrayList<>(2)).add(d);
     }
-    byNode.forEach((node, onNode) -> {
-      EncodedFrame frame = framePerNode.apply(node);
-      if (node.equals(self)) {
-        for (Device d : onNode) {
-          hub.push(d.eid(), d.resource(), frame, kind, stream, offset, delivered);
-        }
-      } else {
-        Delivery.Builder delivery = Delivery.newBuilder()
-            .setFrame(ByteString.copyFrom(frame.body().getBytes()))
-            .setKindValue(kind.ordinal())
-            .setOffset(offset)
-            .setDelivered(delivered);
-        if (stream != null) {
-          delivery.setFrom(stream.from()).setTo(stream.to());
-        }
-        for (Device d : onNode) {
-          delivery.addDevicesBuilder().setEid(d.eid()).setResource(d.resource());
-        }
-        bus.send(node, NodeEnvelope.newBuilder().setDelivery(delivery).build());
-        metrics.forwarded();
+    byNode.forEach((node, onNode) ->
+        deliverOnNode(node, onNode, framePerNode, kind, stream, offset, delivered));
+  }
+
+  private static boolean onOneNode(List<Device> devices, String node) {
+    for (int i = 1; i < devices.size(); i++) {
+      if (!devices.get(i).node().equals(node)) {
+        return false;
       }
-    });
+    }
+    return true;
+  }
+
+  /** Pushes to the devices {@code onNode}, all held by {@code node}. */
+  private void deliverOnNode(String node, List<Device> onNode,
+      Function<String, EncodedFrame> framePerNode, PushKind kind, StreamId stream, long offset,
+      long delivered) {
+    EncodedFrame frame = framePerNode.apply(node);
+    if (node.equals(self)) {
+      for (Device d : onNode) {
+        hub.push(d.eid(), d.resource(), frame, kind, stream, offset, delivered);
+      }
+    } else {
+      Delivery.Builder delivery = Delivery.newBuilder()
+          // getBytes() copies into a new array of this frame's own: no second copy
+          .setFrame(UnsafeByteOperations.unsafeWrap(frame.body().getBytes()))
+          .setKindValue(kind.ordinal())
+          .setOffset(offset)
+          .setDelivered(delivered);
+      if (stream != null) {
+        delivery.setFrom(stream.from()).setTo(stream.to());
+      }
+      for (Device d : onNode) {
+        delivery.addDevicesBuilder().setEid(d.eid()).setResource(d.resource());
+      }
+      bus.send(node, NodeEnvelope.newBuilder().setDelivery(delivery).build());
+      metrics.forwarded();
+    }
   }
 
   /** Asks the node holding a replaced session to close it. */

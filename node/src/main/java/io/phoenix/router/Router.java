@@ -20,9 +20,7 @@ import io.phoenix.stream.StreamStore.AppendResult;
 import io.phoenix.stream.StreamStore.StoredMessage;
 import io.vertx.core.Future;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,9 +119,9 @@ public final class Router {
         fanout.deliver(targets, Frame.newBuilder().setAck(hint).build(), PushKind.HINT, stream,
             peer.getOffset(), peer.getPeerOffset());
       } else {
-        Message withPeer = stored.toBuilder().setPeer(peer).build();
         fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
-            .setMessage(withPeer.toBuilder().setTo(withPeer.getTo().toBuilder().setNode(node)))
+            .setMessage(stored.toBuilder().setPeer(peer)
+                .setTo(stored.getTo().toBuilder().setNode(node)))
             .build()), PushKind.MESSAGE, stream, peer.getOffset(), peer.getPeerOffset());
       }
     });
@@ -153,25 +151,36 @@ public final class Router {
   /**
    * The devices of {@code recipients} (only the one named {@code named} when not null) and
    * every device of {@code others}; never the session {@code exclude} itself, never one twice.
+   * The lists are a user's few devices, so a device already taken is looked for in the result
+   * itself: no set and no key strings per message.
    */
   private static List<Device> targets(Subscriber exclude, String named, List<Device> recipients,
       List<Device> others) {
     Identity self = exclude.identity();
-    Set<String> seen = new HashSet<>();
-    seen.add(self.getEid() + '\u0000' + self.getConnectionResourceId());
+    String selfEid = self.getEid();
+    String selfResource = self.getConnectionResourceId();
     List<Device> out = new ArrayList<>(recipients.size() + others.size());
     for (Device d : recipients) {
       if ((named == null || named.equals(d.resource()))
-          && seen.add(d.eid() + '\u0000' + d.resource())) {
+          && !d.is(selfEid, selfResource) && !taken(out, d)) {
         out.add(d);
       }
     }
     for (Device d : others) {
-      if (seen.add(d.eid() + '\u0000' + d.resource())) {
+      if (!d.is(selfEid, selfResource) && !taken(out, d)) {
         out.add(d);
       }
     }
     return out;
+  }
+
+  private static boolean taken(List<Device> out, Device d) {
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i).is(d.eid(), d.resource())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String named(Identity to) {
