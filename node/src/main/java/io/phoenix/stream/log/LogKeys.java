@@ -1,6 +1,5 @@
 package io.phoenix.stream.log;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,31 +16,34 @@ final class LogKeys {
 
   /** Key prefix of every stream into {@code to}. */
   static byte[] recipient(String to) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + to.length());
-    writeString(out, to);
-    return out.toByteArray();
+    Utf8 t = new Utf8(to);
+    byte[] key = new byte[t.fieldLength()];
+    t.put(key, 0);
+    return key;
   }
 
   /** Key of {@code S(from → to)} in the streams family, and prefix of its other keys. */
   static byte[] stream(String from, String to) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + to.length() + from.length());
-    writeString(out, to);
-    writeString(out, from);
-    return out.toByteArray();
+    return streamKey(new Utf8(from), new Utf8(to), 0);
   }
 
   static byte[] message(String from, String to, long offset) {
-    byte[] prefix = stream(from, to);
-    byte[] key = Arrays.copyOf(prefix, prefix.length + 8);
-    ByteBuffer.wrap(key, prefix.length, 8).putLong(offset);
+    byte[] key = streamKey(new Utf8(from), new Utf8(to), 8);
+    putLong(key, key.length - 8, offset);
     return key;
   }
 
   static byte[] id(String from, String to, String messageId) {
-    byte[] prefix = stream(from, to);
-    byte[] id = messageId.getBytes(StandardCharsets.UTF_8);
-    byte[] key = Arrays.copyOf(prefix, prefix.length + id.length);
-    System.arraycopy(id, 0, key, prefix.length, id.length);
+    Utf8 id = new Utf8(messageId);
+    byte[] key = streamKey(new Utf8(from), new Utf8(to), id.length);
+    id.putBytes(key, key.length - id.length);
+    return key;
+  }
+
+  /** The stream key of {@code from → to}, with {@code extra} bytes left free at its end. */
+  private static byte[] streamKey(Utf8 from, Utf8 to, int extra) {
+    byte[] key = new byte[to.fieldLength() + from.fieldLength() + extra];
+    from.put(key, to.put(key, 0));
     return key;
   }
 
@@ -56,14 +58,14 @@ final class LogKeys {
 
   /** acceptedAt (8), type (1), message_id (varint length + UTF-8), body. */
   static byte[] messageValue(MessageLog.Entry e) {
-    byte[] id = e.messageId().getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + id.length + e.body().length);
-    out.writeBytes(long8(e.acceptedAt()));
-    out.write(e.type());
-    writeVarint(out, id.length);
-    out.writeBytes(id);
-    out.writeBytes(e.body());
-    return out.toByteArray();
+    Utf8 id = new Utf8(e.messageId());
+    byte[] body = e.body();
+    byte[] value = new byte[9 + id.fieldLength() + body.length];
+    putLong(value, 0, e.acceptedAt());
+    value[8] = (byte) e.type();
+    int p = id.put(value, 9);
+    System.arraycopy(body, 0, value, p, body.length);
+    return value;
   }
 
   static MessageLog.Entry entry(String from, String to, long offset, byte[] value) {
@@ -122,21 +124,83 @@ final class LogKeys {
   }
 
   static byte[] long8(long v) {
-    return ByteBuffer.allocate(8).putLong(v).array();
+    byte[] b = new byte[8];
+    putLong(b, 0, v);
+    return b;
   }
 
-  private static void writeString(ByteArrayOutputStream out, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    writeVarint(out, b.length);
-    out.writeBytes(b);
+  private static void putLong(byte[] b, int at, long v) {
+    for (int i = 7; i >= 0; i--) {
+      b[at + i] = (byte) v;
+      v >>>= 8;
+    }
   }
 
-  private static void writeVarint(ByteArrayOutputStream out, int v) {
+  private static int varintLength(int v) {
+    int n = 1;
     while ((v & ~0x7F) != 0) {
-      out.write((v & 0x7F) | 0x80);
+      n++;
       v >>>= 7;
     }
-    out.write(v);
+    return n;
+  }
+
+  private static int putVarint(byte[] b, int at, int v) {
+    while ((v & ~0x7F) != 0) {
+      b[at++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    b[at++] = (byte) v;
+    return at;
+  }
+
+  /**
+   * A string's UTF-8 bytes, as {@link String#getBytes} with UTF-8 makes them, written straight
+   * into a key: an ASCII string (eids, resources and ids usually are) needs no array of its
+   * own.
+   */
+  private static final class Utf8 {
+    final String s;
+    final byte[] encoded; // null when s is ASCII
+    final int length;
+
+    Utf8(String s) {
+      this.s = s;
+      this.encoded = ascii(s) ? null : s.getBytes(StandardCharsets.UTF_8);
+      this.length = encoded == null ? s.length() : encoded.length;
+    }
+
+    private static boolean ascii(String s) {
+      for (int i = 0; i < s.length(); i++) {
+        if (s.charAt(i) >= 0x80) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Bytes of the varint length and the string. */
+    int fieldLength() {
+      return varintLength(length) + length;
+    }
+
+    /** Writes the varint length and the string at {@code at}; returns the end. */
+    int put(byte[] b, int at) {
+      at = putVarint(b, at, length);
+      putBytes(b, at);
+      return at + length;
+    }
+
+    /** Writes the string alone at {@code at}. */
+    void putBytes(byte[] b, int at) {
+      if (encoded != null) {
+        System.arraycopy(encoded, 0, b, at, length);
+      } else {
+        for (int i = 0; i < length; i++) {
+          b[at + i] = (byte) s.charAt(i);
+        }
+      }
+    }
   }
 
   private static int readVarint(ByteBuffer b) {
