@@ -5,55 +5,73 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The bytes a connection writes during one run of its event loop's tasks, gathered into one
- * buffer and one socket write at the end of the run: a session that answers and is pushed many
- * frames at once pays one system call for them, not one each. Both transports frame into it
- * (TCP its length prefixes, WebSocket its frame headers).
+ * What a connection writes during one run of its event loop's tasks, gathered into one buffer
+ * and one socket write at the end of the run: a session that answers and is pushed many frames
+ * at once pays one system call for them, not one each. Each transport says how a part is framed
+ * ({@link Framing}: TCP its length prefixes, WebSocket its frame headers).
+ *
+ * <p>The parts are kept until the write and copied once into a buffer of exactly their size:
+ * appending each into a growing buffer cost a new array and a copy at every growth.
  *
  * <p>Used on the socket's event loop.
+ *
+ * @param <P> what the transport writes (an encoded frame, a WebSocket frame to be)
  */
-public final class GatheredWrites {
+public final class GatheredWrites<P> {
+
+  /** How a transport puts one part on the wire. */
+  public interface Framing<P> {
+    /** Bytes {@link #append} adds for {@code part}. */
+    int length(P part);
+
+    void append(Buffer out, P part);
+  }
+
   private final NetSocket socket;
   private final Context context;
-  private Buffer pending;
+  private final Framing<P> framing;
+  private List<P> parts;
+  private int bytes;
   private Promise<Void> written;
 
-  public GatheredWrites(NetSocket socket, Context context) {
+  public GatheredWrites(NetSocket socket, Context context, Framing<P> framing) {
     this.socket = socket;
     this.context = context;
+    this.framing = framing;
   }
 
   /**
-   * The buffer of this run to append a frame to; the first call of a run schedules the write,
-   * after the tasks already queued on the loop.
-   *
-   * @param sizeHint bytes the caller is about to append (sizes a new buffer)
+   * Adds a part to this run's write; the first of a run schedules the write, after the tasks
+   * already queued on the loop. Completes once the run's buffer has been handed to the socket.
    */
-  public Buffer buffer(int sizeHint) {
-    if (pending == null) {
-      pending = Buffer.buffer(Math.max(256, sizeHint));
+  public Future<Void> add(P part) {
+    if (parts == null) {
+      parts = new ArrayList<>(4);
       written = Promise.promise();
       context.runOnContext(v -> flush());
     }
-    return pending;
-  }
-
-  /** Completes once this run's buffer has been handed to the socket; after {@link #buffer}. */
-  public Future<Void> written() {
+    parts.add(part);
+    bytes += framing.length(part);
     return written.future();
   }
 
   /** Writes what was gathered now (before a close, say); completes when it was written. */
   public Future<Void> flush() {
-    if (pending == null) {
+    if (parts == null) {
       return Future.succeededFuture();
     }
-    Buffer out = pending;
+    Buffer out = Buffer.buffer(bytes);
+    for (P part : parts) {
+      framing.append(out, part);
+    }
     Promise<Void> done = written;
-    pending = null;
+    parts = null;
     written = null;
+    bytes = 0;
     Future<Void> result = socket.write(out);
     result.onComplete(done);
     return result;

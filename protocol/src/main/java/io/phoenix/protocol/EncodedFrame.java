@@ -23,6 +23,15 @@ public final class EncodedFrame {
     return bytes.slice();
   }
 
+  /**
+   * Appends the frame with its varint length prefix to {@code out}: what {@link #delimited()}
+   * holds, without a view of it. Reads this frame's bytes only, so several threads may append
+   * the same frame at once.
+   */
+  public void appendDelimitedTo(Buffer out) {
+    out.appendBuffer(bytes);
+  }
+
   /** The frame body alone, as carried by one binary WebSocket message. */
   public Buffer body() {
     return bytes.slice(prefixLength, bytes.length());

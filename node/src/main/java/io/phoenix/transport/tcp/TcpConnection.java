@@ -5,6 +5,7 @@ import io.phoenix.session.Connection;
 import io.phoenix.transport.GatheredWrites;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -15,12 +16,26 @@ import io.vertx.core.net.NetSocket;
  * <p>Used on the socket's event loop.
  */
 final class TcpConnection implements Connection {
+  /** A frame on a TCP stream: its varint length prefix, then its body. */
+  private static final GatheredWrites.Framing<EncodedFrame> DELIMITED =
+      new GatheredWrites.Framing<>() {
+        @Override
+        public int length(EncodedFrame frame) {
+          return frame.delimitedLength();
+        }
+
+        @Override
+        public void append(Buffer out, EncodedFrame frame) {
+          frame.appendDelimitedTo(out);
+        }
+      };
+
   private final NetSocket socket;
-  private final GatheredWrites writes;
+  private final GatheredWrites<EncodedFrame> writes;
 
   TcpConnection(NetSocket socket, Context context) {
     this.socket = socket;
-    this.writes = new GatheredWrites(socket, context);
+    this.writes = new GatheredWrites<>(socket, context, DELIMITED);
   }
 
   @Override
@@ -35,8 +50,7 @@ final class TcpConnection implements Connection {
 
   @Override
   public Future<Void> write(EncodedFrame frame) {
-    writes.buffer(frame.delimitedLength()).appendBuffer(frame.delimited());
-    return writes.written();
+    return writes.add(frame);
   }
 
   @Override

@@ -34,7 +34,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
 
   private final NetSocket socket;
   private final Context context;
-  private final GatheredWrites writes;
+  private final GatheredWrites<Outgoing> writes;
   private final WebSocketFrameDecoder decoder;
   private Session session;
   private int closeCode = NORMAL_CLOSURE;
@@ -46,7 +46,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   WebSocketConnection(NetSocket socket, Context context, int maxBytes) {
     this.socket = socket;
     this.context = context;
-    this.writes = new GatheredWrites(socket, context);
+    this.writes = new GatheredWrites<>(socket, context, Outgoing.FRAMING);
     this.decoder = WebSocketFrameDecoder.ofClientFrames(maxBytes, this);
   }
 
@@ -79,9 +79,23 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
 
   /** Queues one unmasked, final frame for the write at the end of this turn of the loop. */
   private Future<Void> append(int opcode, Buffer payload) {
-    WebSocketFrames.append(writes.buffer(payload.length() + WebSocketFrames.MAX_HEADER), opcode,
-        payload);
-    return writes.written();
+    return writes.add(new Outgoing(opcode, payload));
+  }
+
+  /** A frame to be written: header and payload are laid out when the turn's write is. */
+  private record Outgoing(int opcode, Buffer payload) {
+    static final GatheredWrites.Framing<Outgoing> FRAMING = new GatheredWrites.Framing<>() {
+      @Override
+      public int length(Outgoing frame) {
+        int payload = frame.payload.length();
+        return WebSocketFrames.headerLength(payload) + payload;
+      }
+
+      @Override
+      public void append(Buffer out, Outgoing frame) {
+        WebSocketFrames.append(out, frame.opcode, frame.payload);
+      }
+    };
   }
 
   /** Stops reading, except during the close handshake, which must find the client's close. */

@@ -47,6 +47,11 @@ public final class WebSocketFrames {
     }
   }
 
+  /** Bytes of the header of an unmasked frame of {@code payloadLength} bytes. */
+  public static int headerLength(int payloadLength) {
+    return payloadLength <= 125 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
+  }
+
   /** Appends one final, unmasked frame: what a server sends. */
   public static void append(Buffer out, int opcode, Buffer payload) {
     header(out, opcode, payload.length(), false);

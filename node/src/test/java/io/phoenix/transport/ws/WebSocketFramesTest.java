@@ -10,6 +10,7 @@ import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Random;
@@ -38,6 +39,15 @@ class WebSocketFramesTest {
   static void stop() {
     vertx.close();
     node.close();
+  }
+
+  @Test
+  void theHeaderLengthIsWhatAFrameIsWrittenWith() {
+    for (int n : new int[] {0, 1, 125, 126, 65_535, 65_536, MAX_FRAME}) {
+      Buffer out = Buffer.buffer();
+      WebSocketFrames.append(out, WebSocketFrames.BINARY, Buffer.buffer(new byte[n]));
+      assertEquals(WebSocketFrames.headerLength(n) + n, out.length(), "payload of " + n);
+    }
   }
 
   @Test
