@@ -53,12 +53,14 @@ final class OpResult {
   long read;
   int flags;
   long[] runs;
+  // The lists stay the shared empty one until something is added (most results carry none or
+  // one of them): read them freely, add only through the methods below.
   /** Messages handed back (window, or unwritten ones), with their streams. */
-  final List<MessageLog.Entry> entries = new ArrayList<>(0);
-  final List<String> senders = new ArrayList<>(0);
-  final List<long[]> positions = new ArrayList<>(0);
+  List<MessageLog.Entry> entries = List.of();
+  List<String> senders = List.of();
+  List<long[]> positions = List.of();
   /** Devices (DEVICES, REGISTER's replaced one): {eid, resource, node, session} each. */
-  final List<String[]> devices = new ArrayList<>(0);
+  List<String[]> devices = List.of();
 
   static OpResult missing() {
     return of(MISSING);
@@ -135,17 +137,53 @@ final class OpResult {
   }
 
   void addEntry(String from, String to, Kept k) {
-    entries.add(new MessageLog.Entry(from, to, k.offset, k.messageId, k.type, k.acceptedAt,
+    addEntry(new MessageLog.Entry(from, to, k.offset, k.messageId, k.type, k.acceptedAt,
         k.body));
   }
 
+  void addEntry(MessageLog.Entry e) {
+    entries = growable(entries);
+    entries.add(e);
+  }
+
+  void addEntries(List<MessageLog.Entry> more) {
+    entries = growable(entries);
+    entries.addAll(more);
+  }
+
+  /** Replaces the entries handed back. */
+  void setEntries(List<MessageLog.Entry> all) {
+    entries = new ArrayList<>(all);
+  }
+
   void addDevice(String eid, String resource, String node, String session) {
-    devices.add(new String[] {eid, resource, node, session});
+    addDevice(new String[] {eid, resource, node, session});
+  }
+
+  void addDevice(String[] device) {
+    devices = growable(devices);
+    devices.add(device);
+  }
+
+  void addDevices(List<String[]> more) {
+    devices = growable(devices);
+    devices.addAll(more);
   }
 
   void addPosition(String sender, long head, long delivered, long read) {
+    addPosition(sender, new long[] {head, delivered, read});
+  }
+
+  private void addPosition(String sender, long[] position) {
+    senders = growable(senders);
+    positions = growable(positions);
     senders.add(sender);
-    positions.add(new long[] {head, delivered, read});
+    positions.add(position);
+  }
+
+  /** {@code list} if it may be added to, else a new list holding what it holds. */
+  private static <T> List<T> growable(List<T> list) {
+    return list instanceof ArrayList ? list : new ArrayList<>(list);
   }
 
   boolean has(int flag) {
@@ -192,17 +230,16 @@ final class OpResult {
     r.runs = in.readLongArray();
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
-      r.entries.add(new MessageLog.Entry(in.readString(), in.readString(), in.readLong(),
+      r.addEntry(new MessageLog.Entry(in.readString(), in.readString(), in.readLong(),
           in.readString(), in.readByte(), in.readLong(), in.readByteArray()));
     }
     int p = in.readInt();
     for (int i = 0; i < p; i++) {
-      r.senders.add(in.readString());
-      r.positions.add(in.readLongArray());
+      r.addPosition(in.readString(), in.readLongArray());
     }
     int d = in.readInt();
     for (int i = 0; i < d; i++) {
-      r.devices.add(in.readStringArray());
+      r.addDevice(in.readStringArray());
     }
     return r;
   }

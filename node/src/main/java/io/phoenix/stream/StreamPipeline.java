@@ -729,7 +729,7 @@ public final class StreamPipeline implements StreamStore {
     byEid.forEach((eid, waiting) -> lookups.add(new Request(StreamOp.devices(eid),
         StreamBucket.of(eid), found -> {
           for (Awaiting a : waiting) {
-            a.result.devices.addAll(found.devices);
+            a.result.addDevices(found.devices);
             if (--a.left == 0) {
               a.request.complete(a.result);
             }
@@ -833,7 +833,7 @@ public final class StreamPipeline implements StreamStore {
               row == null ? 1 : row.head() + 1);
           out.read = out.head;
           if (row != null && r.op.max > 0) {
-            out.entries.addAll(dbLog.read(r.op.from, r.op.to, r.op.offset, row.head() + 1,
+            out.addEntries(dbLog.read(r.op.from, r.op.to, r.op.offset, row.head() + 1,
                 r.op.max, System.currentTimeMillis() - settings.retentionMs()));
             if (out.entries.size() == r.op.max) {
               out.read = out.entries.get(out.entries.size() - 1).offset();
@@ -869,8 +869,7 @@ public final class StreamPipeline implements StreamStore {
           }
           all.add(e);
         }
-        window.entries.clear();
-        window.entries.addAll(all);
+        window.setEntries(all);
         r.complete(window);
       } catch (LogException e) {
         r.fail(new UnavailableException(e.getMessage()));
