@@ -122,7 +122,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         MembershipLog.install(cluster.hazelcast());
         ServerTls.check(v, config.tls());
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
-        store = new StreamPipeline(v, cluster.streamsMap(), messageLog, storeSettings(),
+        store = new StreamPipeline(v, cluster.streamsMap(),
+            cluster.hazelcast().getPartitionService(), messageLog, storeSettings(),
             storeMetrics(), epoch);
         return null;
       }).compose(x -> Authenticator.start(v, config.auth(), registry))

@@ -127,7 +127,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
       out.results.add(r);
       changed |= !op.readOnly() && r.code != OpResult.MISSING && r.code != OpResult.RECHECK;
     }
-    if (changed) {
+    if (changed && !(created && bucket.isEmpty())) { // upkeep of an absent bucket adds none
       entry.setValue(bucket);
     }
     return out;

@@ -36,6 +36,11 @@ final class StreamBucket implements IdentifiedDataSerializable {
   /** eid → resource → {node, session}: the online devices. */
   final Map<String, Map<String, String[]>> devices = new HashMap<>();
 
+  /** Whether it holds no stream and no device (a bucket not worth keeping in the map). */
+  boolean isEmpty() {
+    return byRecipient.isEmpty() && devices.isEmpty();
+  }
+
   /** The bucket of a recipient. */
   static int of(String to) {
     return Math.floorMod(to.hashCode() * 0x9E3779B9, BUCKETS);

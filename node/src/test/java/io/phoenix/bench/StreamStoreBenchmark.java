@@ -79,6 +79,7 @@ public class StreamStoreBenchmark {
     boolean embedded = storage.equals("embedded");
     Path dir = Files.createTempDirectory("phoenix-jmh");
     store = new StreamPipeline(vertx, hazelcast.getMap(StreamPipeline.MAP_NAME),
+        hazelcast.getPartitionService(),
         embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
         new StreamPipeline.Settings("jmh", embedded, 16, 10_000, 1_000_000, 2_000,
             Long.MAX_VALUE, 120_000, 5_000, 1024),

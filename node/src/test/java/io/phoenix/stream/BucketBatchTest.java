@@ -273,6 +273,18 @@ class BucketBatchTest {
   }
 
   @Test
+  void upkeepOfABucketThatHoldsNothingLeavesItAbsent() {
+    Entry e = new Entry(null);
+    OpResult r = run(e, false, 1000, StreamOp.maintain());
+    assertTrue(r.entries.isEmpty());
+    assertEquals(null, e.getValue(), "no empty bucket stored");
+    run(e, false, 1000, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    append(e, false, "alice", "a", 1000);
+    run(e, false, 2000, StreamOp.maintain());
+    assertTrue(e.getValue() != null && e.getValue().get("alice", "bob") != null);
+  }
+
+  @Test
   void messagesLeftUnwrittenTooLongAreHandedToTheOwnerAndIdleSavedStreamsForgotten() {
     Entry e = new Entry(null);
     run(e, false, 0, StreamOp.load("alice", "bob", 0, 0, 0, null));

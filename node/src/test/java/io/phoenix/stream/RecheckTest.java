@@ -110,7 +110,8 @@ class RecheckTest {
     Vertx vertx = Vertx.vertx();
     Blinded db = new Blinded(RocksDbMessageLog.open(dir.resolve("db" + blocking)), blocking);
     LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
-    StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME), db,
+    StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+        hz.getPartitionService(), db,
         new StreamPipeline.Settings("n1", true, 1, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 5_000, 64),
         meter, db.epoch());
