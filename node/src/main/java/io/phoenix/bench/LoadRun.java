@@ -209,6 +209,7 @@ public final class LoadRun {
     if (o.rate() > 0) {
       latency.put("sendLag", LoadStats.percentiles(stats.sendLag.measured()));
     }
+    long lagAtStart = stats.lagAtWindowStart.get();
     return new JsonObject()
         .put("mode", "messages")
         .put("transport", o.webSocket() ? (o.tls() ? "wss" : "ws") : (o.tls() ? "tls" : "tcp"))
@@ -237,11 +238,16 @@ public final class LoadRun {
         .put("acceptedPerSecond", round(stats.acceptedCount.sum() / seconds))
         .put("deliveredPerSecond", round(stats.delivered.sum() / seconds))
         .put("coordinatedOmissionCorrected", o.rate() > 0)
+        .put("lagAtWindowStartMs", o.rate() > 0 && lagAtStart >= 0 ? round(lagAtStart / 1e6)
+            : null)
         .put("latencyMs", latency)
         .put("errors", stats.errorsJson())
         .put("errorCount", stats.errorCount())
         .put("benchCpuCores", round(cpuNanos / 1e9 / seconds));
   }
+
+  /** A lag at the window's start above which {@link #describe} warns (a GC pause is less). */
+  static final double BEHIND_AT_START_MS = 100;
 
   static double round(double v) {
     return Math.round(v * 10) / 10.0;
@@ -276,6 +282,13 @@ public final class LoadRun {
         b.append(String.format(Locale.ROOT, " %8.3f", p.getDouble(q, Double.NaN)));
       }
       b.append('\n');
+    }
+    Double lagAtStart = s.getDouble("lagAtWindowStartMs");
+    if (lagAtStart != null && lagAtStart > BEHIND_AT_START_MS) {
+      b.append(String.format(Locale.ROOT, "warning:   the generator was %.0f ms behind its "
+          + "schedule when the measured window began: the node was still working off the "
+          + "warm-up's backlog, and these latencies include it. A longer --warmup measures the "
+          + "steady state.%n", lagAtStart));
     }
     b.append("errors:    ").append(s.getLong("errorCount") == 0 ? "none"
         : s.getJsonObject("errors").encode()).append('\n');

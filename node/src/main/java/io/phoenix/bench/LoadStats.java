@@ -53,6 +53,12 @@ final class LoadStats {
   final LongAdder sent = new LongAdder();
   final LongAdder acceptedCount = new LongAdder();
   final LongAdder delivered = new LongAdder();
+  /**
+   * At a fixed rate: how late (ns) the latest sender sent its first message of the measured
+   * window; -1 until one has. Large when the node was still working off the warm-up's backlog.
+   */
+  final java.util.concurrent.atomic.LongAccumulator lagAtWindowStart =
+      new java.util.concurrent.atomic.LongAccumulator(Math::max, -1);
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
   /** Counts an error: an ACCEPTED status other than 200, a Goodbye, a lost connection. */

@@ -44,6 +44,8 @@ final class Sender implements BenchConnection.Listener {
   private long nextIntended;
   private int inFlight;
   private boolean stopped;
+  /** Whether a message of the measured window was sent. */
+  private boolean reachedWindow;
 
   Sender(BenchConnection connection, String toEid, LoadStats stats, LoadRun.Times times,
       long intervalNanos, int window, boolean pull, int size) {
@@ -109,6 +111,10 @@ final class Sender implements BenchConnection.Listener {
     }
     if (intervalNanos > 0) {
       stats.sendLag.record(now - intended, inWindow);
+      if (inWindow && !reachedWindow) {
+        reachedWindow = true;
+        stats.lagAtWindowStart.accumulate(now - intended);
+      }
     }
   }
 

@@ -83,6 +83,27 @@ class BenchSmokeTest {
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("delivered"),
         "a progress line each second");
     assertTrue(LoadRun.describe(s).contains("endToEnd"));
+    double lagAtStart = s.getDouble("lagAtWindowStartMs");
+    assertTrue(lagAtStart >= 0 && lagAtStart <= latency.getJsonObject("sendLag").getDouble("max"),
+        s::encode);
+  }
+
+  @Test
+  void aRunThatBeganBehindItsScheduleSaysSo() {
+    JsonObject s = new JsonObject().put("transport", "tcp").put("transmission", "push")
+        .put("connections", 2).put("senders", 1).put("servers", new io.vertx.core.json.JsonArray())
+        .put("rate", 1000).put("size", 100).put("warmupSeconds", 5).put("durationSeconds", 15)
+        .put("connect", new JsonObject().put("sessions", 2).put("seconds", 0.1)
+            .put("perSecond", 20.0))
+        .put("sent", 1L).put("sentPerSecond", 1.0).put("accepted", 1L)
+        .put("acceptedPerSecond", 1.0).put("delivered", 1L).put("deliveredPerSecond", 1.0)
+        .put("coordinatedOmissionCorrected", true).put("latencyMs", new JsonObject())
+        .put("errorCount", 0L).put("benchCpuCores", 0.1)
+        .put("node", new JsonObject().put("available", false).put("reason", "test"));
+    assertFalse(LoadRun.describe(s.copy().put("lagAtWindowStartMs", 3.0)).contains("warning"));
+    assertFalse(LoadRun.describe(s).contains("warning"), "flat out: no lag reported");
+    String behind = LoadRun.describe(s.copy().put("lagAtWindowStartMs", 1850.0));
+    assertTrue(behind.contains("1850 ms behind its schedule"), behind);
   }
 
   /** Signed messages (PROTOCOL.md §10): the tokens bind the key, the node verifies each one. */
