@@ -45,6 +45,19 @@ public final class HazelcastCluster {
   /** Map of cluster-wide facts (the in-memory store's epoch). */
   public static final String META_MAP = "phoenix.meta";
 
+  /**
+   * Member attribute naming the layout of the cluster's memory a member uses (how recipients
+   * are placed in the buckets of {@code phoenix.streams}, and what a bucket holds). Members
+   * with different layouts would keep one stream in two places: see {@link #checkLayout}.
+   */
+  public static final String LAYOUT_ATTRIBUTE = "phoenix.layout";
+
+  /**
+   * This build's layout: 2 since recipients are placed in buckets by the top bits of their
+   * hash (2026-12-04). Members without the attribute are older builds, layout 1.
+   */
+  public static final String LAYOUT = "2";
+
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
 
@@ -78,6 +91,7 @@ public final class HazelcastCluster {
     Config config = new Config();
     config.setClusterName(o.name());
     config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, nodeId);
+    config.getMemberAttributeConfig().setAttribute(LAYOUT_ATTRIBUTE, LAYOUT);
     config.getMemberAttributeConfig().setAttribute(STORAGE_ATTRIBUTE, storageType
         + (epoch == null ? "" : " " + epoch));
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -228,6 +242,42 @@ public final class HazelcastCluster {
             + "same storage (type and database)");
       }
     }
+  }
+
+  /**
+   * Fails when a member of the cluster keeps the cluster's memory in another layout (another
+   * Phoenix version across a change of it): a stream would be kept, and its offsets assigned,
+   * in two buckets.
+   */
+  public void checkLayout() {
+    for (Member m : hazelcast().getCluster().getMembers()) {
+      String conflict = m.localMember() ? null : layoutConflict(m.getAttribute(LAYOUT_ATTRIBUTE),
+          m.getAddress() + " (" + m.getAttribute(NODE_ID_ATTRIBUTE) + ")");
+      if (conflict != null) {
+        throw new IllegalStateException(conflict);
+      }
+    }
+  }
+
+  /**
+   * What is wrong with a member whose layout attribute is {@code theirs} (null: an older build
+   * without it), or null when it matches this build's.
+   */
+  static String layoutConflict(String theirs, String member) {
+    String layout = theirs == null ? "1" : theirs;
+    if (layout.equals(LAYOUT)) {
+      return null;
+    }
+    String which;
+    try {
+      which = Integer.parseInt(layout) < Integer.parseInt(LAYOUT) ? "an older" : "a newer";
+    } catch (NumberFormatException e) {
+      which = "another";
+    }
+    return "cluster: this node keeps the cluster's memory in layout " + LAYOUT + ", but the "
+        + "member at " + member + " in layout " + layout + " (" + which + " Phoenix): a "
+        + "cluster cannot mix them; stop every member and start them all on one version "
+        + "(docs/deploy.md, Upgrading)";
   }
 
   /**

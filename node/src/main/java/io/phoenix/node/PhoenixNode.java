@@ -115,6 +115,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       return v.executeBlocking(() -> {
         cluster.checkNodeIdUnique();
         cluster.checkStorage();
+        cluster.checkLayout();
         if (!cluster.awaitSafe(SAFE_WAIT_MS)) {
           log.warn("the cluster's backups are not in sync after {} s; starting anyway",
               SAFE_WAIT_MS / 1000);

@@ -29,8 +29,10 @@ import java.util.Map;
  * <p>Not thread-safe: owned by the partition thread; in-memory format OBJECT.
  */
 final class StreamBucket implements IdentifiedDataSerializable {
+  /** log2 of {@link #BUCKETS}. */
+  private static final int BUCKET_BITS = 6;
   /** Number of buckets; the same on every member (part of the data layout). */
-  static final int BUCKETS = 64;
+  static final int BUCKETS = 1 << BUCKET_BITS;
 
   final Map<String, Map<String, StreamState>> byRecipient = new HashMap<>();
   /** eid → resource → {node, session}: the online devices. */
@@ -41,9 +43,15 @@ final class StreamBucket implements IdentifiedDataSerializable {
     return byRecipient.isEmpty() && devices.isEmpty();
   }
 
-  /** The bucket of a recipient. */
+  /**
+   * The bucket of a recipient: the top bits of its hash times 2^32 / φ (Fibonacci hashing), so
+   * that every bit of the hash has its say. (The low bits of that product, taken before
+   * 2026-12-04, depend on the hash's low bits alone: sequential eids such as {@code user-1},
+   * {@code user-2}, ... filled some buckets five times as much as others, and the eids of one
+   * bucket, sharing their low bits, fell into the same few bins of the bucket's own maps.)
+   */
   static int of(String to) {
-    return Math.floorMod(to.hashCode() * 0x9E3779B9, BUCKETS);
+    return (to.hashCode() * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
   }
 
   StreamState get(String from, String to) {
