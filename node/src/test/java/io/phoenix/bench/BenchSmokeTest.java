@@ -84,8 +84,9 @@ class BenchSmokeTest {
         "a progress line each second");
     assertTrue(LoadRun.describe(s).contains("endToEnd"));
     double lagAtStart = s.getDouble("lagAtWindowStartMs");
-    assertTrue(lagAtStart >= 0 && lagAtStart <= latency.getJsonObject("sendLag").getDouble("max"),
-        s::encode);
+    // the histogram keeps three significant digits: its max may read a hair below the value
+    double maxLag = latency.getJsonObject("sendLag").getDouble("max");
+    assertTrue(lagAtStart >= 0 && lagAtStart <= maxLag * 1.01 + 0.01, s::encode);
   }
 
   @Test
