@@ -2,6 +2,7 @@ package io.phoenix.router;
 
 import io.phoenix.protocol.EncodedFrame;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,10 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sessions connected to this node, by eid and connection_resource_id. The router delivers
  * to local devices through it; frames from other nodes arrive here too.
  *
+ * <p>One map entry per eid. Its value is the eid's only session (the common case: no map of
+ * its own, about 180 bytes less per session), or an array of its sessions when it has several;
+ * values are never changed in place, only replaced, inside {@code compute} for their eid.
+ *
  * <p>Thread-safe (sessions of every event loop register here).
  */
 public final class LocalHub {
-  private final Map<String, Map<String, Subscriber>> byEid = new ConcurrentHashMap<>();
+  /** eid → {@link Subscriber}, or {@code Subscriber[]} of two or more. */
+  private final Map<String, Object> byEid = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** Refuses new sessions from now on (the node is stopping). */
@@ -26,26 +32,83 @@ public final class LocalHub {
     return closed;
   }
 
+  private static String resourceOf(Subscriber s) {
+    return s.identity().getConnectionResourceId();
+  }
+
   /** Adds a session; returns the session it replaced (same eid and resource), or null. */
   public Subscriber add(Subscriber s) {
-    return byEid.computeIfAbsent(s.identity().getEid(), k -> new ConcurrentHashMap<>())
-        .put(s.identity().getConnectionResourceId(), s);
+    String resource = resourceOf(s);
+    Subscriber[] replaced = {null};
+    byEid.compute(s.identity().getEid(), (eid, v) -> {
+      if (v == null) {
+        return s;
+      }
+      if (v instanceof Subscriber one) {
+        if (resourceOf(one).equals(resource)) {
+          replaced[0] = one;
+          return s;
+        }
+        return new Subscriber[] {one, s};
+      }
+      Subscriber[] many = (Subscriber[]) v;
+      for (int i = 0; i < many.length; i++) {
+        if (resourceOf(many[i]).equals(resource)) {
+          replaced[0] = many[i];
+          Subscriber[] next = many.clone();
+          next[i] = s;
+          return next;
+        }
+      }
+      Subscriber[] next = Arrays.copyOf(many, many.length + 1);
+      next[many.length] = s;
+      return next;
+    });
+    return replaced[0];
   }
 
   /** Removes a session if it is still the one registered for its eid and resource. */
   public boolean remove(Subscriber s) {
     boolean[] removed = {false};
-    byEid.computeIfPresent(s.identity().getEid(), (eid, devices) -> {
-      removed[0] = devices.remove(s.identity().getConnectionResourceId(), s);
-      return devices.isEmpty() ? null : devices;
+    byEid.computeIfPresent(s.identity().getEid(), (eid, v) -> {
+      if (v == s) {
+        removed[0] = true;
+        return null;
+      }
+      if (!(v instanceof Subscriber[] many)) {
+        return v;
+      }
+      for (int i = 0; i < many.length; i++) {
+        if (many[i] == s) {
+          removed[0] = true;
+          if (many.length == 2) {
+            return many[1 - i];
+          }
+          Subscriber[] next = new Subscriber[many.length - 1];
+          System.arraycopy(many, 0, next, 0, i);
+          System.arraycopy(many, i + 1, next, i, many.length - i - 1);
+          return next;
+        }
+      }
+      return v;
     });
     return removed[0];
   }
 
   /** The session of a device, or null. */
   public Subscriber find(String eid, String resource) {
-    Map<String, Subscriber> devices = byEid.get(eid);
-    return devices == null ? null : devices.get(resource);
+    Object v = byEid.get(eid);
+    if (v instanceof Subscriber one) {
+      return resourceOf(one).equals(resource) ? one : null;
+    }
+    if (v != null) {
+      for (Subscriber s : (Subscriber[]) v) {
+        if (resourceOf(s).equals(resource)) {
+          return s;
+        }
+      }
+    }
+    return null;
   }
 
   /** Pushes a frame to one device if it is connected here (see {@link Subscriber#push}). */
@@ -68,14 +131,20 @@ public final class LocalHub {
   /** A snapshot of every local session. */
   public List<Subscriber> all() {
     List<Subscriber> out = new ArrayList<>();
-    byEid.values().forEach(devices -> out.addAll(devices.values()));
+    for (Object v : byEid.values()) {
+      if (v instanceof Subscriber one) {
+        out.add(one);
+      } else {
+        out.addAll(Arrays.asList((Subscriber[]) v));
+      }
+    }
     return out;
   }
 
   public int size() {
     int n = 0;
-    for (Map<String, Subscriber> devices : byEid.values()) {
-      n += devices.size();
+    for (Object v : byEid.values()) {
+      n += v instanceof Subscriber ? 1 : ((Subscriber[]) v).length;
     }
     return n;
   }
