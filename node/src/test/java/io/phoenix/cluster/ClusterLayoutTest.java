@@ -42,4 +42,35 @@ class ClusterLayoutTest {
       older.shutdown();
     }
   }
+
+  /** An older build does not check for itself: the current member it joins says so, loudly. */
+  @Test
+  void aMemberOfAnOlderLayoutJoiningIsLoggedAsAnError() {
+    List<JsonObject> configs = TestNode.clusterConfigs(2);
+    ch.qos.logback.classic.Logger cluster = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger("io.phoenix.cluster");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    cluster.addAppender(seen);
+    TestNode current = TestNode.start(configs.get(0));
+    HazelcastInstance older = null;
+    try {
+      Config old = HazelcastCluster.hazelcastConfig(
+          ConfigLoader.fromJson(configs.get(1)).cluster(), "older-node", "memory", null);
+      old.getMemberAttributeConfig().removeAttribute(HazelcastCluster.LAYOUT_ATTRIBUTE);
+      old.getMemberAttributeConfig().setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
+      older = Hazelcast.newHazelcastInstance(old);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+          seen.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+              && e.getFormattedMessage().contains("in layout 1 (an older Phoenix)")
+              && e.getFormattedMessage().contains("that member must be stopped")));
+    } finally {
+      cluster.detachAppender(seen);
+      if (older != null) {
+        older.shutdown();
+      }
+      current.close();
+    }
+  }
 }
