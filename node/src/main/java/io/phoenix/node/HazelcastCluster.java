@@ -251,12 +251,18 @@ public final class HazelcastCluster {
    */
   public void checkLayout() {
     for (Member m : hazelcast().getCluster().getMembers()) {
-      String conflict = m.localMember() ? null : layoutConflict(m.getAttribute(LAYOUT_ATTRIBUTE),
-          m.getAddress() + " (" + m.getAttribute(NODE_ID_ATTRIBUTE) + ")");
+      String conflict = m.localMember() ? null : layoutConflict(m);
       if (conflict != null) {
         throw new IllegalStateException(conflict);
       }
     }
+  }
+
+  /** What is wrong with member {@code m}'s layout, or null when it matches this build's. */
+  static String layoutConflict(Member m) {
+    String id = m.getAttribute(NODE_ID_ATTRIBUTE);
+    return layoutConflict(m.getAttribute(LAYOUT_ATTRIBUTE),
+        m.getAddress() + (id == null ? "" : " (" + id + ")"));
   }
 
   /**

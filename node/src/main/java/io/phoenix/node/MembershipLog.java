@@ -41,10 +41,7 @@ final class MembershipLog implements MembershipListener {
   @Override
   public void memberAdded(MembershipEvent event) {
     logMembers(event.getMembers());
-    Member added = event.getMember();
-    String conflict = HazelcastCluster.layoutConflict(
-        added.getAttribute(HazelcastCluster.LAYOUT_ATTRIBUTE),
-        added.getAddress() + " (" + name(added) + ")");
+    String conflict = HazelcastCluster.layoutConflict(event.getMember());
     if (conflict != null) { // an older build does not check for itself: say so here
       log.error("{}; that member must be stopped", conflict);
     }

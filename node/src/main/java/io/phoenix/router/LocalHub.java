@@ -52,16 +52,14 @@ public final class LocalHub {
         return new Subscriber[] {one, s};
       }
       Subscriber[] many = (Subscriber[]) v;
-      for (int i = 0; i < many.length; i++) {
-        if (resourceOf(many[i]).equals(resource)) {
-          replaced[0] = many[i];
-          Subscriber[] next = many.clone();
-          next[i] = s;
-          return next;
-        }
+      int i = indexOf(many, resource);
+      Subscriber[] next = Arrays.copyOf(many, i < 0 ? many.length + 1 : many.length);
+      if (i < 0) {
+        next[many.length] = s;
+      } else {
+        replaced[0] = many[i];
+        next[i] = s;
       }
-      Subscriber[] next = Arrays.copyOf(many, many.length + 1);
-      next[many.length] = s;
       return next;
     });
     return replaced[0];
@@ -101,14 +99,22 @@ public final class LocalHub {
     if (v instanceof Subscriber one) {
       return resourceOf(one).equals(resource) ? one : null;
     }
-    if (v != null) {
-      for (Subscriber s : (Subscriber[]) v) {
-        if (resourceOf(s).equals(resource)) {
-          return s;
-        }
+    if (v == null) {
+      return null;
+    }
+    Subscriber[] many = (Subscriber[]) v;
+    int i = indexOf(many, resource);
+    return i < 0 ? null : many[i];
+  }
+
+  /** Where the session of {@code resource} is in {@code many}, or -1. */
+  private static int indexOf(Subscriber[] many, String resource) {
+    for (int i = 0; i < many.length; i++) {
+      if (resourceOf(many[i]).equals(resource)) {
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
   /** Pushes a frame to one device if it is connected here (see {@link Subscriber#push}). */
