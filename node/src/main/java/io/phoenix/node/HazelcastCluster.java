@@ -18,6 +18,7 @@ import io.phoenix.config.ClusterOptions;
 import io.phoenix.config.TlsOptions;
 import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamSerialization;
+import io.phoenix.transport.EventLoops;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -153,9 +154,10 @@ public final class HazelcastCluster {
 
   /**
    * Joins the cluster and returns the clustered Vert.x instance, whose own metrics (sockets,
-   * event bus, pools) go to {@code registry}.
+   * event bus, pools) go to {@code registry}, built on {@code transport}.
    */
-  public Future<Vertx> start(VertxOptions vertxOptions, MeterRegistry registry) {
+  public Future<Vertx> start(VertxOptions vertxOptions, MeterRegistry registry,
+      EventLoops transport) {
     vertxOptions.getEventBusOptions()
         .setHost(options.host())
         .setPort(options.eventBusPort())
@@ -165,6 +167,7 @@ public final class HazelcastCluster {
     }
     vertxOptions.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     return Vertx.builder().with(vertxOptions).withClusterManager(clusterManager)
+        .withTransport(transport)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered();
   }
 

@@ -2,6 +2,7 @@ package io.phoenix.node;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import io.phoenix.admin.AdminRoutes;
 import io.phoenix.admin.ClusterStats;
 import io.phoenix.cluster.Directory;
@@ -22,8 +23,10 @@ import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
 import io.phoenix.stream.log.MessageLogs;
+import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
+import io.phoenix.transport.tcp.TcpListener;
 import io.phoenix.transport.tcp.TcpServerVerticle;
 import io.phoenix.transport.ws.HttpServerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -69,6 +72,10 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private String epoch;
   private Authenticator auth;
   private int tcpPort;
+  /** Vert.x's transport, which lends its event loops to the TCP listener. */
+  private final EventLoops loops = new EventLoops();
+  /** TLS of the TCP listener, or null. */
+  private SslContext tcpTls;
   private int httpPort;
   private long sweeper = -1;
   private long upkeep = -1;
@@ -109,7 +116,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS);
-    return cluster.start(options, registry).compose(v -> {
+    return cluster.start(options, registry, loops).compose(v -> {
       this.vertx = v;
       // Map proxies are created on a worker: creating one may wait on the cluster.
       return v.executeBlocking(() -> {
@@ -122,6 +129,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         }
         MembershipLog.install(cluster.hazelcast());
         ServerTls.check(v, config.tls());
+        tcpTls = config.tls().tcp() ? ServerTls.context(v, config.tls()) : null;
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(),
             cluster.hazelcast().getPartitionService(), messageLog, storeSettings(),
@@ -209,8 +217,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         .compose(v -> ClusterStats.serve(vertx, this))
         .compose(v -> {
           int port = concretePort(config.tcp().host(), config.tcp().port());
-          return deploy(instances, () -> new TcpServerVerticle(services, config.tcp().host(),
-              port, config.tls()));
+          TcpListener listener = new TcpListener(loops, config.tcp().host(), port, tcpTls);
+          return deploy(instances, () -> new TcpServerVerticle(services, listener, loops));
         })
         .compose(port -> {
           tcpPort = port;

@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,14 +30,20 @@ public final class GatheredWrites<P> {
     void append(Buffer out, P part);
   }
 
-  private final NetSocket socket;
+  /** Where the gathered buffer goes: the socket. */
+  public interface Sink {
+    /** Writes {@code out}; completes once it has been handed to the socket. */
+    Future<Void> write(Buffer out);
+  }
+
+  private final Sink socket;
   private final Context context;
   private final Framing<P> framing;
   private List<P> parts;
   private int bytes;
   private Promise<Void> written;
 
-  public GatheredWrites(NetSocket socket, Context context, Framing<P> framing) {
+  public GatheredWrites(Sink socket, Context context, Framing<P> framing) {
     this.socket = socket;
     this.context = context;
     this.framing = framing;

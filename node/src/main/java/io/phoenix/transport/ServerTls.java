@@ -1,5 +1,8 @@
 package io.phoenix.transport;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.phoenix.config.TlsOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.KeyCertOptions;
@@ -49,6 +52,25 @@ public final class ServerTls {
         .setKeyCertOptions(keyCert(tls))
         .setEnabledSecureTransportProtocols(PROTOCOLS);
     return options;
+  }
+
+  /**
+   * The server side of TLS for a listener Phoenix serves on Netty's handlers (the TCP listener):
+   * the same certificate, key and protocol versions as {@link #apply}, on the JDK's TLS engine
+   * as Vert.x uses it. Reads the files: call it on a worker thread.
+   *
+   * @throws IllegalStateException with a one-line message naming {@code tls.keyFile}
+   */
+  public static SslContext context(Vertx vertx, TlsOptions tls) {
+    try {
+      return SslContextBuilder.forServer(keyCert(tls).getKeyManagerFactory(vertx))
+          .sslProvider(SslProvider.JDK)
+          .protocols(PROTOCOLS)
+          .build();
+    } catch (Exception e) {
+      throw failure("tls.keyFile", tls.keyFile(), "is not a usable PEM private key: "
+          + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    }
   }
 
   private static KeyCertOptions keyCert(TlsOptions tls) {

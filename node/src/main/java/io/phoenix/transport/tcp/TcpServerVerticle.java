@@ -1,69 +1,82 @@
 package io.phoenix.transport.tcp;
 
-import io.phoenix.config.TlsOptions;
-import io.phoenix.protocol.FrameCodec;
-import io.phoenix.protocol.ProtocolException;
-import io.phoenix.protocol.VarintFrameDecoder;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
-import io.phoenix.transport.ServerTls;
+import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * Owns the TCP listener: each connection gets a {@link VarintFrameDecoder} and a
- * {@link Session}. Several instances share the port, one per event loop. With {@code tls.tcp}
- * the listener speaks TLS; the frames inside are the same.
+ * Serves TCP clients: each connection gets a {@link TcpConnection} (its varint frame decoder and
+ * its writes) and a {@link Session}. Several instances share one {@link TcpListener}, one
+ * instance per event loop; each instance's connections live on its event loop.
  *
  * <p>Runs on its event loop.
  */
-public final class TcpServerVerticle extends TransportVerticle {
-  private final String host;
-  private final int port;
-  private final TlsOptions tls;
-  private NetServer server;
+public final class TcpServerVerticle extends TransportVerticle implements TcpListener.Member {
+  private final TcpListener listener;
+  private final EventLoops loops;
+  private final Set<TcpConnection> connections = new HashSet<>();
+  private EventLoop loop;
 
-  public TcpServerVerticle(SessionServices services, String host, int port, TlsOptions tls) {
+  public TcpServerVerticle(SessionServices services, TcpListener listener, EventLoops loops) {
     super(services);
-    this.host = host;
-    this.port = port;
-    this.tls = tls;
+    this.listener = listener;
+    this.loops = loops;
   }
 
   @Override
   protected Future<?> listen() {
-    NetServerOptions options = new NetServerOptions()
-        .setHost(host)
-        .setPort(port)
-        .setTcpNoDelay(true)
-        .setReuseAddress(true);
-    server = vertx.createNetServer(tls.tcp() ? ServerTls.apply(options, tls) : options);
-    server.connectHandler(socket -> {
-      Session session = open(new TcpConnection(socket, context));
-      VarintFrameDecoder decoder = new VarintFrameDecoder(services.limits().maxFrameBytes(),
-          body -> session.onFrame(FrameCodec.decode(body)));
-      socket.handler(chunk -> {
-        try {
-          decoder.feed(chunk);
-        } catch (ProtocolException e) {
-          session.onProtocolError(e);
-        }
-      });
-      socket.endHandler(v -> {
-        if (decoder.inFrame()) {
-          session.onProtocolError(new ProtocolException(400, "connection ended inside a frame"));
-        }
-      });
-      socket.closeHandler(v -> closed(session));
-      socket.exceptionHandler(e -> { });
-    });
-    return server.listen();
+    loop = loops.current();
+    if (loop == null) {
+      return Future.failedFuture(new IllegalStateException(
+          "the TCP listener needs a Vert.x built with Phoenix's transport (EventLoops)"));
+    }
+    return listener.join(this);
   }
 
   @Override
   public int actualPort() {
-    return server.actualPort();
+    return listener.port();
+  }
+
+  @Override
+  public EventLoop loop() {
+    return loop;
+  }
+
+  @Override
+  public void accepted(Channel channel, SslContext tls) {
+    if (tls != null) {
+      channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+    }
+    channel.pipeline().addLast(new TcpConnection(channel, context, this));
+  }
+
+  int maxFrameBytes() {
+    return services.limits().maxFrameBytes();
+  }
+
+  Session open(TcpConnection connection) {
+    connections.add(connection);
+    return open((io.phoenix.session.Connection) connection);
+  }
+
+  void closed(TcpConnection connection, Session session) {
+    connections.remove(connection);
+    closed(session);
+  }
+
+  @Override
+  public Future<?> stop() {
+    for (TcpConnection c : connections.toArray(new TcpConnection[0])) {
+      c.abort();
+    }
+    return listener.leave(this).compose(v -> super.stop());
   }
 }

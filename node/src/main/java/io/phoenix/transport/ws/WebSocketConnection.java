@@ -46,7 +46,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   WebSocketConnection(NetSocket socket, Context context, int maxBytes) {
     this.socket = socket;
     this.context = context;
-    this.writes = new GatheredWrites<>(socket, context, Outgoing.FRAMING);
+    this.writes = new GatheredWrites<>(socket::write, context, Outgoing.FRAMING);
     this.decoder = WebSocketFrameDecoder.ofClientFrames(maxBytes, this);
   }
 

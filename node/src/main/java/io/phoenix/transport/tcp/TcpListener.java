@@ -1,0 +1,164 @@
+package io.phoenix.transport.tcp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.NetUtil;
+import io.phoenix.transport.EventLoops;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's TCP listening socket, shared by the {@link TcpServerVerticle} instances as Vert.x
+ * shares a port between the instances of a server: it accepts on Vert.x's acceptor loop and
+ * hands each connection, in turn, to an instance, registering the socket on that instance's
+ * own event loop. The connection is then served there by Netty handlers ({@link TcpConnection})
+ * whose events run on the instance's context.
+ *
+ * <p>Why not Vert.x's {@code NetServer}: every socket it accepts carries a queue for writes from
+ * other threads whose first chunk alone is 4.1 KB, half of an idle session, and Phoenix writes
+ * only from the socket's own loop.
+ *
+ * <p>Threading: {@link #join} and {@link #leave} from the instances' start and stop (any
+ * thread); accepting runs on the acceptor loop.
+ */
+public final class TcpListener {
+  private static final Logger log = LoggerFactory.getLogger(TcpListener.class);
+
+  /** An instance that takes connections. */
+  interface Member {
+    /** The instance's event loop, where its connections are registered. */
+    EventLoop loop();
+
+    /** Called on the acceptor loop before the socket is registered: adds its handlers. */
+    void accepted(Channel channel, SslContext tls);
+  }
+
+  private final EventLoops loops;
+  private final String host;
+  private final int port;
+  private final SslContext tls;
+  private final CopyOnWriteArrayList<Member> members = new CopyOnWriteArrayList<>();
+  private final AtomicInteger turn = new AtomicInteger();
+  private Channel server;
+  private Future<Integer> bound;
+
+  /**
+   * @param tls the server side of TLS (from {@code ServerTls.context}), or null for plain TCP
+   */
+  public TcpListener(EventLoops loops, String host, int port, SslContext tls) {
+    this.loops = loops;
+    this.host = host;
+    this.port = port;
+    this.tls = tls;
+  }
+
+  /** Adds an instance; the first one binds the socket. Completes with the bound port. */
+  synchronized Future<Integer> join(Member member) {
+    members.add(member);
+    if (bound == null) {
+      bound = bind();
+    }
+    return bound;
+  }
+
+  /** Removes an instance; the last one closes the listening socket. */
+  synchronized Future<Void> leave(Member member) {
+    members.remove(member);
+    if (!members.isEmpty() || server == null) {
+      return Future.succeededFuture();
+    }
+    Channel closing = server;
+    server = null;
+    bound = null;
+    Promise<Void> closed = Promise.promise();
+    closing.close().addListener(f -> closed.complete());
+    return closed.future();
+  }
+
+  /** The bound port, once bound. */
+  synchronized int port() {
+    return server == null ? -1 : ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  private Future<Integer> bind() {
+    Promise<Integer> result = Promise.promise();
+    Channel channel = loops.serverChannels().newChannel();
+    channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
+    channel.config().setOption(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN);
+    channel.pipeline().addLast(new Acceptor());
+    loops.acceptor().register(channel).addListener(registered -> {
+      if (!registered.isSuccess()) {
+        result.fail(registered.cause());
+        return;
+      }
+      channel.bind(new InetSocketAddress(host, port)).addListener(b -> {
+        if (b.isSuccess()) {
+          synchronized (this) {
+            server = channel;
+          }
+          result.complete(((InetSocketAddress) channel.localAddress()).getPort());
+        } else {
+          channel.close();
+          result.fail(b.cause());
+        }
+      });
+    });
+    return result.future();
+  }
+
+  /** On the listening socket: gives each accepted socket to the next instance. */
+  @ChannelHandler.Sharable
+  private final class Acceptor extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      Channel child = (Channel) msg;
+      Member member = next();
+      if (member == null) {
+        child.unsafe().closeForcibly();
+        return;
+      }
+      child.config().setOption(ChannelOption.TCP_NODELAY, true);
+      member.accepted(child, tls);
+      member.loop().register(child).addListener(f -> {
+        if (!f.isSuccess()) {
+          log.debug("could not register an accepted socket: {}", f.cause().toString());
+          child.unsafe().closeForcibly();
+        }
+      });
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // e.g. too many open files: stop accepting for a second rather than fail in a busy loop
+      log.warn("accepting a TCP connection failed: {}; pausing accepts for 1 s", cause.toString());
+      ctx.channel().config().setAutoRead(false);
+      ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true),
+          1, TimeUnit.SECONDS);
+    }
+  }
+
+  private Member next() {
+    while (true) {
+      int n = members.size();
+      if (n == 0) {
+        return null;
+      }
+      try {
+        return members.get(Math.floorMod(turn.getAndIncrement(), n));
+      } catch (IndexOutOfBoundsException e) {
+        // an instance left meanwhile: try again
+      }
+    }
+  }
+}
