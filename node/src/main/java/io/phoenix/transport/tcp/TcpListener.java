@@ -75,12 +75,15 @@ public final class TcpListener {
   /** Removes an instance; the last one closes the listening socket. */
   synchronized Future<Void> leave(Member member) {
     members.remove(member);
-    if (!members.isEmpty() || server == null) {
+    if (!members.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    bound = null;
+    if (server == null) { // not bound (yet): a bind under way closes what it opens
       return Future.succeededFuture();
     }
     Channel closing = server;
     server = null;
-    bound = null;
     Promise<Void> closed = Promise.promise();
     closing.close().addListener(f -> closed.complete());
     return closed.future();
@@ -105,6 +108,11 @@ public final class TcpListener {
       channel.bind(new InetSocketAddress(host, port)).addListener(b -> {
         if (b.isSuccess()) {
           synchronized (this) {
+            if (members.isEmpty()) { // every instance left while binding
+              channel.close();
+              result.fail(new IllegalStateException("the TCP listener was stopped"));
+              return;
+            }
             server = channel;
           }
           result.complete(((InetSocketAddress) channel.localAddress()).getPort());
