@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
@@ -35,6 +36,9 @@ public final class PostgresMessageLog implements MessageLog {
   private static final String INSERT_MESSAGE = "INSERT INTO phoenix_messages (to_eid, from_eid, "
       + "msg_offset, message_id, msg_type, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
       + "ON CONFLICT (to_eid, from_eid, msg_offset) DO NOTHING";
+  /** One order of stream rows for every member: by the table's key, (to_eid, from_eid). */
+  private static final Comparator<StreamRow> KEY_ORDER =
+      Comparator.comparing(StreamRow::to).thenComparing(StreamRow::from);
   private static final String UPSERT_STREAM = "INSERT INTO phoenix_streams (to_eid, from_eid, "
       + "head, delivered, read_pos, receiver_runs) VALUES (?, ?, ?, ?, ?, ?) "
       + "ON CONFLICT (to_eid, from_eid) DO UPDATE SET "
@@ -221,7 +225,13 @@ public final class PostgresMessageLog implements MessageLog {
         }
         if (!rows.isEmpty()) {
           try (PreparedStatement s = c.prepareStatement(UPSERT_STREAM)) {
-            for (StreamRow r : StreamRow.merged(rows)) { // an upsert batch touches a row once
+            // An upsert batch touches a row once, and rows in the order of the table's key:
+            // the members sharing the database write the same rows (the sender's node the head,
+            // the recipient's node DELIVERED), and transactions that lock common rows in
+            // different orders deadlock.
+            List<StreamRow> merged = StreamRow.merged(rows);
+            merged.sort(KEY_ORDER);
+            for (StreamRow r : merged) {
               s.setString(1, r.to());
               s.setString(2, r.from());
               s.setLong(3, r.head());

@@ -96,4 +96,54 @@ class PostgresMessageLogTest extends MessageLogContract {
         unreachable.getMessage());
     assertTrue(!unreachable.getMessage().contains("\n"), unreachable.getMessage());
   }
+
+  /**
+   * Two nodes sharing the database write the same streams' rows at once (the sender's node the
+   * head, the recipient's node the DELIVERED position), each batch listing them in its own
+   * order. Every commit goes through: rows are locked in one order, so the transactions never
+   * deadlock (PostgreSQL would abort one of each deadlocked pair).
+   */
+  @Test
+  void twoNodesWritingTheSameStreamsInOppositeOrdersDoNotDeadlock() throws Exception {
+    MessageLog other = open(url);
+    try {
+      int streams = 16;
+      int rounds = 150;
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (MessageLog writer : List.of(log, other)) {
+          boolean ascending = writer == log;
+          done.add(pool.submit(() -> {
+            start.await();
+            for (int round = 1; round <= rounds; round++) {
+              List<MessageLog.StreamRow> rows = new ArrayList<>();
+              for (int i = 0; i < streams; i++) {
+                int s = ascending ? i : streams - 1 - i;
+                rows.add(ascending
+                    ? new MessageLog.StreamRow("from-" + s, "to-" + s, round, 0, 0, null)
+                    : new MessageLog.StreamRow("from-" + s, "to-" + s, 0, round, 0, null));
+              }
+              writer.commit(List.of(), rows);
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(120, java.util.concurrent.TimeUnit.SECONDS); // throws if a commit failed
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (int i = 0; i < streams; i++) {
+        MessageLog.StreamRow row = log.stream("from-" + i, "to-" + i);
+        assertEquals(rounds, row.head());
+        assertEquals(rounds, row.delivered());
+      }
+    } finally {
+      other.close();
+    }
+  }
 }
