@@ -36,6 +36,12 @@ import org.slf4j.Marker;
  *   <li>Hazelcast's "Ignoring received partition table, startup is not completed yet" when
  *       members start together: the table reached a member that had joined but not finished
  *       starting; the master sends it again, and the member takes it once it has started.</li>
+ *   <li>Hazelcast's migration failures when a member dies while partitions move: the
+ *       operation that finds the master's partition table newer than its own ("Failure while
+ *       executing MigrationInfo", {@code PartitionStateVersionMismatchException}, with a stack
+ *       trace), and the master's "Migration failed" within {@link #MIGRATION_AFTER_LOSS_NANOS}
+ *       of a member's loss. Hazelcast plans the migrations again for the members it has;
+ *       Phoenix's "cluster: lost member" line reports the loss.</li>
  *   <li>Vert.x's "Connection reset" of a connection whose peer went away (a member killed, a
  *       client gone without closing): the node goes on, and a lost member is reported once by
  *       Phoenix's own "cluster: lost member" line.</li>
@@ -52,7 +58,11 @@ import org.slf4j.Marker;
 public final class KnownNoise extends TurboFilter {
   /** How long a failure to reach a member's event bus waits for that member's loss. */
   public static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** How long after a member's loss a failed migration is taken for a consequence of it. */
+  public static final long MIGRATION_AFTER_LOSS_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final int REMEMBERED = 64;
+  private static volatile long lastLossNanos;
+  private static volatile boolean anyLoss;
   private static final String CONNECTING = "Connecting to server ";
   private static final Set<String> GONE = Collections.synchronizedSet(new LinkedHashSet<>());
   /** Held-back failures by Vert.x node id, the first of each; guarded by itself. */
@@ -63,6 +73,8 @@ public final class KnownNoise extends TurboFilter {
 
   /** Records that the member whose Vert.x node id is {@code vertxNodeId} left the cluster. */
   public static void memberGone(String vertxNodeId) {
+    lastLossNanos = System.nanoTime();
+    anyLoss = true;
     if (vertxNodeId == null) {
       return;
     }
@@ -75,6 +87,11 @@ public final class KnownNoise extends TurboFilter {
     synchronized (HELD) {
       HELD.remove(vertxNodeId);
     }
+  }
+
+  /** Whether a member was lost less than {@link #MIGRATION_AFTER_LOSS_NANOS} ago. */
+  static boolean lostRecently(long nowNanos) {
+    return anyLoss && nowNanos - lastLossNanos < MIGRATION_AFTER_LOSS_NANOS;
   }
 
   private static void hold(String vertxNodeId, Throwable cause, long nowNanos) {
@@ -124,6 +141,11 @@ public final class KnownNoise extends TurboFilter {
           format.contains("is suspected to be dead") || format.contains("Suspecting Member");
       case "com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl" ->
           format.startsWith("Ignoring received partition table, startup is not completed yet");
+      case "com.hazelcast.internal.partition.operation.MigrationRequestOperation" ->
+          format.contains("Failure while executing") && t != null
+              && t.getClass().getSimpleName().equals("PartitionStateVersionMismatchException");
+      case "com.hazelcast.internal.partition.impl.MigrationManager" ->
+          format.contains("Migration failed") && lostRecently(System.nanoTime());
       case "io.vertx.core.net.impl.ConnectionBase" -> format.contains("Connection reset")
           || format.contains("Broken pipe");
       case "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus" -> {

@@ -48,6 +48,33 @@ class KnownNoiseTest {
         "something else went wrong"));
   }
 
+  /**
+   * A member killed while partitions move: the stale-table failure (with its stack trace) is
+   * dropped, other failures of that operation stay, and the master's "Migration failed" is
+   * dropped only within 30 s of a member's loss.
+   */
+  @Test
+  void migrationFailuresCausedByALostMemberAreDropped() {
+    Logger op = context.getLogger(
+        "com.hazelcast.internal.partition.operation.MigrationRequestOperation");
+    String failure = "[127.0.0.1]:26084 [t] [5.3.8] Failure while executing MigrationInfo{"
+        + "partitionId=0}";
+    assertEquals(FilterReply.DENY, filter.decide(null, op, Level.WARN, failure, null,
+        new com.hazelcast.internal.partition.PartitionStateVersionMismatchException(6, 8)));
+    assertEquals(FilterReply.NEUTRAL, filter.decide(null, op, Level.WARN, failure, null,
+        new IllegalStateException("disk full")));
+
+    String manager = "com.hazelcast.internal.partition.impl.MigrationManager";
+    String failed = "[127.0.0.1]:26084 [t] [5.3.8] Migration failed: MigrationInfo{partitionId=0}";
+    long now = System.nanoTime();
+    KnownNoise.memberGone("vertx-node-migrating");
+    assertEquals(true, KnownNoise.lostRecently(now + 1));
+    assertEquals(FilterReply.DENY, decide(manager, Level.WARN, failed));
+    assertEquals(false, KnownNoise.lostRecently(
+        System.nanoTime() + KnownNoise.MIGRATION_AFTER_LOSS_NANOS));
+    assertEquals(FilterReply.NEUTRAL, decide(manager, Level.WARN, "something else"));
+  }
+
   @Test
   void theCpNoticeIsDroppedAndInfoIsNeverTouched() {
     assertEquals(FilterReply.DENY, decide("com.hazelcast.cp.CPSubsystem", Level.WARN,
