@@ -5,8 +5,10 @@ import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Base of the verticles that own client sockets: tracks the sessions of this instance and,
@@ -17,7 +19,8 @@ import java.util.Set;
  */
 public abstract class TransportVerticle extends VerticleBase {
   protected final SessionServices services;
-  private final Set<Session> sessions = new HashSet<>();
+  /** The sessions of this instance, each with its connection. */
+  private final Map<Session, Connection> sessions = new HashMap<>();
   private long sweeper = -1;
 
   protected TransportVerticle(SessionServices services) {
@@ -28,7 +31,7 @@ public abstract class TransportVerticle extends VerticleBase {
   public Future<?> start() {
     sweeper = vertx.setPeriodic(1000, id -> {
       long now = System.nanoTime();
-      for (Session s : sessions.toArray(new Session[0])) {
+      for (Session s : sessions.keySet().toArray(new Session[0])) {
         s.checkTimeouts(now);
       }
     });
@@ -44,16 +47,21 @@ public abstract class TransportVerticle extends VerticleBase {
   /** Starts a session for a new connection; call {@link #closed} when the socket closes. */
   protected Session open(Connection connection) {
     Session session = new Session(connection, services, context);
-    sessions.add(session);
+    sessions.put(session, connection);
     services.metrics().connectionOpened(connection.transport());
     return session;
   }
 
   protected void closed(Session session) {
-    if (sessions.remove(session)) {
+    if (sessions.remove(session) != null) {
       services.metrics().connectionClosed(session.transport());
     }
     session.onClosed();
+  }
+
+  /** The connections of this instance's sessions, a snapshot. */
+  protected Collection<Connection> connections() {
+    return List.copyOf(sessions.values());
   }
 
   @Override

@@ -86,9 +86,8 @@ final class TcpConnection extends ChannelInboundHandlerAdapter
     ByteBuf bytes = (ByteBuf) msg;
     Buffer chunk;
     try {
-      byte[] copy = new byte[bytes.readableBytes()];
-      bytes.readBytes(copy);
-      chunk = Buffer.buffer(copy);
+      // one copy, straight into the buffer the decoder reads (Buffer.buffer(byte[]) copies too)
+      chunk = Buffer.buffer(bytes.readableBytes()).setBytes(0, bytes.nioBuffer());
     } finally {
       bytes.release();
     }
@@ -158,7 +157,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter
     }
     ended = true;
     held = null;
-    owner.closed(this, session);
+    owner.connectionClosed(session);
   }
 
   // ------------------------------------------------- Connection, called on the context

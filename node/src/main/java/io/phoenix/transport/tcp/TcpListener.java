@@ -12,7 +12,7 @@ import io.phoenix.transport.EventLoops;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -48,7 +48,8 @@ public final class TcpListener {
   private final String host;
   private final int port;
   private final SslContext tls;
-  private final CopyOnWriteArrayList<Member> members = new CopyOnWriteArrayList<>();
+  /** The instances taking connections; replaced, never changed, under this object's lock. */
+  private volatile Member[] members = new Member[0];
   private final AtomicInteger turn = new AtomicInteger();
   private Channel server;
   private Future<Integer> bound;
@@ -65,7 +66,9 @@ public final class TcpListener {
 
   /** Adds an instance; the first one binds the socket. Completes with the bound port. */
   synchronized Future<Integer> join(Member member) {
-    members.add(member);
+    Member[] more = Arrays.copyOf(members, members.length + 1);
+    more[more.length - 1] = member;
+    members = more; // published whole: the acceptor never sees an empty slot
     if (bound == null) {
       bound = bind();
     }
@@ -74,8 +77,8 @@ public final class TcpListener {
 
   /** Removes an instance; the last one closes the listening socket. */
   synchronized Future<Void> leave(Member member) {
-    members.remove(member);
-    if (!members.isEmpty()) {
+    members = Arrays.stream(members).filter(m -> m != member).toArray(Member[]::new);
+    if (members.length > 0) {
       return Future.succeededFuture();
     }
     bound = null;
@@ -108,7 +111,7 @@ public final class TcpListener {
       channel.bind(new InetSocketAddress(host, port)).addListener(b -> {
         if (b.isSuccess()) {
           synchronized (this) {
-            if (members.isEmpty()) { // every instance left while binding
+            if (members.length == 0) { // every instance left while binding
               channel.close();
               result.fail(new IllegalStateException("the TCP listener was stopped"));
               return;
@@ -157,16 +160,7 @@ public final class TcpListener {
   }
 
   private Member next() {
-    while (true) {
-      int n = members.size();
-      if (n == 0) {
-        return null;
-      }
-      try {
-        return members.get(Math.floorMod(turn.getAndIncrement(), n));
-      } catch (IndexOutOfBoundsException e) {
-        // an instance left meanwhile: try again
-      }
-    }
+    Member[] now = members;
+    return now.length == 0 ? null : now[Math.floorMod(turn.getAndIncrement(), now.length)];
   }
 }

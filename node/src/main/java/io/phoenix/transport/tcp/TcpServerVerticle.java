@@ -3,13 +3,12 @@ package io.phoenix.transport.tcp;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.phoenix.session.Connection;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
 import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Serves TCP clients: each connection gets a {@link TcpConnection} (its varint frame decoder and
@@ -21,7 +20,6 @@ import java.util.Set;
 public final class TcpServerVerticle extends TransportVerticle implements TcpListener.Member {
   private final TcpListener listener;
   private final EventLoops loops;
-  private final Set<TcpConnection> connections = new HashSet<>();
   private EventLoop loop;
 
   public TcpServerVerticle(SessionServices services, TcpListener listener, EventLoops loops) {
@@ -62,20 +60,20 @@ public final class TcpServerVerticle extends TransportVerticle implements TcpLis
     return services.limits().maxFrameBytes();
   }
 
+  /** {@link #open(Connection)} for this package's connections. */
   Session open(TcpConnection connection) {
-    connections.add(connection);
-    return open((io.phoenix.session.Connection) connection);
+    return open((Connection) connection);
   }
 
-  void closed(TcpConnection connection, Session session) {
-    connections.remove(connection);
+  /** {@link #closed(Session)} for this package's connections. */
+  void connectionClosed(Session session) {
     closed(session);
   }
 
   @Override
   public Future<?> stop() {
-    for (TcpConnection c : connections.toArray(new TcpConnection[0])) {
-      c.abort();
+    for (Connection c : connections()) {
+      ((TcpConnection) c).abort();
     }
     return listener.leave(this).compose(v -> super.stop());
   }
