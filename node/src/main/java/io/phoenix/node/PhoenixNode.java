@@ -24,9 +24,9 @@ import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
 import io.phoenix.stream.log.MessageLogs;
 import io.phoenix.transport.EventLoops;
+import io.phoenix.transport.Listener;
 import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
-import io.phoenix.transport.tcp.TcpListener;
 import io.phoenix.transport.tcp.TcpServerVerticle;
 import io.phoenix.transport.ws.HttpServerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -72,10 +72,11 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private String epoch;
   private Authenticator auth;
   private int tcpPort;
-  /** Vert.x's transport, which lends its event loops to the TCP listener. */
+  /** Vert.x's transport, which lends its event loops to the node's listeners. */
   private final EventLoops loops = new EventLoops();
   /** TLS of the TCP listener, or null. */
-  private SslContext tcpTls;
+  /** The server side of TLS for the node's listeners, or null when neither port has TLS. */
+  private SslContext serverTls;
   private int httpPort;
   private long sweeper = -1;
   private long upkeep = -1;
@@ -129,7 +130,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         }
         MembershipLog.install(cluster.hazelcast());
         ServerTls.check(v, config.tls());
-        tcpTls = config.tls().tcp() ? ServerTls.context(v, config.tls()) : null;
+        serverTls = config.tls().tcp() || config.tls().http()
+            ? ServerTls.context(v, config.tls()) : null;
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(),
             cluster.hazelcast().getPartitionService(), messageLog, storeSettings(),
@@ -217,16 +219,20 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         .compose(v -> ClusterStats.serve(vertx, this))
         .compose(v -> {
           int port = concretePort(config.tcp().host(), config.tcp().port());
-          TcpListener listener = new TcpListener(loops, config.tcp().host(), port, tcpTls);
+          Listener listener = new Listener("TCP", loops, config.tcp().host(), port,
+              config.tls().tcp() ? serverTls : null);
           return deploy(instances, () -> new TcpServerVerticle(services, listener, loops));
         })
         .compose(port -> {
           tcpPort = port;
           int http = concretePort(config.http().host(), config.http().port());
+          // with compression, Vert.x's HTTP server has the port (its WebSocket deflates)
+          Listener front = config.http().webSocketCompression() ? null : new Listener("HTTP",
+              loops, config.http().host(), http, config.tls().http() ? serverTls : null);
           return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
               http, config.http().webSocketPath(), config.http().webSocketCompression(),
               AdminRoutes.factory(vertx, this, registry),
-              config.tls()));
+              config.tls(), front, loops));
         })
         .map(port -> {
           httpPort = port;

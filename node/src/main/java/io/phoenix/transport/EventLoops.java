@@ -18,9 +18,9 @@ import io.vertx.core.transport.Transport;
 /**
  * The transport Vert.x is built with ({@code Vertx.builder().withTransport}): Vert.x's own NIO
  * transport, unchanged, except that it remembers the event loop groups it makes for Vert.x. With
- * them the TCP listener ({@link io.phoenix.transport.tcp.TcpListener}) puts each connection on
- * the event loop of a verticle's context, so that the connection's I/O and the verticle's events
- * run on one thread, without Vert.x's {@code NetSocket} and its per-socket queues.
+ * them a {@link Listener} (the TCP port, the HTTP port) puts each connection on the event loop
+ * of a verticle's context, so that the connection's I/O and the verticle's events run on one
+ * thread, without Vert.x's {@code NetSocket} and its per-socket queues.
  *
  * <p>Only Vert.x's public transport API ({@code io.vertx.core.transport} and its SPI) is used.
  *
@@ -78,7 +78,12 @@ public final class EventLoops implements Transport {
     return null;
   }
 
-  /** Makes the listening sockets of the TCP listener. */
+  /** Makes the client sockets of connections inside the node ({@link Splice}). */
+  public ChannelFactory<? extends Channel> socketChannels() {
+    return nio.channelFactory(false);
+  }
+
+  /** Makes the listening sockets of the {@link Listener}s. */
   public ChannelFactory<? extends ServerChannel> serverChannels() {
     return nio.serverChannelFactory(false);
   }

@@ -2,27 +2,29 @@ package io.phoenix.transport.tcp;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.handler.ssl.SslContext;
 import io.phoenix.session.Connection;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
+import io.phoenix.transport.ChannelSocket;
 import io.phoenix.transport.EventLoops;
+import io.phoenix.transport.Listener;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
 
 /**
- * Serves TCP clients: each connection gets a {@link TcpConnection} (its varint frame decoder and
- * its writes) and a {@link Session}. Several instances share one {@link TcpListener}, one
- * instance per event loop; each instance's connections live on its event loop.
+ * Serves TCP clients: each connection gets a {@link ChannelSocket}, a {@link TcpConnection} (its
+ * varint frame decoder and its writes) and a {@link Session}. Several instances share one
+ * {@link Listener}, one instance per event loop; each instance's connections live on its event
+ * loop.
  *
  * <p>Runs on its event loop.
  */
-public final class TcpServerVerticle extends TransportVerticle implements TcpListener.Member {
-  private final TcpListener listener;
+public final class TcpServerVerticle extends TransportVerticle implements Listener.Member {
+  private final Listener listener;
   private final EventLoops loops;
   private EventLoop loop;
 
-  public TcpServerVerticle(SessionServices services, TcpListener listener, EventLoops loops) {
+  public TcpServerVerticle(SessionServices services, Listener listener, EventLoops loops) {
     super(services);
     this.listener = listener;
     this.loops = loops;
@@ -49,11 +51,9 @@ public final class TcpServerVerticle extends TransportVerticle implements TcpLis
   }
 
   @Override
-  public void accepted(Channel channel, SslContext tls) {
-    if (tls != null) {
-      channel.pipeline().addLast(tls.newHandler(channel.alloc()));
-    }
-    channel.pipeline().addLast(new TcpConnection(channel, context, this));
+  public void accepted(Channel channel) {
+    channel.pipeline().addLast(
+        new ChannelSocket(channel, context, new TcpConnection(context, this)));
   }
 
   int maxFrameBytes() {

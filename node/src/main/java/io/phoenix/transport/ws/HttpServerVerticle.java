@@ -1,11 +1,18 @@
 package io.phoenix.transport.ws;
 
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.phoenix.config.TlsOptions;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.protocol.Status;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
+import io.phoenix.session.Connection;
+import io.phoenix.transport.ByteSocket;
+import io.phoenix.transport.ChannelSocket;
+import io.phoenix.transport.EventLoops;
+import io.phoenix.transport.Listener;
 import io.phoenix.transport.ServerTls;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
@@ -15,6 +22,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetSocket;
+import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
 /**
@@ -22,26 +30,43 @@ import java.util.function.Supplier;
  * frame), and plain HTTP requests handed to a handler from {@code requests} (one per instance).
  * Several instances share the port. With {@code tls.http} the port speaks HTTPS and WSS.
  *
- * <p>By default the node frames WebSockets itself ({@link WebSocketHandshake},
- * {@link WebSocketFrameDecoder}, {@link WebSocketConnection}): on the socket of the upgrade it
- * writes the way the TCP transport does, one socket write per turn of the loop. With
- * {@code http.webSocketCompression} on, clients' offers of compression are taken, and Vert.x's
- * WebSocket (which implements permessage-deflate) carries the session instead.
+ * <p>By default the node accepts the port itself ({@link Listener}) and frames WebSockets itself
+ * ({@link WebSocketFrameDecoder}, {@link WebSocketConnection}), writing the way the TCP transport
+ * does, one socket write per turn of the loop. Each connection's first request is read by
+ * {@link HttpFront}: a WebSocket upgrade becomes a session on the node's own socket; any other
+ * connection is spliced to this instance's Vert.x HTTP server, which listens on the loopback
+ * interface only and answers requests (and upgrades on later requests of a connection, through
+ * {@link WebSocketHandshake}) as it would on the port itself.
+ *
+ * <p>With {@code http.webSocketCompression} on, clients' offers of compression are taken, and
+ * Vert.x's HTTP server has the port: its WebSocket (which implements permessage-deflate) carries
+ * the sessions.
  *
  * <p>Runs on its event loop.
  */
-public final class HttpServerVerticle extends TransportVerticle {
+public final class HttpServerVerticle extends TransportVerticle implements Listener.Member {
+  /** Where the Vert.x HTTP server listens when the node has the port. */
+  static final String INSIDE_HOST = "127.0.0.1";
+
   private final String host;
   private final int port;
   private final String path;
   private final boolean compression;
   private final Supplier<? extends Handler<HttpServerRequest>> requests;
   private final TlsOptions tls;
+  private final Listener front;
+  private final EventLoops loops;
   private HttpServer server;
+  private EventLoop loop;
+  private InetSocketAddress inside;
 
+  /**
+   * @param front the node's listener on the port, or null for Vert.x's HTTP server to have it
+   *     (with {@code compression})
+   */
   public HttpServerVerticle(SessionServices services, String host, int port, String path,
       boolean compression, Supplier<? extends Handler<HttpServerRequest>> requests,
-      TlsOptions tls) {
+      TlsOptions tls, Listener front, EventLoops loops) {
     super(services);
     this.host = host;
     this.port = port;
@@ -49,6 +74,8 @@ public final class HttpServerVerticle extends TransportVerticle {
     this.compression = compression;
     this.requests = requests;
     this.tls = tls;
+    this.front = front;
+    this.loops = loops;
   }
 
   @Override
@@ -59,8 +86,8 @@ public final class HttpServerVerticle extends TransportVerticle {
     // refused by Vert.x's WebSocket layer itself (close code 1009) before the session sees it.
     int hardLimit = (int) Math.min(Integer.MAX_VALUE, 4L * max);
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(host)
-        .setPort(port)
+        .setHost(front == null ? host : INSIDE_HOST)
+        .setPort(front == null ? port : 0)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         // No cleartext HTTP/2 upgrade: the JDK's HttpClient (which asks for h2c by default)
@@ -76,7 +103,9 @@ public final class HttpServerVerticle extends TransportVerticle {
         // http.webSocketCompression (off by default: a zlib stream per session)
         .setPerMessageWebSocketCompressionSupported(compression)
         .setPerFrameWebSocketCompressionSupported(compression);
-    server = vertx.createHttpServer(tls.http() ? ServerTls.apply(options, tls) : options);
+    // with the node on the port, TLS ends there: the inside server speaks plain HTTP
+    boolean secure = tls.http() && front == null;
+    server = vertx.createHttpServer(secure ? ServerTls.apply(options, tls) : options);
     Handler<HttpServerRequest> pages = requests.get();
     if (compression) {
       server.webSocketHandshakeHandler(handshake -> {
@@ -97,20 +126,71 @@ public final class HttpServerVerticle extends TransportVerticle {
         }
       });
     }
-    return server.listen();
+    if (front == null) {
+      return server.listen();
+    }
+    loop = loops.current();
+    if (loop == null) {
+      return Future.failedFuture(new IllegalStateException(
+          "the HTTP listener needs a Vert.x built with Phoenix's transport (EventLoops)"));
+    }
+    return server.listen().compose(s -> {
+      inside = new InetSocketAddress(INSIDE_HOST, s.actualPort());
+      return front.join(this);
+    });
   }
 
-  /** A WebSocket framed by the node itself, on the socket of an accepted upgrade. */
+  // ------------------------------------------------- the node's listener (Listener.Member)
+
+  @Override
+  public EventLoop loop() {
+    return loop;
+  }
+
+  @Override
+  public void accepted(Channel channel) {
+    channel.pipeline().addLast(new HttpFront(this));
+  }
+
+  /** A new WebSocket session's socket, on a connection whose upgrade {@link HttpFront} took. */
+  ChannelSocket webSocket(Channel channel) {
+    return new ChannelSocket(channel, context,
+        new WebSocketConnection(context, this, services.limits().maxFrameBytes()));
+  }
+
+  String webSocketPath() {
+    return path;
+  }
+
+  EventLoops loops() {
+    return loops;
+  }
+
+  /** The Vert.x HTTP server's address, on the loopback interface. */
+  InetSocketAddress insideAddress() {
+    return inside;
+  }
+
+  // ------------------------------------------------- sessions
+
+  /** A WebSocket framed by the node, on the socket of an upgrade Vert.x's server accepted. */
   private void framed(NetSocket socket) {
     WebSocketConnection connection =
-        new WebSocketConnection(socket, context, services.limits().maxFrameBytes());
-    Session session = open(connection);
-    connection.start(session);
-    socket.closeHandler(v -> {
-      connection.closed();
-      closed(session);
-    });
+        new WebSocketConnection(context, this, services.limits().maxFrameBytes());
+    connection.start(ByteSocket.of(socket));
+    socket.handler(connection::read);
+    socket.closeHandler(v -> connection.closed());
     socket.exceptionHandler(e -> { });
+  }
+
+  /** {@link #open(Connection)} for this package's connections. */
+  Session open(WebSocketConnection connection) {
+    return open((Connection) connection);
+  }
+
+  /** {@link #closed(Session)} for this package's connections. */
+  void connectionClosed(Session session) {
+    closed(session);
   }
 
   /** A WebSocket of Vert.x's, which may have agreed on compression. */
@@ -133,6 +213,19 @@ public final class HttpServerVerticle extends TransportVerticle {
 
   @Override
   public int actualPort() {
-    return server.actualPort();
+    return front == null ? server.actualPort() : front.port();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (front == null) {
+      return super.stop(); // Vert.x closes its server and the sockets it accepted
+    }
+    for (Connection c : connections()) {
+      if (c instanceof WebSocketConnection ws) {
+        ws.abort();
+      }
+    }
+    return front.leave(this).compose(v -> super.stop());
   }
 }

@@ -6,19 +6,22 @@ import io.phoenix.protocol.FrameTooLargeException;
 import io.phoenix.protocol.ProtocolException;
 import io.phoenix.session.Connection;
 import io.phoenix.session.Session;
+import io.phoenix.transport.ByteSocket;
+import io.phoenix.transport.ChannelSocket;
 import io.phoenix.transport.GatheredWrites;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A client over WebSocket, framed by the node itself (RFC 6455) on the socket Vert.x hands over
- * after the upgrade: one binary message per frame, no length prefix. Like the TCP transport, the
- * frames written during one run of the event loop's tasks go out in one socket write.
+ * A client over WebSocket, framed by the node itself (RFC 6455) on the socket of the upgrade:
+ * one binary message per frame, no length prefix. The socket is the node's own
+ * ({@link ChannelSocket}, when {@link HttpFront} took the upgrade) or the one Vert.x's HTTP
+ * server hands over ({@link ByteSocket#of}). Like the TCP transport, the frames written during
+ * one run of the event loop's tasks go out in one socket write.
  *
  * <p>It also answers what {@link WebSocketFrameDecoder} finds besides messages: a ping gets a
  * pong, and a close frame is echoed before the socket is closed. When the node closes first it
@@ -27,15 +30,17 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Used on the socket's event loop.
  */
-final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sink {
+final class WebSocketConnection
+    implements Connection, WebSocketFrameDecoder.Sink, ChannelSocket.Events {
   static final long CLOSING_TIMEOUT_MS = 10_000;
   static final int NORMAL_CLOSURE = 1000;
   private static final int MESSAGE_TOO_BIG = 1009;
 
-  private final NetSocket socket;
   private final Context context;
-  private final GatheredWrites<Outgoing> writes;
+  private final HttpServerVerticle owner;
   private final WebSocketFrameDecoder decoder;
+  private ByteSocket socket;
+  private GatheredWrites<Outgoing> writes;
   private Session session;
   private int closeCode = NORMAL_CLOSURE;
   private boolean closeSent;
@@ -43,20 +48,42 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   private long closingTimer = -1;
 
   /** @param maxBytes the largest message taken ({@code limits.maxFrameBytes}) */
-  WebSocketConnection(NetSocket socket, Context context, int maxBytes) {
-    this.socket = socket;
+  WebSocketConnection(Context context, HttpServerVerticle owner, int maxBytes) {
     this.context = context;
-    this.writes = new GatheredWrites<>(socket::write, context, Outgoing.FRAMING);
+    this.owner = owner;
     this.decoder = WebSocketFrameDecoder.ofClientFrames(maxBytes, this);
   }
 
   /**
-   * Starts reading: messages go to {@code session}, which also hears of what the client did
-   * wrong.
+   * Starts the session on {@code socket}; what is read from it is to be passed to
+   * {@link #read}, and its closing to {@link #closed}.
    */
-  void start(Session session) {
-    this.session = session;
-    socket.handler(decoder::feed);
+  void start(ByteSocket socket) {
+    this.socket = socket;
+    this.writes = new GatheredWrites<>(socket, context, Outgoing.FRAMING);
+    this.session = owner.open(this);
+  }
+
+  @Override
+  public void opened(ChannelSocket socket) {
+    start(socket);
+  }
+
+  @Override
+  public void read(Buffer chunk) {
+    decoder.feed(chunk);
+  }
+
+  /** The socket is closed: the session ends, and nothing is left to wait for. */
+  @Override
+  public void closed() {
+    stopWaiting();
+    owner.connectionClosed(session);
+  }
+
+  /** Closes the socket at once (the verticle stops). */
+  void abort() {
+    socket.close();
   }
 
   @Override
@@ -66,7 +93,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
 
   @Override
   public String remoteAddress() {
-    return String.valueOf(socket.remoteAddress());
+    return socket.remoteAddress();
   }
 
   @Override
@@ -135,8 +162,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
     }
   }
 
-  /** The socket is closed: nothing is left to wait for. */
-  void closed() {
+  private void stopWaiting() {
     if (closingTimer >= 0) {
       context.owner().cancelTimer(closingTimer);
       closingTimer = -1;
@@ -176,7 +202,7 @@ final class WebSocketConnection implements Connection, WebSocketFrameDecoder.Sin
   public void close(byte[] payload) {
     closeReceived = true;
     if (closeSent) {
-      closed();
+      stopWaiting();
       socket.end();
       return;
     }

@@ -6,13 +6,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.NetSocket;
-import java.util.Base64;
 import java.util.List;
 
 /**
- * The server's side of the RFC 6455 opening handshake, on Vert.x's public HTTP API: checks the
- * upgrade request, answers 101 with {@code Sec-WebSocket-Accept} and takes over the socket
- * ({@link HttpServerRequest#toNetSocket()}). No extension and no subprotocol is ever agreed,
+ * The server's side of the RFC 6455 opening handshake, on Vert.x's public HTTP API, for the
+ * upgrades {@link HttpFront} leaves to the HTTP server (those to refuse, and those on a later
+ * request of a connection): checks the upgrade request, answers 101 with
+ * {@code Sec-WebSocket-Accept} and takes over the socket ({@link HttpServerRequest#toNetSocket()}). No extension and no subprotocol is ever agreed,
  * so a client's offers of them are left unanswered, which declines them.
  *
  * <p>Stateless.
@@ -52,7 +52,7 @@ final class WebSocketHandshake {
       return refuse(request, 426, "only WebSocket version 13 is spoken");
     }
     String key = trimmed(request.getHeader(KEY));
-    if (!validKey(key)) {
+    if (!UpgradeRequest.validKey(key)) {
       return refuse(request, 400, "Sec-WebSocket-Key must be 16 bytes in base64");
     }
     request.response()
@@ -73,17 +73,6 @@ final class WebSocketHandshake {
     request.response().headers().clear();
   }
 
-  private static boolean validKey(String key) {
-    if (key == null) {
-      return false;
-    }
-    try {
-      return Base64.getDecoder().decode(key).length == 16;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
   private static Future<NetSocket> refuse(HttpServerRequest request, int status, String reason) {
     request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
         .end(reason + "\n");
@@ -93,10 +82,8 @@ final class WebSocketHandshake {
   /** Whether a comma-separated header (any of its lines) holds {@code token}, in any case. */
   private static boolean hasToken(List<String> values, String token) {
     for (String value : values) {
-      for (String part : value.split(",")) {
-        if (part.trim().equalsIgnoreCase(token)) {
-          return true;
-        }
+      if (UpgradeRequest.hasToken(value, token)) {
+        return true;
       }
     }
     return false;

@@ -70,18 +70,12 @@ class RawWebSocketTest {
     }
 
     Answer upgrade(String path, String... extraHeaders) throws IOException {
-      StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\n"
-          + "Host: 127.0.0.1\r\n");
-      boolean custom = extraHeaders.length > 0;
-      if (!custom) {
-        extraHeaders = new String[] {"Upgrade: websocket", "Connection: Upgrade",
-            "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"};
-      }
-      for (String h : extraHeaders) {
-        request.append(h).append("\r\n");
-      }
-      out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-      out.flush();
+      send(upgradeRequest(path, extraHeaders));
+      return answer();
+    }
+
+    /** The status line and headers of the node's next HTTP answer. */
+    Answer answer() throws IOException {
       String status = line(in);
       Map<String, String> headers = new LinkedHashMap<>();
       for (String h = line(in); !h.isEmpty(); h = line(in)) {
@@ -90,6 +84,13 @@ class RawWebSocketTest {
             h.substring(colon + 1).trim());
       }
       return new Answer(Integer.parseInt(status.split(" ")[1]), headers);
+    }
+
+    /** The body of an answer with a content-length. */
+    byte[] body(Answer a) throws IOException {
+      byte[] body = new byte[Integer.parseInt(a.headers().get("content-length"))];
+      in.readFully(body);
+      return body;
     }
 
     Answer upgrade() throws IOException {
@@ -170,6 +171,20 @@ class RawWebSocketTest {
     public void close() throws IOException {
       socket.close();
     }
+  }
+
+  /** An upgrade request to {@code path}: a valid one unless other headers are given. */
+  static byte[] upgradeRequest(String path, String... extraHeaders) {
+    StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\n"
+        + "Host: 127.0.0.1\r\n");
+    if (extraHeaders.length == 0) {
+      extraHeaders = new String[] {"Upgrade: websocket", "Connection: Upgrade",
+          "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"};
+    }
+    for (String h : extraHeaders) {
+      request.append(h).append("\r\n");
+    }
+    return request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   private static String line(InputStream in) throws IOException {
@@ -294,6 +309,131 @@ class RawWebSocketTest {
       assertThrows(SocketTimeoutException.class, () -> c.in.read());
       c.socket.setSoTimeout(10_000);
       c.assertSocketEnds();
+    }
+  }
+
+  // ------------------------------------------------- the node's front on the HTTP port
+
+  /**
+   * The node reads the first request itself: an upgrade arriving one byte per write is taken,
+   * and so is one whose Hello follows in the same write, before the 101 was read.
+   */
+  @Test
+  void anUpgradeIsTakenHoweverItsBytesArrive() throws IOException {
+    try (Raw c = new Raw()) {
+      c.sendBytewise(upgradeRequest("/socket"));
+      assertEquals(101, c.answer().status());
+      c.sendMessage(hello("raw-erin"));
+      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+    }
+    try (Raw c = new Raw()) {
+      ByteArrayOutputStream both = new ByteArrayOutputStream();
+      both.writeBytes(upgradeRequest("/socket?v=1"));
+      both.writeBytes(frame(true, 2, hello("raw-erin").toByteArray(), true, c.random));
+      c.send(both.toByteArray());
+      Answer a = c.answer();
+      assertEquals(101, a.status());
+      assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", a.headers().get("sec-websocket-accept"));
+      assertEquals(Frame.BodyCase.WELCOME, c.nextMessage().getBodyCase());
+    }
+  }
+
+  /**
+   * Requests before an upgrade on one keep-alive connection are answered by the HTTP server,
+   * which then takes the upgrade too: the session works the same.
+   */
+  @Test
+  void anUpgradeAfterOtherRequestsOnOneConnectionIsTaken() throws IOException {
+    try (Raw c = new Raw()) {
+      c.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      Answer live = c.answer();
+      assertEquals(200, live.status());
+      assertTrue(new String(c.body(live), StandardCharsets.UTF_8).contains("UP"));
+      c.send("GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      Answer info = c.answer();
+      assertEquals(200, info.status());
+      assertTrue(new String(c.body(info), StandardCharsets.UTF_8).contains("\"/socket\""));
+      c.login("raw-fay");
+      byte[] ping = Frame.newBuilder().setPing(Ping.newBuilder().setTimestamp(5)).build()
+          .toByteArray();
+      c.send(frame(true, 2, ping, true, c.random));
+      assertEquals(5, c.nextMessage().getPong().getTimestamp());
+    }
+  }
+
+  /**
+   * Twenty pipelined requests for the page's largest file, read slowly through a small receive
+   * window: every answer arrives whole, byte for byte, in order.
+   */
+  @Test
+  void largeAnswersComeWholeToASlowReader() throws IOException {
+    byte[] file = classpathFile("META-INF/resources/webjars/protobufjs/",
+        "/dist/protobuf.min.js");
+    String path = "/webjars/protobufjs/" + protobufJsVersion() + "/dist/protobuf.min.js";
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.httpPort()));
+      socket.setSoTimeout(20_000);
+      byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
+      ByteArrayOutputStream twenty = new ByteArrayOutputStream();
+      for (int i = 0; i < 20; i++) {
+        twenty.writeBytes(request);
+      }
+      socket.getOutputStream().write(twenty.toByteArray());
+      DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(
+          socket.getInputStream(), 512));
+      for (int i = 0; i < 20; i++) {
+        String status = line(in);
+        assertTrue(status.startsWith("HTTP/1.1 200"), status);
+        int length = -1;
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+          if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            length = Integer.parseInt(h.substring(15).trim());
+          }
+        }
+        assertEquals(file.length, length, "answer " + i);
+        byte[] body = new byte[length];
+        in.readFully(body);
+        assertArrayEquals(file, body, "answer " + i);
+      }
+    }
+  }
+
+  /**
+   * A head that does not end within the node's limit is passed to the HTTP server, which
+   * refuses it; the node goes on taking upgrades.
+   */
+  @Test
+  void aHeadThatDoesNotEndIsRefused() throws IOException {
+    try (Raw c = new Raw()) {
+      c.send(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + "a".repeat(20_000) + "\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertEquals(431, c.answer().status());
+    }
+    try (Raw c = new Raw()) {
+      c.login("raw-gus");
+    }
+  }
+
+  private static String protobufJsVersion() throws IOException {
+    String page = new String(classpathBytes("webroot/index.html"), StandardCharsets.UTF_8);
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("webjars/protobufjs/([0-9.]+)/").matcher(page);
+    assertTrue(m.find(), "the page names protobufjs's version");
+    return m.group(1);
+  }
+
+  private static byte[] classpathFile(String prefix, String suffix) throws IOException {
+    return classpathBytes(prefix + protobufJsVersion() + suffix);
+  }
+
+  private static byte[] classpathBytes(String name) throws IOException {
+    try (InputStream in = RawWebSocketTest.class.getClassLoader().getResourceAsStream(name)) {
+      assertTrue(in != null, name + " on the classpath");
+      return in.readAllBytes();
     }
   }
 }

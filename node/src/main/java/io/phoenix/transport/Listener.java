@@ -1,4 +1,4 @@
-package io.phoenix.transport.tcp;
+package io.phoenix.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.NetUtil;
-import io.phoenix.transport.EventLoops;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.net.InetSocketAddress;
@@ -19,31 +18,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's TCP listening socket, shared by the {@link TcpServerVerticle} instances as Vert.x
- * shares a port between the instances of a server: it accepts on Vert.x's acceptor loop and
- * hands each connection, in turn, to an instance, registering the socket on that instance's
- * own event loop. The connection is then served there by Netty handlers ({@link TcpConnection})
- * whose events run on the instance's context.
+ * A listening socket of the node, shared by the instances of a server verticle as Vert.x shares
+ * a port between the instances of a server: it accepts on Vert.x's acceptor loop and hands each
+ * connection, in turn, to an instance, registering the socket on that instance's own event loop.
+ * The connection is then served there by Netty handlers the instance adds ({@link Member}), whose
+ * events run on the instance's context ({@link ChannelSocket}).
  *
- * <p>Why not Vert.x's {@code NetServer}: every socket it accepts carries a queue for writes from
- * other threads whose first chunk alone is 4.1 KB, half of an idle session, and Phoenix writes
- * only from the socket's own loop.
+ * <p>Why not Vert.x's {@code NetServer} or {@code HttpServer}: every socket they accept carries
+ * a queue for writes from other threads whose first chunk alone is 4.1 KB, half of an idle
+ * session, and Phoenix writes only from the socket's own loop. The TCP port
+ * ({@code TcpServerVerticle}) and the HTTP port ({@code HttpServerVerticle}) each have one.
  *
  * <p>Threading: {@link #join} and {@link #leave} from the instances' start and stop (any
  * thread); accepting runs on the acceptor loop.
  */
-public final class TcpListener {
-  private static final Logger log = LoggerFactory.getLogger(TcpListener.class);
+public final class Listener {
+  private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
   /** An instance that takes connections. */
-  interface Member {
+  public interface Member {
     /** The instance's event loop, where its connections are registered. */
     EventLoop loop();
 
-    /** Called on the acceptor loop before the socket is registered: adds its handlers. */
-    void accepted(Channel channel, SslContext tls);
+    /**
+     * Called on the acceptor loop before the socket is registered: adds its handlers, after
+     * the listener's TLS handler when the port has TLS.
+     */
+    void accepted(Channel channel);
   }
 
+  private final String name;
   private final EventLoops loops;
   private final String host;
   private final int port;
@@ -55,9 +59,11 @@ public final class TcpListener {
   private Future<Integer> bound;
 
   /**
-   * @param tls the server side of TLS (from {@code ServerTls.context}), or null for plain TCP
+   * @param name what the port serves, for the log ("TCP", "HTTP")
+   * @param tls the server side of TLS (from {@link ServerTls#context}), or null for none
    */
-  public TcpListener(EventLoops loops, String host, int port, SslContext tls) {
+  public Listener(String name, EventLoops loops, String host, int port, SslContext tls) {
+    this.name = name;
     this.loops = loops;
     this.host = host;
     this.port = port;
@@ -65,7 +71,7 @@ public final class TcpListener {
   }
 
   /** Adds an instance; the first one binds the socket. Completes with the bound port. */
-  synchronized Future<Integer> join(Member member) {
+  public synchronized Future<Integer> join(Member member) {
     Member[] more = Arrays.copyOf(members, members.length + 1);
     more[more.length - 1] = member;
     members = more; // published whole: the acceptor never sees an empty slot
@@ -76,7 +82,7 @@ public final class TcpListener {
   }
 
   /** Removes an instance; the last one closes the listening socket. */
-  synchronized Future<Void> leave(Member member) {
+  public synchronized Future<Void> leave(Member member) {
     members = Arrays.stream(members).filter(m -> m != member).toArray(Member[]::new);
     if (members.length > 0) {
       return Future.succeededFuture();
@@ -93,7 +99,7 @@ public final class TcpListener {
   }
 
   /** The bound port, once bound. */
-  synchronized int port() {
+  public synchronized int port() {
     return server == null ? -1 : ((InetSocketAddress) server.localAddress()).getPort();
   }
 
@@ -113,7 +119,7 @@ public final class TcpListener {
           synchronized (this) {
             if (members.length == 0) { // every instance left while binding
               channel.close();
-              result.fail(new IllegalStateException("the TCP listener was stopped"));
+              result.fail(new IllegalStateException("the " + name + " listener was stopped"));
               return;
             }
             server = channel;
@@ -140,7 +146,10 @@ public final class TcpListener {
         return;
       }
       child.config().setOption(ChannelOption.TCP_NODELAY, true);
-      member.accepted(child, tls);
+      if (tls != null) {
+        child.pipeline().addLast(tls.newHandler(child.alloc()));
+      }
+      member.accepted(child);
       member.loop().register(child).addListener(f -> {
         if (!f.isSuccess()) {
           log.debug("could not register an accepted socket: {}", f.cause().toString());
@@ -152,7 +161,8 @@ public final class TcpListener {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       // e.g. too many open files: stop accepting for a second rather than fail in a busy loop
-      log.warn("accepting a TCP connection failed: {}; pausing accepts for 1 s", cause.toString());
+      log.warn("accepting a {} connection failed: {}; pausing accepts for 1 s", name,
+          cause.toString());
       ctx.channel().config().setAutoRead(false);
       ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true),
           1, TimeUnit.SECONDS);

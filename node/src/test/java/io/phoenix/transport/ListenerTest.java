@@ -1,4 +1,4 @@
-package io.phoenix.transport.tcp;
+package io.phoenix.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,14 +18,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The TCP listener on Netty's handlers ({@link TcpListener}, {@link TcpConnection}), through
- * real sockets: bytes read while a session has paused reading are held and handed over in
- * order, and a stopped node closes its connections and frees its port.
+ * The node's listeners on Netty's handlers ({@link Listener}, {@link ChannelSocket}) for TCP and
+ * for WebSocket on the HTTP port, through real sockets: bytes read while a session has paused
+ * reading are held and handed over in order, and a stopped node closes its connections and
+ * frees its ports.
  */
-class TcpListenerTest {
+class ListenerTest {
   static Vertx vertx;
 
   @BeforeAll
@@ -39,21 +41,26 @@ class TcpListenerTest {
   }
 
   /**
-   * 3,000 SENDs written back to back in a few large writes: the session pauses reading above
-   * 1,024 unanswered, so later chunks arrive while it is paused. Every SEND gets its ACCEPTED,
-   * in the order sent, and the recipient gets every message in that order.
+   * 6,000 SENDs written back to back (on TCP in a few large writes): the session pauses reading
+   * above 1,024 unanswered, so later chunks arrive while it is paused. Every SEND gets its
+   * ACCEPTED, in the order sent, and the recipient gets every message in that order.
    */
-  @Test
-  void aBurstPastThePauseIsAnsweredWholeAndInOrder() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aBurstPastThePauseIsAnsweredWholeAndInOrder(Transport transport) {
     int n = 6_000;
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
     try (TestNode node = TestNode.start(config);
-        TestClient alice = TestClient.login(vertx, Transport.TCP, node, "burst-alice", "a");
-        TestClient bob = TestClient.login(vertx, Transport.TCP, node, "burst-bob", "b")) {
+        TestClient alice = TestClient.login(vertx, transport, node, "burst-alice", "a");
+        TestClient bob = TestClient.login(vertx, transport, node, "burst-bob", "b")) {
       ByteArrayOutputStream chunk = new ByteArrayOutputStream();
       for (int i = 0; i < n; i++) {
         Message m = TestClient.message("m-" + i, "burst-bob").build();
+        if (transport == Transport.WS) {
+          alice.send(m); // a WebSocket message each
+          continue;
+        }
         chunk.writeBytes(TestClient.delimited(Frame.newBuilder().setMessage(m).build()
             .toByteArray()));
         if (chunk.size() > 8 * 1024 || i == n - 1) {
@@ -84,16 +91,18 @@ class TcpListenerTest {
   }
 
   /**
-   * Stopping a node says Goodbye 503 to its TCP sessions and closes them, and the port is free
+   * Stopping a node says Goodbye 503 to its sessions and closes them, and the port is free
    * again: a new node binds it.
    */
-  @Test
-  void aStoppedNodeClosesItsConnectionsAndFreesThePort() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aStoppedNodeClosesItsConnectionsAndFreesThePort(Transport transport) {
+    String server = transport == Transport.TCP ? "tcp" : "http";
     int port = TestNode.freePort();
     JsonObject config = TestNode.config();
-    config.getJsonObject("tcp").put("port", port);
+    config.getJsonObject(server).put("port", port);
     TestNode first = TestNode.start(config);
-    TestClient c = TestClient.login(vertx, Transport.TCP, first, "stopping-carol", "c");
+    TestClient c = TestClient.login(vertx, transport, first, "stopping-carol", "c");
     try {
       first.close();
       assertEquals(503, c.expectGoodbye().getStatusCode());
@@ -102,10 +111,10 @@ class TcpListenerTest {
       c.close();
     }
     JsonObject again = TestNode.config();
-    again.getJsonObject("tcp").put("port", port);
+    again.getJsonObject(server).put("port", port);
     try (TestNode second = TestNode.start(again);
-        TestClient d = TestClient.login(vertx, Transport.TCP, second, "stopping-dave", "d")) {
-      assertEquals(port, second.tcpPort());
+        TestClient d = TestClient.login(vertx, transport, second, "stopping-dave", "d")) {
+      assertEquals(port, transport == Transport.TCP ? second.tcpPort() : second.httpPort());
       assertTrue(d.welcome().hasIdentity());
     }
   }

@@ -1,0 +1,98 @@
+package io.phoenix.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins a client's socket to a new connection to a server inside the node, byte for byte in
+ * both directions, on the client socket's event loop: the HTTP port hands the requests it does
+ * not serve itself to Vert.x's HTTP server this way.
+ *
+ * <p>Each side reads only while the other can take what it reads (Netty's writability), so a
+ * slow reader on either side holds the other back instead of filling memory. When one side
+ * closes, the other is closed once what was read from the first is written.
+ *
+ * <p>Runs on the client socket's event loop.
+ */
+public final class Splice extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(Splice.class);
+
+  private final Channel peer;
+
+  private Splice(Channel peer) {
+    this.peer = peer;
+  }
+
+  /**
+   * Connects to {@code server} from {@code client}'s event loop, writes {@code first} (what
+   * was read from the client so far; released here), and then passes bytes both ways; the
+   * handler {@code front} of the client's pipeline, which read {@code first}, is replaced by
+   * the splice. The client must not be reading ({@code autoRead} off) when this is called.
+   */
+  public static void connect(EventLoops loops, Channel client, String front,
+      ByteBuf first, SocketAddress server) {
+    Bootstrap bootstrap = new Bootstrap()
+        .group(client.eventLoop())
+        .channelFactory(loops.socketChannels())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.AUTO_READ, false)
+        .handler(new Splice(client));
+    bootstrap.connect(server).addListener((ChannelFutureListener) connected -> {
+      if (!connected.isSuccess()) {
+        first.release();
+        log.warn("could not reach the node's HTTP server at {}: {}", server,
+            connected.cause().toString());
+        client.close();
+        return;
+      }
+      Channel inside = connected.channel();
+      if (!client.isActive()) {
+        first.release();
+        inside.close();
+        return;
+      }
+      client.pipeline().replace(front, "splice", new Splice(inside));
+      inside.writeAndFlush(first);
+      inside.config().setAutoRead(true);
+      client.config().setAutoRead(true);
+    });
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    peer.writeAndFlush(msg);
+    if (!peer.isWritable()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      peer.config().setAutoRead(true);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (peer.isActive()) {
+      peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("spliced connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,108 @@
+package io.phoenix.transport.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.phoenix.transport.ChannelSocket;
+import io.phoenix.transport.Splice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first handler of a socket accepted on the HTTP port: reads the head of the connection's
+ * first request and sends the connection one of two ways.
+ * <ul>
+ *   <li>A WebSocket upgrade the node takes at once ({@link UpgradeRequest}): the node answers
+ *       101 itself and the socket becomes a {@link WebSocketConnection} on a
+ *       {@link ChannelSocket}, with nothing of Vert.x's HTTP server kept per session.</li>
+ *   <li>Anything else (probes, metrics, the page, upgrades to refuse): the connection is
+ *       {@linkplain Splice spliced} to the node's Vert.x HTTP server inside the node, which
+ *       answers it, and every later request on the connection, as it would on the port itself.
+ *   </li>
+ * </ul>
+ * A head that has not ended after {@value #MAX_HEAD} bytes is passed on too; the server refuses
+ * it as too large.
+ *
+ * <p>Runs on the socket's event loop; removed from the pipeline once the way is chosen.
+ */
+final class HttpFront extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(HttpFront.class);
+
+  /** Past Vert.x's limits on a request line (4,096) and headers (8,192). */
+  static final int MAX_HEAD = 16 * 1024;
+
+  private final HttpServerVerticle owner;
+  /** What was read so far; handed to the splice when the connection is passed on. */
+  private ByteBuf head;
+  private boolean passing;
+
+  HttpFront(HttpServerVerticle owner) {
+    this.owner = owner;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    try {
+      if (head == null) {
+        head = ctx.alloc().heapBuffer(Math.max(256, in.readableBytes()));
+      }
+      head.writeBytes(in);
+    } finally {
+      in.release();
+    }
+    if (passing) {
+      return; // connecting to the server: goes with the rest
+    }
+    int end = UpgradeRequest.headEnd(head.array(), head.arrayOffset(), head.readableBytes());
+    if (end < 0) {
+      if (head.readableBytes() > MAX_HEAD) {
+        passOn(ctx);
+      }
+      return;
+    }
+    String key = UpgradeRequest.key(head.array(), head.arrayOffset(), end,
+        owner.webSocketPath());
+    if (key == null) {
+      passOn(ctx);
+    } else {
+      upgrade(ctx, key, end);
+    }
+  }
+
+  /** Answers 101 and hands the socket to a WebSocket session, with any bytes after the head. */
+  private void upgrade(ChannelHandlerContext ctx, String key, int end) {
+    ByteBuf rest = head.skipBytes(end);
+    head = null;
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(UpgradeRequest.switching(key)));
+    ChannelSocket socket = owner.webSocket(ctx.channel());
+    ctx.pipeline().replace(this, "ws", socket);
+    if (rest.isReadable()) {
+      socket.channelRead(ctx.pipeline().context(socket), rest);
+    } else {
+      rest.release();
+    }
+  }
+
+  private void passOn(ChannelHandlerContext ctx) {
+    passing = true;
+    ctx.channel().config().setAutoRead(false);
+    // the splice writes the head once connected, with whatever is read into it until then
+    Splice.connect(owner.loops(), ctx.channel(), ctx.name(), head, owner.insideAddress());
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (!passing && head != null) { // closed before its head ended; a passed head is the splice's
+      head.release();
+    }
+    head = null;
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("http connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}
