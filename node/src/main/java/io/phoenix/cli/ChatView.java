@@ -134,10 +134,16 @@ final class ChatView implements AutoCloseable {
     });
   }
 
-  /** One of my messages was accepted. */
+  /**
+   * One of my messages was accepted; not printed again when the history, fetched after it was
+   * sent, showed it already.
+   */
   void sent(MessagePeerAckSignal ack, String text) {
     live(() -> {
       long offset = ack.getPeer().getOffset();
+      if (mine.containsKey(offset)) {
+        return;
+      }
       remember(offset, text, 1);
       shownOut = Math.max(shownOut, offset);
       out.println("[#" + offset + " " + accepted + "] you: " + text);
