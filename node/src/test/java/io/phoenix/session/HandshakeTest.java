@@ -17,6 +17,8 @@ import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -268,6 +271,25 @@ class HandshakeTest {
       assertEquals(408, bye.getStatusCode());
       assertTrue(elapsedMs >= HELLO_TIMEOUT_MS - 100, "Hello timeout fired after " + elapsedMs
           + " ms, before helloTimeoutMs = " + HELLO_TIMEOUT_MS);
+    }
+  }
+
+  /**
+   * The HTTP port gives a connection the same time to send its first request: one that sends
+   * nothing is closed, and one whose request has not ended by then gets 408 and is closed.
+   */
+  @Test
+  void httpConnectionWithoutARequestIsClosed() throws IOException {
+    try (Socket silent = new Socket("127.0.0.1", node.httpPort());
+        Socket partial = new Socket("127.0.0.1", node.httpPort())) {
+      silent.setSoTimeout(10_000);
+      partial.setSoTimeout(10_000);
+      partial.getOutputStream().write("GET /socket HTTP/1.1\r\nHost: a\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      assertEquals(-1, silent.getInputStream().read(), "closed without an answer");
+      String answer = new String(partial.getInputStream().readAllBytes(),
+          StandardCharsets.US_ASCII);
+      assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
     }
   }
 

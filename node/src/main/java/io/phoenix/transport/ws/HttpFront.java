@@ -4,8 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.phoenix.transport.ChannelSocket;
 import io.phoenix.transport.Splice;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *   </li>
  * </ul>
  * A head that has not ended after {@value #MAX_HEAD} bytes is passed on too; the server refuses
- * it as too large.
+ * it as too large. A connection has {@code limits.helloTimeoutMs} to send its first request's
+ * head, as a TCP client has to say Hello: then it is closed, after a 408 if it had begun.
  *
  * <p>Runs on the socket's event loop; removed from the pipeline once the way is chosen.
  */
@@ -32,13 +36,39 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
   /** Past Vert.x's limits on a request line (4,096) and headers (8,192). */
   static final int MAX_HEAD = 16 * 1024;
 
+  private static final byte[] TIMED_OUT = ("HTTP/1.1 408 Request Timeout\r\n"
+      + "content-length: 0\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+
   private final HttpServerVerticle owner;
+  private final long timeoutMs;
   /** What was read so far; handed to the splice when the connection is passed on. */
   private ByteBuf head;
   private boolean passing;
+  private ScheduledFuture<?> timeout;
 
-  HttpFront(HttpServerVerticle owner) {
+  /** @param timeoutMs how long the head of the first request may take to arrive */
+  HttpFront(HttpServerVerticle owner, long timeoutMs) {
     this.owner = owner;
+    this.timeoutMs = timeoutMs;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    // called once the socket is registered on its loop
+    timeout = ctx.executor().schedule(() -> timedOut(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void timedOut(ChannelHandlerContext ctx) {
+    if (passing) {
+      return;
+    }
+    log.debug("http connection from {}: no request within {} ms", ctx.channel().remoteAddress(),
+        timeoutMs);
+    if (head == null) {
+      ctx.close();
+    } else {
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMED_OUT)).addListener(f -> ctx.close());
+    }
   }
 
   @Override
@@ -73,6 +103,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
 
   /** Answers 101 and hands the socket to a WebSocket session, with any bytes after the head. */
   private void upgrade(ChannelHandlerContext ctx, String key, int end) {
+    timeout.cancel(false);
     ByteBuf rest = head.skipBytes(end);
     head = null;
     ctx.writeAndFlush(Unpooled.wrappedBuffer(UpgradeRequest.switching(key)));
@@ -86,6 +117,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
   }
 
   private void passOn(ChannelHandlerContext ctx) {
+    timeout.cancel(false);
     passing = true;
     ctx.channel().config().setAutoRead(false);
     // the splice writes the head once connected, with whatever is read into it until then
@@ -94,6 +126,9 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
     if (!passing && head != null) { // closed before its head ended; a passed head is the splice's
       head.release();
     }

@@ -149,7 +149,7 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
 
   @Override
   public void accepted(Channel channel) {
-    channel.pipeline().addLast(new HttpFront(this));
+    channel.pipeline().addLast(new HttpFront(this, services.limits().helloTimeoutMs()));
   }
 
   /** A new WebSocket session's socket, on a connection whose upgrade {@link HttpFront} took. */
