@@ -9,6 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Splice extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(Splice.class);
+  static final long WARN_EVERY_MS = 10_000;
+  /** When the last warning was logged ({@code System.nanoTime}); far in the past at first. */
+  private static final AtomicLong lastWarning =
+      new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
 
   private final Channel peer;
 
@@ -49,8 +55,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
     bootstrap.connect(server).addListener((ChannelFutureListener) connected -> {
       if (!connected.isSuccess()) {
         first.release();
-        log.warn("could not reach the node's HTTP server at {}: {}", server,
-            connected.cause().toString());
+        failed(server, connected.cause());
         client.close();
         return;
       }
@@ -65,6 +70,23 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       inside.config().setAutoRead(true);
       client.config().setAutoRead(true);
     });
+  }
+
+  /**
+   * Logs a failed connection inside the node: a warning at most every
+   * {@value #WARN_EVERY_MS} ms (when the process runs out of sockets, every client would fail
+   * alike), debug lines between.
+   */
+  private static void failed(SocketAddress server, Throwable cause) {
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last >= TimeUnit.MILLISECONDS.toNanos(WARN_EVERY_MS)
+        && lastWarning.compareAndSet(last, now)) {
+      log.warn("could not reach the node's HTTP server at {}: {}; closing the client's "
+          + "connection", server, cause.toString());
+    } else {
+      log.debug("could not reach the node's HTTP server at {}: {}", server, cause.toString());
+    }
   }
 
   @Override
