@@ -74,7 +74,6 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private int tcpPort;
   /** Vert.x's transport, which lends its event loops to the node's listeners. */
   private final EventLoops loops = new EventLoops();
-  /** TLS of the TCP listener, or null. */
   /** The server side of TLS for the node's listeners, or null when neither port has TLS. */
   private SslContext serverTls;
   private int httpPort;
@@ -221,7 +220,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           int port = concretePort(config.tcp().host(), config.tcp().port());
           Listener listener = new Listener("TCP", loops, config.tcp().host(), port,
               config.tls().tcp() ? serverTls : null);
-          return deploy(instances, () -> new TcpServerVerticle(services, listener, loops));
+          return deploy(instances, () -> new TcpServerVerticle(services, listener));
         })
         .compose(port -> {
           tcpPort = port;

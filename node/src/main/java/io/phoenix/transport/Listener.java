@@ -37,9 +37,6 @@ public final class Listener {
 
   /** An instance that takes connections. */
   public interface Member {
-    /** The instance's event loop, where its connections are registered. */
-    EventLoop loop();
-
     /**
      * Called on the acceptor loop before the socket is registered: adds its handlers, after
      * the listener's TLS handler when the port has TLS.
@@ -52,8 +49,11 @@ public final class Listener {
   private final String host;
   private final int port;
   private final SslContext tls;
+  /** An instance and the event loop its connections are registered on. */
+  private record Joined(Member member, EventLoop loop) {}
+
   /** The instances taking connections; replaced, never changed, under this object's lock. */
-  private volatile Member[] members = new Member[0];
+  private volatile Joined[] members = new Joined[0];
   private final AtomicInteger turn = new AtomicInteger();
   private Channel server;
   private Future<Integer> bound;
@@ -70,10 +70,19 @@ public final class Listener {
     this.tls = tls;
   }
 
-  /** Adds an instance; the first one binds the socket. Completes with the bound port. */
+  /**
+   * Adds an instance; the first one binds the socket. Completes with the bound port. Call it on
+   * the instance's context (from its {@code start}): its connections go on that event loop.
+   */
   public synchronized Future<Integer> join(Member member) {
-    Member[] more = Arrays.copyOf(members, members.length + 1);
-    more[more.length - 1] = member;
+    EventLoop loop = loops.current();
+    if (loop == null) {
+      return Future.failedFuture(new IllegalStateException("the " + name
+          + " listener needs a Vert.x built with Phoenix's transport (EventLoops), joined from"
+          + " one of its event loops"));
+    }
+    Joined[] more = Arrays.copyOf(members, members.length + 1);
+    more[more.length - 1] = new Joined(member, loop);
     members = more; // published whole: the acceptor never sees an empty slot
     if (bound == null) {
       bound = bind();
@@ -83,7 +92,7 @@ public final class Listener {
 
   /** Removes an instance; the last one closes the listening socket. */
   public synchronized Future<Void> leave(Member member) {
-    members = Arrays.stream(members).filter(m -> m != member).toArray(Member[]::new);
+    members = Arrays.stream(members).filter(j -> j.member() != member).toArray(Joined[]::new);
     if (members.length > 0) {
       return Future.succeededFuture();
     }
@@ -140,8 +149,8 @@ public final class Listener {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       Channel child = (Channel) msg;
-      Member member = next();
-      if (member == null) {
+      Joined next = next();
+      if (next == null) {
         child.unsafe().closeForcibly();
         return;
       }
@@ -149,8 +158,8 @@ public final class Listener {
       if (tls != null) {
         child.pipeline().addLast(tls.newHandler(child.alloc()));
       }
-      member.accepted(child);
-      member.loop().register(child).addListener(f -> {
+      next.member().accepted(child);
+      next.loop().register(child).addListener(f -> {
         if (!f.isSuccess()) {
           log.debug("could not register an accepted socket: {}", f.cause().toString());
           child.unsafe().closeForcibly();
@@ -169,8 +178,8 @@ public final class Listener {
     }
   }
 
-  private Member next() {
-    Member[] now = members;
+  private Joined next() {
+    Joined[] now = members;
     return now.length == 0 ? null : now[Math.floorMod(turn.getAndIncrement(), now.length)];
   }
 }

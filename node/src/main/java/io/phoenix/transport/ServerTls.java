@@ -55,7 +55,7 @@ public final class ServerTls {
   }
 
   /**
-   * The server side of TLS for a listener Phoenix serves on Netty's handlers (the TCP listener):
+   * The server side of TLS for the listeners Phoenix serves on Netty's handlers ({@link Listener}):
    * the same certificate, key and protocol versions as {@link #apply}, on the JDK's TLS engine
    * as Vert.x uses it. Reads the files: call it on a worker thread.
    *

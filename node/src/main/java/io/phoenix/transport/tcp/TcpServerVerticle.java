@@ -1,12 +1,10 @@
 package io.phoenix.transport.tcp;
 
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import io.phoenix.session.Connection;
 import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
 import io.phoenix.transport.ChannelSocket;
-import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.Listener;
 import io.phoenix.transport.TransportVerticle;
 import io.vertx.core.Future;
@@ -21,33 +19,20 @@ import io.vertx.core.Future;
  */
 public final class TcpServerVerticle extends TransportVerticle implements Listener.Member {
   private final Listener listener;
-  private final EventLoops loops;
-  private EventLoop loop;
 
-  public TcpServerVerticle(SessionServices services, Listener listener, EventLoops loops) {
+  public TcpServerVerticle(SessionServices services, Listener listener) {
     super(services);
     this.listener = listener;
-    this.loops = loops;
   }
 
   @Override
   protected Future<?> listen() {
-    loop = loops.current();
-    if (loop == null) {
-      return Future.failedFuture(new IllegalStateException(
-          "the TCP listener needs a Vert.x built with Phoenix's transport (EventLoops)"));
-    }
     return listener.join(this);
   }
 
   @Override
   public int actualPort() {
     return listener.port();
-  }
-
-  @Override
-  public EventLoop loop() {
-    return loop;
   }
 
   @Override

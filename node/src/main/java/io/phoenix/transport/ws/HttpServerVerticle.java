@@ -1,7 +1,6 @@
 package io.phoenix.transport.ws;
 
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import io.phoenix.config.TlsOptions;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.ProtocolException;
@@ -57,7 +56,6 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   private final Listener front;
   private final EventLoops loops;
   private HttpServer server;
-  private EventLoop loop;
   private InetSocketAddress inside;
 
   /**
@@ -129,11 +127,6 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
     if (front == null) {
       return server.listen();
     }
-    loop = loops.current();
-    if (loop == null) {
-      return Future.failedFuture(new IllegalStateException(
-          "the HTTP listener needs a Vert.x built with Phoenix's transport (EventLoops)"));
-    }
     return server.listen().compose(s -> {
       inside = new InetSocketAddress(INSIDE_HOST, s.actualPort());
       return front.join(this);
@@ -141,11 +134,6 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   }
 
   // ------------------------------------------------- the node's listener (Listener.Member)
-
-  @Override
-  public EventLoop loop() {
-    return loop;
-  }
 
   @Override
   public void accepted(Channel channel) {

@@ -12,8 +12,9 @@ import java.util.List;
  * The server's side of the RFC 6455 opening handshake, on Vert.x's public HTTP API, for the
  * upgrades {@link HttpFront} leaves to the HTTP server (those to refuse, and those on a later
  * request of a connection): checks the upgrade request, answers 101 with
- * {@code Sec-WebSocket-Accept} and takes over the socket ({@link HttpServerRequest#toNetSocket()}). No extension and no subprotocol is ever agreed,
- * so a client's offers of them are left unanswered, which declines them.
+ * {@code Sec-WebSocket-Accept} and takes over the socket
+ * ({@link HttpServerRequest#toNetSocket()}). No extension and no subprotocol is ever agreed, so
+ * a client's offers of them are left unanswered, which declines them.
  *
  * <p>Stateless.
  */
