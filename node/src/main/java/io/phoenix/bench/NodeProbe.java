@@ -39,10 +39,12 @@ final class NodeProbe {
    * @param gcPauseMaxRecentSeconds the largest {@code jvm_gc_pause_seconds_max}: Micrometer's
    *     decaying maximum, the longest pause of its last few minutes (not of a chosen window)
    * @param cpuNanos {@code process_cpu_time_ns_total}: the node's CPU time; NaN when absent
+   * @param jitMillis {@code jvm_compilation_time_ms_total}: the time the JIT compilers have
+   *     worked since the node started; NaN when absent
    * @param gcSeen whether the scrape had the GC pause series at all
    */
   record Activity(long atNanos, double gcPauses, double gcPauseSeconds,
-      double gcPauseMaxRecentSeconds, double cpuNanos, boolean gcSeen) {}
+      double gcPauseMaxRecentSeconds, double cpuNanos, double jitMillis, boolean gcSeen) {}
 
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
@@ -132,12 +134,13 @@ final class NodeProbe {
     return new Memory(sawHeap ? heap : Double.NaN, rss);
   }
 
-  /** Sums the GC pause series over their tags and finds the CPU time counter. */
+  /** Sums the GC pause series over their tags; finds the CPU and compilation time counters. */
   static Activity parseActivity(String text, long atNanos) {
     double count = 0;
     double sum = 0;
     double max = 0;
     double cpu = Double.NaN;
+    double jit = Double.NaN;
     boolean gc = false;
     for (String line : text.split("\n")) {
       String name = name(line);
@@ -149,13 +152,14 @@ final class NodeProbe {
         case "jvm_gc_pause_seconds_sum" -> sum += value(line);
         case "jvm_gc_pause_seconds_max" -> max = Math.max(max, value(line));
         case "process_cpu_time_ns_total" -> cpu = value(line);
+        case "jvm_compilation_time_ms_total" -> jit = (Double.isNaN(jit) ? 0 : jit) + value(line);
         // Micrometer registers the pause series at the first collection; before it, the GC
         // meters that exist from the start say the node reports GC, and has paused 0 times
         case "jvm_gc_max_data_size_bytes", "jvm_gc_memory_allocated_bytes_total" -> gc = true;
         default -> { }
       }
     }
-    return new Activity(atNanos, count, sum, max, cpu, gc);
+    return new Activity(atNanos, count, sum, max, cpu, jit, gc);
   }
 
   /** The metric name of a sample line; "" for comments and blank lines. */

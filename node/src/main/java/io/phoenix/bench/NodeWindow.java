@@ -10,13 +10,22 @@ import java.util.Locale;
 /**
  * What the node itself went through during a message run's measured window, from its
  * {@code /metrics} read when the window opens and when it closes: GC pauses (count and total
- * time: differences of Micrometer's counters, summed over action, cause and collector) and CPU
- * (cores used: CPU seconds over wall seconds between the two readings). When the node's
- * metrics cannot be read the run goes on and the figures say why they are missing.
+ * time: differences of Micrometer's counters, summed over action, cause and collector), CPU
+ * (cores used: CPU seconds over wall seconds between the two readings) and the time its JIT
+ * compilers worked (a node still compiling its hot paths is not yet at its steady state). When
+ * the node's metrics cannot be read the run goes on and the figures say why they are missing.
  *
  * <p>Used by the thread that waits for the run (never an event loop); blocking.
  */
 final class NodeWindow {
+  /**
+   * The share of the window the node's JIT compilers may work (their time summed, as the JVM
+   * counts it) before the summary says the node was still warming up. In the runs of
+   * BENCHMARKS.md, 20 s windows: one node 3–8% after a 15 s warm-up, its throughput the same as
+   * after 60 s; three nodes sharing two cores 70–90% after 15 s, and 5–16% after 60 or 120 s,
+   * when they were half as fast again as after 15 s and no faster after 120 than after 60.
+   */
+  static final double STILL_COMPILING = 0.2;
   /** Bounds each reading, so that an unreachable node does not hold up the run. */
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
@@ -66,8 +75,9 @@ final class NodeWindow {
     }
     try {
       NodeProbe.Activity a = probe.sample();
-      if (!a.gcSeen() && Double.isNaN(a.cpuNanos())) {
-        fail(probe.uri() + " has neither jvm_gc_pause_seconds nor process_cpu_time_ns_total");
+      if (!a.gcSeen() && Double.isNaN(a.cpuNanos()) && Double.isNaN(a.jitMillis())) {
+        fail(probe.uri() + " has none of jvm_gc_pause_seconds, process_cpu_time_ns_total and "
+            + "jvm_compilation_time_ms_total");
         return null;
       }
       return a;
@@ -94,8 +104,9 @@ final class NodeWindow {
    * that rows compare: {@code available}, {@code metrics} (the address read), {@code seconds}
    * (between the readings), {@code gcPauses}, {@code gcPauseMs} (total pause time),
    * {@code gcPauseMaxRecentMs} (Micrometer's decaying maximum at the window's end: the longest
-   * pause of its last few minutes, which may predate the window), {@code cpuCores} and
-   * {@code reason} (why not available).
+   * pause of its last few minutes, which may predate the window), {@code cpuCores},
+   * {@code jitMs} (the time the node's JIT compilers worked in the window) and {@code reason}
+   * (why not available).
    */
   JsonObject json() {
     JsonObject out = new JsonObject()
@@ -106,6 +117,7 @@ final class NodeWindow {
         .put("gcPauseMs", null)
         .put("gcPauseMaxRecentMs", null)
         .put("cpuCores", null)
+        .put("jitMs", null)
         .put("reason", null);
     if (start == null || end == null) {
       return out.put("reason", unavailable != null ? unavailable : "not read");
@@ -123,6 +135,9 @@ final class NodeWindow {
     }
     if (!Double.isNaN(end.cpuNanos()) && !Double.isNaN(start.cpuNanos()) && seconds > 0) {
       out.put("cpuCores", round((end.cpuNanos() - start.cpuNanos()) / 1e9 / seconds, 100));
+    }
+    if (!Double.isNaN(end.jitMillis()) && !Double.isNaN(start.jitMillis())) {
+      out.put("jitMs", round(end.jitMillis() - start.jitMillis(), 1));
     }
     return out;
   }
@@ -149,6 +164,17 @@ final class NodeWindow {
     }
     if (n.getValue("cpuCores") != null) {
       b.append(String.format(Locale.ROOT, "node CPU:  %.2f cores%n", n.getDouble("cpuCores")));
+    }
+    if (n.getValue("jitMs") != null) {
+      double jitMs = n.getDouble("jitMs");
+      double windowMs = n.getDouble("seconds") * 1000;
+      b.append(String.format(Locale.ROOT, "node JIT:  %.0f ms of compilation%n", jitMs));
+      if (windowMs > 0 && jitMs > STILL_COMPILING * windowMs) {
+        b.append(String.format(Locale.ROOT, "warning:   the node's JIT compilers worked for %.0f%% "
+            + "of the measured window (their threads' time summed): the node was still warming "
+            + "up, and these figures include it. A longer --warmup measures a warm node.%n",
+            100 * jitMs / windowMs));
+      }
     }
     return b.toString();
   }

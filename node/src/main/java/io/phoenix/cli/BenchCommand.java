@@ -56,7 +56,9 @@ import picocli.CommandLine.Spec;
         "           available, metrics, seconds, gcPauses, gcPauseMs (their total),",
         "           gcPauseMaxRecentMs (Micrometer's decaying max: the longest",
         "           pause of the node's last minutes), cpuCores (node CPU seconds",
-        "           per wall second), reason (why not available)"})
+        "           per wall second), jitMs (time the node's JIT compilers worked:",
+        "           over 20% of the window, the node was still warming up, and a",
+        "           warning says so), reason (why not available)"})
 final class BenchCommand implements Callable<Integer> {
   /** File descriptors kept back for the JVM itself (jars, epoll, pipes, ...). */
   private static final long RESERVED_FILES = 300;

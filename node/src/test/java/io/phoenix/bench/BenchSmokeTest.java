@@ -211,6 +211,8 @@ class BenchSmokeTest {
       assertTrue(n.getDouble("gcPauseMs") >= 0, n::encode);
       assertTrue(n.getDouble("gcPauseMaxRecentMs") >= 0, n::encode);
       assertTrue(n.getDouble("cpuCores") >= 0, n::encode);
+      assertTrue(n.getDouble("jitMs") >= 0, n::encode);
+      assertTrue(LoadRun.describe(s).contains("node JIT:"), () -> LoadRun.describe(s));
       assertTrue(LoadRun.describe(s).contains("node GC:"), () -> LoadRun.describe(s));
     }
   }
@@ -249,15 +251,31 @@ class BenchSmokeTest {
         jvm_gc_pause_seconds_max{action="end of major GC",cause="System.gc()",gc="G1 Old Generation"} 0.2
         process_cpu_time_ns_total 6.34E9
         process_cpu_usage 0.11
+        jvm_compilation_time_ms_total{compiler="HotSpot 64-Bit Tiered Compilers"} 5321.0
         """;
     NodeProbe.Activity a = NodeProbe.parseActivity(text, 7);
     assertEquals(6, a.gcPauses());
     assertEquals(0.302, a.gcPauseSeconds(), 1e-9);
     assertEquals(0.2, a.gcPauseMaxRecentSeconds(), 1e-9);
     assertEquals(6.34e9, a.cpuNanos(), 1);
+    assertEquals(5321, a.jitMillis(), 1e-9);
     assertTrue(a.gcSeen());
     assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).cpuNanos()));
     assertFalse(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).gcSeen());
+    assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).jitMillis()));
+  }
+
+  /** A node whose JIT compilers worked for much of the window was not warm: the summary says so. */
+  @Test
+  void aNodeStillCompilingIsReportedAsWarmingUp() {
+    JsonObject warm = new JsonObject().put("available", true).put("seconds", 20.0)
+        .put("cpuCores", 1.2).put("jitMs", 1_600.0);
+    JsonObject cold = warm.copy().put("jitMs", 6_500.0);
+    assertTrue(NodeWindow.describe(warm).contains("node JIT:  1600 ms of compilation"),
+        () -> NodeWindow.describe(warm));
+    assertFalse(NodeWindow.describe(warm).contains("warming up"), () -> NodeWindow.describe(warm));
+    assertTrue(NodeWindow.describe(cold).contains("worked for 33% of the measured window (their "
+        + "threads' time summed): the node was still warming up"), () -> NodeWindow.describe(cold));
   }
 
   /** A node that has not collected yet has no pause series: it has paused 0 times. */
