@@ -21,9 +21,9 @@ final class NodeWindow {
   /**
    * The share of the window the node's JIT compilers may work (their time summed, as the JVM
    * counts it) before the summary says the node was still warming up. In the runs of
-   * BENCHMARKS.md, 20 s windows: one node 3–8% after a 15 s warm-up, its throughput the same as
-   * after 60 s; three nodes sharing two cores 70–90% after 15 s, and 5–16% after 60 or 120 s,
-   * when they were half as fast again as after 15 s and no faster after 120 than after 60.
+   * BENCHMARKS.md, 20 s windows: one node 6–8% after a 15 s warm-up and 3% after 60 s, at the
+   * same throughput; three nodes sharing two cores 70–90% after 15 s, and 5–16% after 60 or
+   * 120 s, when they were half as fast again as after 15 s and no faster after 120 than after 60.
    */
   static final double STILL_COMPILING = 0.2;
   /** Bounds each reading, so that an unreachable node does not hold up the run. */
