@@ -9,6 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +22,8 @@ import java.util.concurrent.TimeoutException;
  * ({@code phoenix_process_resident_memory_bytes}, Linux only). Heap in use includes garbage
  * not yet collected; given the node's PID (same machine), a {@code jcmd PID GC.run} precedes
  * every memory reading so that two readings compare live data. Activity ({@link #sample()}, no
- * GC is caused): Micrometer's GC pause counters and the process's CPU time, which two samples
- * turn into the figures of the window between them.
+ * GC is caused): Micrometer's GC pause counters, the process's CPU and JIT time and the store's
+ * stage timers, which two samples turn into the figures of the window between them.
  *
  * <p>Blocking: call from a plain thread.
  */
@@ -42,9 +44,12 @@ final class NodeProbe {
    * @param jitMillis {@code jvm_compilation_time_ms_total}: the time the JIT compilers have
    *     worked since the node started; NaN when absent
    * @param gcSeen whether the scrape had the GC pause series at all
+   * @param stages {@code phoenix_store_append_stage_seconds} by its {@code stage} tag (summed
+   *     over the other tags): {count, sum in seconds}; empty when the node has none
    */
   record Activity(long atNanos, double gcPauses, double gcPauseSeconds,
-      double gcPauseMaxRecentSeconds, double cpuNanos, double jitMillis, boolean gcSeen) {}
+      double gcPauseMaxRecentSeconds, double cpuNanos, double jitMillis, boolean gcSeen,
+      Map<String, double[]> stages) {}
 
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
@@ -134,7 +139,10 @@ final class NodeProbe {
     return new Memory(sawHeap ? heap : Double.NaN, rss);
   }
 
-  /** Sums the GC pause series over their tags; finds the CPU and compilation time counters. */
+  /**
+   * Sums the GC pause series over their tags; finds the CPU and compilation time counters and
+   * the store's stage timers.
+   */
   static Activity parseActivity(String text, long atNanos) {
     double count = 0;
     double sum = 0;
@@ -142,9 +150,14 @@ final class NodeProbe {
     double cpu = Double.NaN;
     double jit = Double.NaN;
     boolean gc = false;
+    Map<String, double[]> stages = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       String name = name(line);
       switch (name) {
+        case "phoenix_store_append_stage_seconds_count" ->
+            stages.computeIfAbsent(label(line, "stage"), k -> new double[2])[0] += value(line);
+        case "phoenix_store_append_stage_seconds_sum" ->
+            stages.computeIfAbsent(label(line, "stage"), k -> new double[2])[1] += value(line);
         case "jvm_gc_pause_seconds_count" -> {
           count += value(line);
           gc = true;
@@ -159,7 +172,21 @@ final class NodeProbe {
         default -> { }
       }
     }
-    return new Activity(atNanos, count, sum, max, cpu, jit, gc);
+    return new Activity(atNanos, count, sum, max, cpu, jit, gc, stages);
+  }
+
+  /** The value of label {@code key} in a sample line ("" when absent). */
+  private static String label(String line, String key) {
+    int at = line.indexOf("{" + key + "=\"");
+    if (at < 0) {
+      at = line.indexOf("," + key + "=\"");
+    }
+    if (at < 0) {
+      return "";
+    }
+    int from = at + key.length() + 3;
+    int end = line.indexOf('"', from);
+    return end < 0 ? "" : line.substring(from, end);
   }
 
   /** The metric name of a sample line; "" for comments and blank lines. */

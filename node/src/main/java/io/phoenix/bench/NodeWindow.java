@@ -1,18 +1,23 @@
 package io.phoenix.bench;
 
 import io.phoenix.bench.BenchOptions.Server;
+import io.phoenix.stream.StreamPipeline;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the node itself went through during a message run's measured window, from its
  * {@code /metrics} read when the window opens and when it closes: GC pauses (count and total
  * time: differences of Micrometer's counters, summed over action, cause and collector), CPU
- * (cores used: CPU seconds over wall seconds between the two readings) and the time its JIT
- * compilers worked (a node still compiling its hot paths is not yet at its steady state). When
+ * (cores used: CPU seconds over wall seconds between the two readings), the time its JIT
+ * compilers worked (a node still compiling its hot paths is not yet at its steady state) and
+ * where a new message's time in the node's store pipeline went, stage by stage (the means of
+ * the messages the node sampled in the window: {@code phoenix_store_append_stage_seconds}). When
  * the node's metrics cannot be read the run goes on and the figures say why they are missing.
  *
  * <p>Used by the thread that waits for the run (never an event loop); blocking.
@@ -105,8 +110,10 @@ final class NodeWindow {
    * (between the readings), {@code gcPauses}, {@code gcPauseMs} (total pause time),
    * {@code gcPauseMaxRecentMs} (Micrometer's decaying maximum at the window's end: the longest
    * pause of its last few minutes, which may predate the window), {@code cpuCores},
-   * {@code jitMs} (the time the node's JIT compilers worked in the window) and {@code reason}
-   * (why not available).
+   * {@code jitMs} (the time the node's JIT compilers worked in the window), {@code stageSamples}
+   * and {@code stageMs} (how many new messages the node timed stage by stage in the window, and
+   * the mean milliseconds they spent in each stage, in the pipeline's order) and
+   * {@code reason} (why not available).
    */
   JsonObject json() {
     JsonObject out = new JsonObject()
@@ -118,6 +125,8 @@ final class NodeWindow {
         .put("gcPauseMaxRecentMs", null)
         .put("cpuCores", null)
         .put("jitMs", null)
+        .put("stageSamples", null)
+        .put("stageMs", null)
         .put("reason", null);
     if (start == null || end == null) {
       return out.put("reason", unavailable != null ? unavailable : "not read");
@@ -139,7 +148,32 @@ final class NodeWindow {
     if (!Double.isNaN(end.jitMillis()) && !Double.isNaN(start.jitMillis())) {
       out.put("jitMs", round(end.jitMillis() - start.jitMillis(), 1));
     }
+    stages(out);
     return out;
+  }
+
+  /** The stage means of the messages sampled between the readings, when there are any. */
+  private void stages(JsonObject out) {
+    double samples = -1;
+    JsonObject ms = new JsonObject();
+    Map<String, double[]> ordered = new LinkedHashMap<>(); // the pipeline's order, then others
+    for (StreamPipeline.Stage stage : StreamPipeline.Stage.values()) {
+      if (end.stages().containsKey(stage.label)) {
+        ordered.put(stage.label, end.stages().get(stage.label));
+      }
+    }
+    end.stages().forEach(ordered::putIfAbsent);
+    for (Map.Entry<String, double[]> e : ordered.entrySet()) {
+      double[] before = start.stages().getOrDefault(e.getKey(), new double[2]);
+      double n = e.getValue()[0] - before[0];
+      samples = Math.max(samples, n);
+      if (n > 0) {
+        ms.put(e.getKey(), round((e.getValue()[1] - before[1]) * 1000 / n, 1000));
+      }
+    }
+    if (samples > 0) {
+      out.put("stageSamples", Math.round(samples)).put("stageMs", ms);
+    }
   }
 
   private static double round(double v, int scale) {
@@ -175,6 +209,19 @@ final class NodeWindow {
             + "up, and these figures include it. A longer --warmup measures a warm node.%n",
             100 * jitMs / windowMs));
       }
+    }
+    JsonObject stages = n.getJsonObject("stageMs");
+    if (stages != null && !stages.isEmpty()) {
+      double total = 0;
+      StringBuilder each = new StringBuilder();
+      for (String stage : stages.fieldNames()) {
+        double ms = stages.getDouble(stage);
+        total += ms;
+        each.append(each.length() == 0 ? "" : " · ").append(stage.replace('_', ' '))
+            .append(String.format(Locale.ROOT, " %.2f", ms));
+      }
+      b.append(String.format(Locale.ROOT, "node path: %.2f ms per new message in the store "
+          + "(mean of %d sampled): %s%n", total, n.getLong("stageSamples"), each));
     }
     return b.toString();
   }

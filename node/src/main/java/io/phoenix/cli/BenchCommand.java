@@ -58,7 +58,10 @@ import picocli.CommandLine.Spec;
         "           pause of the node's last minutes), cpuCores (node CPU seconds",
         "           per wall second), jitMs (time the node's JIT compilers worked:",
         "           over 20% of the window, the node was still warming up, and a",
-        "           warning says so), reason (why not available)"})
+        "           warning says so), stageSamples and stageMs (new messages the",
+        "           node timed stage by stage in the window, and their mean ms per",
+        "           stage of its store: queued, id_check, bucket_wait, owner,",
+        "           commit, mark, hand_back), reason (why not available)"})
 final class BenchCommand implements Callable<Integer> {
   /** File descriptors kept back for the JVM itself (jars, epoll, pipes, ...). */
   private static final long RESERVED_FILES = 300;

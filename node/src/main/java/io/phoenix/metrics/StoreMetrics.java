@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * The stream store's figures as {@code phoenix_store_*} meters: messages committed, messages
  * per commit, commit latency (a histogram), bytes on disk, and the streams the cluster's memory
- * forgot (idle, everything written) and read back from the database. The same figures, as
+ * forgot (idle, everything written) and read back from the database, and where a sampled new
+ * message's time in the pipeline goes, stage by stage. The same figures, as
  * plain counters since the start and a few fixed latency buckets, for the dashboard
  * ({@link #snapshot}).
  *
@@ -41,6 +42,8 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   private final Counter loaded;
   private final Counter forgotten;
   private final Counter rechecked;
+  /** By {@link StreamPipeline.Stage} ordinal. */
+  private final Timer[] stages = new Timer[StreamPipeline.Stage.values().length];
   private final LongAdder committedTotal = new LongAdder();
   private final LongAdder commitsTotal = new LongAdder();
   private final LongAdder loadedTotal = new LongAdder();
@@ -75,6 +78,12 @@ public final class StoreMetrics implements StreamPipeline.Meter {
         .description("Appends whose message_id was checked in the database again: it may have "
             + "been written while their first check ran")
         .tag("type", type).register(registry);
+    for (StreamPipeline.Stage s : StreamPipeline.Stage.values()) {
+      stages[s.ordinal()] = Timer.builder("phoenix_store_append_stage")
+          .description("Time a sampled new message spent in one stage of the store's pipeline, "
+              + "from its append to its answer (the stages add up to the whole)")
+          .tag("stage", s.label).tag("type", type).register(registry);
+    }
     Gauge.builder("phoenix_store_disk_bytes", bytesOnDisk, s -> s.getAsLong())
         .description("Bytes the database takes on disk (-1: not known)").tag("type", type)
         .register(registry);
@@ -92,6 +101,13 @@ public final class StoreMetrics implements StreamPipeline.Meter {
       bucket++;
     }
     latencyBuckets[bucket].increment();
+  }
+
+  @Override
+  public void appendStages(long[] nanos) {
+    for (int i = 0; i < nanos.length && i < stages.length; i++) {
+      stages[i].record(nanos[i], TimeUnit.NANOSECONDS);
+    }
   }
 
   @Override

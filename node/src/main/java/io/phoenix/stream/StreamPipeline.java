@@ -72,9 +72,50 @@ public final class StreamPipeline implements StreamStore {
       int maxKeptInMemory, long retentionMs, long maxUndelivered, long idleMs, long staleMs,
       int maxBatch) {}
 
+  /**
+   * The stages of a new message's way through the pipeline, in order, as the node's metrics
+   * report them ({@link Meter#appendStages}): where the time between the caller's append and
+   * its answer goes.
+   */
+  public enum Stage {
+    /** From the caller's append to the store thread taking it. */
+    QUEUED("queued"),
+    /** Its message_id looked up in the database, with the others of its drain. */
+    ID_CHECK("id_check"),
+    /** Waiting for the previous batch of its bucket to come back. */
+    BUCKET_WAIT("bucket_wait"),
+    /**
+     * The round trip of its batch to the bucket's owner (with, when needed, the load of its
+     * stream from the database or a second check of its id).
+     */
+    OWNER("owner"),
+    /** Waiting for the commit thread, then the commit. 0 where the commit is not awaited. */
+    COMMIT("commit"),
+    /** The durable mark and the device lookups, from the end of the commit. */
+    MARK("mark"),
+    /** The answer handed to the caller's context. */
+    HAND_BACK("hand_back");
+
+    /** The value of the metrics' {@code stage} tag. */
+    public final String label;
+
+    Stage(String label) {
+      this.label = label;
+    }
+  }
+
+  /** One append in this many has its stages timed (a few clock reads each). */
+  static final int STAGE_SAMPLE = 16;
+
   /** Counts the pipeline reports (implemented by the node's metrics). */
   public interface Meter {
     void committed(int messages, long nanos);
+
+    /**
+     * The time a sampled new message (one append in {@link #STAGE_SAMPLE}) spent in each
+     * {@link Stage}, indexed by its ordinal; called on the caller's context.
+     */
+    default void appendStages(long[] nanos) {}
 
     void loaded();
 
@@ -286,6 +327,12 @@ public final class StreamPipeline implements StreamStore {
     final java.util.function.Consumer<OpResult> internal;
     /** The time of the batch that carried it (the owner's acceptedAt of a new message). */
     long sentAt;
+    /**
+     * For a sampled append: {@code System.nanoTime()} when it entered each {@link Stage} (index
+     * = ordinal), then when its answer ran on the caller's context (last); 0 where not (yet)
+     * passed. Null when not sampled.
+     */
+    final long[] stageStarts;
 
     Request(StreamOp op, Context context, Promise<OpResult> promise) {
       this.op = op;
@@ -293,6 +340,12 @@ public final class StreamPipeline implements StreamStore {
       this.context = context;
       this.promise = promise;
       this.internal = null;
+      if (op.kind == Kind.APPEND && op.request % STAGE_SAMPLE == 0) {
+        stageStarts = new long[Stage.values().length + 1];
+        stageStarts[0] = System.nanoTime();
+      } else {
+        stageStarts = null;
+      }
     }
 
     /** One of the pipeline's own operations, on a given bucket. */
@@ -302,6 +355,31 @@ public final class StreamPipeline implements StreamStore {
       this.context = null;
       this.promise = Promise.promise();
       this.internal = internal;
+      this.stageStarts = null;
+    }
+
+    /** A sampled append entered {@code stage} at {@code nanoTime} (the first time only). */
+    void entered(Stage stage, long nanoTime) {
+      if (stageStarts != null && stageStarts[stage.ordinal()] == 0) {
+        stageStarts[stage.ordinal()] = nanoTime;
+      }
+    }
+
+    /** Caller's context: a sampled new message is answered; reports its stages. */
+    private void reportStages(OpResult r) {
+      if (stageStarts == null || r.code != OpResult.STORED) {
+        return;
+      }
+      long[] t = stageStarts;
+      t[t.length - 1] = System.nanoTime();
+      long[] nanos = new long[t.length - 1];
+      for (int i = 1; i < t.length; i++) {
+        if (t[i] == 0) {
+          t[i] = t[i - 1]; // a stage not passed (no awaited commit) took no time
+        }
+        nanos[i - 1] = t[i] - t[i - 1];
+      }
+      meter.appendStages(nanos);
     }
 
     void complete(OpResult r) {
@@ -309,8 +387,13 @@ public final class StreamPipeline implements StreamStore {
         internal.accept(r);
       } else if (context == null) {
         promise.tryComplete(r);
-      } else {
+      } else if (stageStarts == null) {
         deliver(context, () -> promise.tryComplete(r));
+      } else {
+        deliver(context, () -> {
+          reportStages(r);
+          promise.tryComplete(r);
+        });
       }
     }
 
@@ -346,7 +429,12 @@ public final class StreamPipeline implements StreamStore {
     draining.set(false);
     List<Request> group = new ArrayList<>();
     boolean appends = false;
+    long now = System.nanoTime();
     for (Request r; (r = incoming.poll()) != null; ) {
+      r.entered(Stage.ID_CHECK, now);
+      if (dbLog == null) {
+        r.entered(Stage.BUCKET_WAIT, now); // no ids to check
+      }
       group.add(r);
       appends |= r.op.kind == Kind.APPEND;
     }
@@ -366,7 +454,9 @@ public final class StreamPipeline implements StreamStore {
   /** Store thread: queues a group on its buckets, in its order, and sends what can go. */
   private void enqueue(List<Request> group) {
     Set<Integer> touched = new HashSet<>();
+    long now = System.nanoTime();
     for (Request r : group) {
+      r.entered(Stage.BUCKET_WAIT, now);
       queued[r.bucket].addLast(r);
       touched.add(r.bucket);
     }
@@ -481,7 +571,9 @@ public final class StreamPipeline implements StreamStore {
     }
     BucketBatch batch = readOnly ? new BucketBatch.ReadBatch() : new BucketBatch();
     configure(batch);
+    long now = System.nanoTime();
     for (Request r : sent) {
+      r.entered(Stage.OWNER, now);
       batch.ops.add(r.op);
       r.sentAt = batch.now;
     }
@@ -515,6 +607,7 @@ public final class StreamPipeline implements StreamStore {
 
   /** Store thread: what to do with each answer of a batch. */
   private void answered(int b, List<Request> sent, List<OpResult> results) {
+    long now = System.nanoTime();
     List<Request> missing = new ArrayList<>();
     List<Request> again = null;
     for (int i = 0; i < sent.size(); i++) {
@@ -529,6 +622,7 @@ public final class StreamPipeline implements StreamStore {
         }
         again.add(r);
       } else {
+        r.entered(Stage.COMMIT, now);
         settle(r, result);
       }
     }
@@ -734,9 +828,11 @@ public final class StreamPipeline implements StreamStore {
     List<Request> lookups = new ArrayList<>(byEid.size());
     byEid.forEach((eid, waiting) -> lookups.add(new Request(StreamOp.devices(eid),
         StreamBucket.of(eid), found -> {
+          long now = System.nanoTime();
           for (Awaiting a : waiting) {
             a.result.addDevices(found.devices);
             if (--a.left == 0) {
+              a.request.entered(Stage.HAND_BACK, now);
               a.request.complete(a.result);
             }
           }
@@ -769,6 +865,10 @@ public final class StreamPipeline implements StreamStore {
    */
   private void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
       List<Awaiting> waiters) {
+    long now = System.nanoTime();
+    for (Awaiting a : waiters) {
+      a.request.entered(Stage.MARK, now);
+    }
     Map<String, long[]> streams = new HashMap<>();
     for (MessageLog.Entry e : entries) {
       streams.merge(e.from() + '\u0000' + e.to(), new long[] {e.offset(), 0, 0},

@@ -1,5 +1,6 @@
 package io.phoenix.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -212,6 +213,17 @@ class BenchSmokeTest {
       assertTrue(n.getDouble("gcPauseMaxRecentMs") >= 0, n::encode);
       assertTrue(n.getDouble("cpuCores") >= 0, n::encode);
       assertTrue(n.getDouble("jitMs") >= 0, n::encode);
+      // the node timed some of the window's messages stage by stage, in the pipeline's order;
+      // on the embedded store (the test node's) every ACCEPTED waited for a commit
+      assertTrue(n.getLong("stageSamples") > 0, n::encode);
+      JsonObject stages = n.getJsonObject("stageMs");
+      assertEquals(List.of("queued", "id_check", "bucket_wait", "owner", "commit", "mark",
+          "hand_back"), List.copyOf(stages.fieldNames()), n::encode);
+      for (String stage : stages.fieldNames()) {
+        assertTrue(stages.getDouble(stage) >= 0, n::encode);
+      }
+      assertTrue(stages.getDouble("commit") > 0, n::encode);
+      assertTrue(LoadRun.describe(s).contains("node path: "), () -> LoadRun.describe(s));
       assertTrue(LoadRun.describe(s).contains("node JIT:"), () -> LoadRun.describe(s));
       assertTrue(LoadRun.describe(s).contains("node GC:"), () -> LoadRun.describe(s));
     }
@@ -235,6 +247,7 @@ class BenchSmokeTest {
     assertEquals(false, n.getBoolean("available"), n::encode);
     assertNotNull(n.getString("reason"), n::encode);
     assertTrue(n.containsKey("gcPauses") && n.getValue("gcPauses") == null, n::encode);
+    assertTrue(n.containsKey("stageMs") && n.getValue("stageMs") == null, n::encode);
     assertTrue(LoadRun.describe(s).contains("node:      figures unavailable"));
   }
 
@@ -263,6 +276,34 @@ class BenchSmokeTest {
     assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).cpuNanos()));
     assertFalse(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).gcSeen());
     assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).jitMillis()));
+    assertTrue(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).stages().isEmpty());
+  }
+
+  /** The store's stage timers are read by their stage tag, summed over the other tags. */
+  @Test
+  void stageTimersAreReadByStage() {
+    NodeProbe.Activity a = NodeProbe.parseActivity("""
+        # TYPE phoenix_store_append_stage_seconds summary
+        phoenix_store_append_stage_seconds_count{stage="commit",type="embedded"} 40
+        phoenix_store_append_stage_seconds_sum{stage="commit",type="embedded"} 0.02
+        phoenix_store_append_stage_seconds_count{type="embedded",stage="queued"} 40
+        phoenix_store_append_stage_seconds_sum{type="embedded",stage="queued"} 0.004
+        phoenix_store_append_stage_seconds_max{stage="commit",type="embedded"} 0.003
+        """, 0);
+    assertEquals(List.of("commit", "queued"), List.copyOf(a.stages().keySet()));
+    assertArrayEquals(new double[] {40, 0.02}, a.stages().get("commit"), 1e-12);
+    assertArrayEquals(new double[] {40, 0.004}, a.stages().get("queued"), 1e-12);
+  }
+
+  /** The summary adds the stage means up and lists them in the order given. */
+  @Test
+  void theStagesAreSummedUpInTheSummary() {
+    JsonObject n = new JsonObject().put("available", true).put("seconds", 20.0)
+        .put("stageSamples", 300).put("stageMs", new JsonObject().put("queued", 0.1)
+            .put("commit", 1.25).put("hand_back", 0.2));
+    assertTrue(NodeWindow.describe(n).contains("node path: 1.55 ms per new message in the store "
+        + "(mean of 300 sampled): queued 0.10 · commit 1.25 · hand back 0.20"),
+        () -> NodeWindow.describe(n));
   }
 
   /** A node whose JIT compilers worked for much of the window was not warm: the summary says so. */

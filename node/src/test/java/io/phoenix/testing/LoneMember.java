@@ -38,10 +38,17 @@ public final class LoneMember {
     public final AtomicLong loaded = new AtomicLong();
     public final AtomicLong forgotten = new AtomicLong();
     public final AtomicLong rechecked = new AtomicLong();
+    /** The stage times of each sampled append, in the order told. */
+    public final java.util.List<long[]> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void committed(int messages, long nanos) {
       committed.addAndGet(messages);
+    }
+
+    @Override
+    public void appendStages(long[] nanos) {
+      stages.add(nanos.clone());
     }
 
     @Override
