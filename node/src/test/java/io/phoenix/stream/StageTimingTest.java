@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.hazelcast.core.HazelcastInstance;
 import io.phoenix.stream.StreamPipeline.Stage;
 import io.phoenix.stream.StreamStore.AppendResult;
+import io.phoenix.stream.log.MessageLog;
+import io.phoenix.stream.log.PostgresMessageLog;
 import io.phoenix.stream.log.RocksDbMessageLog;
 import io.phoenix.testing.LoneMember;
+import io.phoenix.testing.TestPostgres;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -20,25 +23,31 @@ import org.junit.jupiter.params.provider.ValueSource;
  * One new message in {@link StreamPipeline#STAGE_SAMPLE} has its way through the pipeline timed
  * stage by stage, for the node's metrics: every stage once, none negative, adding up to no more
  * than the append took; the commit stage is the commit's wait where ACCEPTED awaits one, and
- * nothing where the cluster's memory is the only store.
+ * nothing where the cluster's memory is the only store. PostgreSQL's id lookups run on a thread
+ * of their own, and are timed too.
  */
 class StageTimingTest {
   @TempDir
   Path dir;
 
   @ParameterizedTest(name = "store: {0}")
-  @ValueSource(strings = {"embedded", "memory"})
+  @ValueSource(strings = {"embedded", "postgresql", "memory"})
   void sampledAppendsReportEveryStage(String type) throws Exception {
-    boolean embedded = type.equals("embedded");
+    boolean durable = !type.equals("memory");
     HazelcastInstance hz = LoneMember.start("n1", type);
     Vertx vertx = Vertx.vertx();
-    RocksDbMessageLog db = embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null;
+    MessageLog db = switch (type) {
+      case "embedded" -> RocksDbMessageLog.open(dir.resolve("db"));
+      case "postgresql" -> PostgresMessageLog.open(TestPostgres.newDatabase(), TestPostgres.USER,
+          TestPostgres.PASSWORD, 2);
+      default -> null;
+    };
     LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
     StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
         hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", embedded, 100, 60_000, 1_000_000, 3_600_000, 10_000,
+        new StreamPipeline.Settings("n1", durable, 100, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 5_000, 64),
-        meter, embedded ? db.epoch() : "memory-epoch");
+        meter, durable ? db.epoch() : "memory-epoch");
     int appends = 4 * StreamPipeline.STAGE_SAMPLE;
     try {
       long slowest = 0;
@@ -59,8 +68,9 @@ class StageTimingTest {
           total += n;
         }
         assertTrue(total > 0 && total <= slowest, "the stages add up to at most the append");
-        if (embedded) {
+        if (durable) {
           assertTrue(nanos[Stage.COMMIT.ordinal()] > 0, "ACCEPTED waited for the commit");
+          assertTrue(nanos[Stage.ID_CHECK.ordinal()] > 0, "the id was looked up");
         } else {
           assertEquals(0, nanos[Stage.COMMIT.ordinal()], "no commit to wait for");
           assertEquals(0, nanos[Stage.ID_CHECK.ordinal()], "no database to look ids up in");
