@@ -387,11 +387,9 @@ public final class StreamPipeline implements StreamStore {
         internal.accept(r);
       } else if (context == null) {
         promise.tryComplete(r);
-      } else if (stageStarts == null) {
-        deliver(context, () -> promise.tryComplete(r));
       } else {
         deliver(context, () -> {
-          reportStages(r);
+          reportStages(r); // only for a sampled new message
           promise.tryComplete(r);
         });
       }
