@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
         "           gcPauseMaxRecentMs (Micrometer's decaying max: the longest",
         "           pause of the node's last minutes), cpuCores (node CPU seconds",
         "           per wall second), jitMs (time the node's JIT compilers worked:",
-        "           over 20% of the window, the node was still warming up, and a",
+        "           over 20%% of the window, the node was still warming up, and a",
         "           warning says so), stageSamples and stageMs (new messages the",
         "           node timed stage by stage in the window, and their mean ms per",
         "           stage of its store: queued, id_check, bucket_wait, owner,",
