@@ -117,7 +117,7 @@ class RecheckTest {
         meter, db.epoch());
     try {
       for (int i = 1; i <= 4; i++) {
-        AppendResult r = append(vertx, store, "m" + i).get();
+        AppendResult r = LoneMember.append(vertx, store, "m" + i).get();
         assertEquals(AppendResult.Outcome.STORED, r.outcome());
         assertEquals(i, r.offset());
       }
@@ -152,20 +152,5 @@ class RecheckTest {
 
   private static long now() {
     return System.currentTimeMillis();
-  }
-
-  private static java.util.concurrent.CompletableFuture<AppendResult> append(Vertx vertx,
-      StreamPipeline store, String id) {
-    java.util.concurrent.CompletableFuture<AppendResult> out =
-        new java.util.concurrent.CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.append("alice", "bob", id, 1,
-        new byte[] {1}, now()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
-    return out;
   }
 }

@@ -13,7 +13,6 @@ import io.phoenix.testing.LoneMember;
 import io.phoenix.testing.TestPostgres;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,7 +52,7 @@ class StageTimingTest {
       long slowest = 0;
       for (int i = 1; i <= appends; i++) {
         long start = System.nanoTime();
-        AppendResult r = append(vertx, store, "m" + i).get(30, TimeUnit.SECONDS);
+        AppendResult r = LoneMember.append(vertx, store, "m" + i).get(30, TimeUnit.SECONDS);
         slowest = Math.max(slowest, System.nanoTime() - start);
         assertEquals(AppendResult.Outcome.STORED, r.outcome());
         assertEquals(i, r.offset());
@@ -81,19 +80,5 @@ class StageTimingTest {
       vertx.close().await(10, TimeUnit.SECONDS);
       hz.shutdown();
     }
-  }
-
-  private static CompletableFuture<AppendResult> append(Vertx vertx, StreamPipeline store,
-      String id) {
-    CompletableFuture<AppendResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.append("alice", "bob", id, 1,
-        new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
-    return out;
   }
 }

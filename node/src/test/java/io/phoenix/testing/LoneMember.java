@@ -6,9 +6,13 @@ import io.phoenix.config.ClusterOptions;
 import io.phoenix.config.ConfigLoader;
 import io.phoenix.node.HazelcastCluster;
 import io.phoenix.stream.StreamPipeline;
+import io.phoenix.stream.StreamStore;
+import io.phoenix.stream.StreamStore.AppendResult;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,6 +34,24 @@ public final class LoneMember {
     ClusterOptions cluster = ConfigLoader.fromJson(json).cluster();
     return Hazelcast.newHazelcastInstance(
         HazelcastCluster.hazelcastConfig(cluster, nodeId, storageType, null));
+  }
+
+  /**
+   * Appends message {@code id} of alice to bob (type 1, a one-byte body) from an event-loop
+   * context of {@code vertx}, as a session does; completes with the store's answer.
+   */
+  public static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
+      String id) {
+    CompletableFuture<AppendResult> out = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> store.append("alice", "bob", id, 1,
+        new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            out.complete(ar.result());
+          } else {
+            out.completeExceptionally(ar.cause());
+          }
+        }));
+    return out;
   }
 
   /** Counts what the pipeline reports. */
