@@ -149,7 +149,8 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         return;
       } catch (LogException | RuntimeException e) {
         if (healthy) {
-          log.warn("writing {} messages failed, retrying: {}", entries.size(), e.getMessage());
+          log.warn("a commit failed, new messages are refused while it is retried: {}",
+              e.getMessage());
         }
         healthy = false;
         if (!told) {
@@ -173,7 +174,7 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
   /** Nothing to write while unhealthy: is the database back? */
   private void probe() throws InterruptedException {
     try {
-      dbLog.stream("", "");
+      dbLog.check();
       log.info("the database answers again");
       healthy = true;
     } catch (LogException | RuntimeException e) {

@@ -69,6 +69,15 @@ public interface MessageLog extends AutoCloseable {
   /** The row of {@code S(from → to)}, or null when the stream was never written. */
   StreamRow stream(String from, String to) throws LogException;
 
+  /**
+   * Throws unless the database answers; after a failed {@link #commit}, also unless it takes
+   * writes again (an implementation may reopen it here). The commit loop asks while it has
+   * nothing to write and the store is marked unavailable.
+   */
+  default void check() throws LogException {
+    stream("", "");
+  }
+
   /** Writes entries and raises stream rows, atomically and durably. */
   void commit(List<Entry> entries, List<StreamRow> rows) throws LogException;
 

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -24,6 +26,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link MessageLog} in an embedded RocksDB under {@code storage.path}, for a cluster of one
@@ -41,8 +45,16 @@ import org.rocksdb.WriteOptions;
  * of every stream into one recipient are adjacent (SYNC is one prefix scan).
  *
  * <p>Opening refuses, without writing anything, a directory that holds something else than a
- * Phoenix database, a corrupt one, or one of a newer format. Thread-safe; {@link #commit} is
- * serialized.
+ * Phoenix database, a corrupt one, or one of a newer format.
+ *
+ * <p>A write that fails (the process out of file descriptors or the disk full when RocksDB needs
+ * a new file) leaves RocksDB refusing every later write, even once the cause is gone; RocksJava
+ * has no way to resume it. The next {@link #commit} or {@link #check} then closes and reopens the
+ * database, which replays its write-ahead log: what was synced stays, and the failed write can
+ * be given again. While it is closed, every call fails with {@link LogException}.
+ *
+ * <p>Thread-safe; {@link #commit} is serialized. Every call holds a read lock on the open
+ * database, and reopening takes the write lock, so no call ever uses a closed handle.
  */
 public final class RocksDbMessageLog implements MessageLog {
   /** The format this code writes and reads; a database of a higher one is refused. */
@@ -50,59 +62,83 @@ public final class RocksDbMessageLog implements MessageLog {
   private static final byte[] FORMAT_KEY = "phoenix.format".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EPOCH_KEY = "phoenix.epoch".getBytes(StandardCharsets.US_ASCII);
   private static final List<String> FAMILIES = List.of("default", "messages", "ids", "streams");
+  /**
+   * Files RocksDB keeps open at most (its table cache), so that a large database leaves the
+   * process's file descriptors to its connections (limits.maxConnections keeps 2,048 aside).
+   */
+  static final int MAX_OPEN_FILES = 1_000;
 
   static {
     RocksDB.loadLibrary();
   }
 
+  private static final Logger log = LoggerFactory.getLogger(RocksDbMessageLog.class);
+
   private final Path dir;
-  private final RocksDB db;
-  private final List<ColumnFamilyHandle> handles;
-  private final ColumnFamilyHandle meta;
-  private final ColumnFamilyHandle messages;
-  private final ColumnFamilyHandle ids;
-  private final ColumnFamilyHandle streams;
+  private final DBOptions options;
+  private final List<ColumnFamilyDescriptor> descriptors;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final WriteOptions synced;
   private final WriteOptions unsynced;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  /** The open database; null while closed (reopening failed, or {@link #close}). */
+  private volatile Handles db;
+  /** A write failed: RocksDB takes none until the database is reopened. */
+  private volatile boolean broken;
   private final String epoch;
+
+  /** An open database and its column families. */
+  private record Handles(RocksDB rocks, List<ColumnFamilyHandle> all, ColumnFamilyHandle meta,
+      ColumnFamilyHandle messages, ColumnFamilyHandle ids, ColumnFamilyHandle streams) {
+
+    void close() {
+      all.forEach(ColumnFamilyHandle::close);
+      rocks.close();
+    }
+  }
 
   private RocksDbMessageLog(Path dir, boolean create) throws LogException {
     this.dir = dir;
-    DBOptions options = track(new DBOptions().setCreateIfMissing(create)
+    options = track(new DBOptions().setCreateIfMissing(create)
         .setCreateMissingColumnFamilies(create)
         .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
         .setMaxTotalWalSize(64L << 20)
-        .setKeepLogFileNum(2));
-    List<ColumnFamilyDescriptor> descriptors = descriptors();
+        .setKeepLogFileNum(2)
+        .setMaxOpenFiles(MAX_OPEN_FILES));
+    descriptors = descriptors();
     descriptors.forEach(d -> track(d.getOptions()));
-    handles = new ArrayList<>();
+    synced = track(new WriteOptions().setSync(true));
+    unsynced = track(new WriteOptions());
     try {
-      db = RocksDB.open(options, dir.toString(), descriptors, handles);
+      db = openHandles();
+      options.setCreateIfMissing(false).setCreateMissingColumnFamilies(false); // reopen: never
     } catch (RocksDBException e) {
       closeResources();
       throw new LogException("cannot open the database in " + dir + ": " + e.getMessage(), e);
     }
-    meta = handles.get(0);
-    messages = handles.get(1);
-    ids = handles.get(2);
-    streams = handles.get(3);
-    synced = track(new WriteOptions().setSync(true));
-    unsynced = track(new WriteOptions());
     try {
       if (create) {
         try (WriteBatch b = new WriteBatch()) {
-          b.put(meta, FORMAT_KEY, Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
-          b.put(meta, EPOCH_KEY, UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII));
-          db.write(synced, b);
+          b.put(db.meta(), FORMAT_KEY,
+              Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
+          b.put(db.meta(), EPOCH_KEY,
+              UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII));
+          db.rocks().write(synced, b);
         }
       }
-      epoch = new String(db.get(meta, EPOCH_KEY), StandardCharsets.US_ASCII);
+      epoch = new String(db.rocks().get(db.meta(), EPOCH_KEY), StandardCharsets.US_ASCII);
     } catch (RocksDBException e) {
       close();
       throw new LogException("cannot initialise the database in " + dir + ": " + e.getMessage(),
           e);
     }
+  }
+
+  private Handles openHandles() throws RocksDBException {
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+    return new Handles(rocks, handles, handles.get(0), handles.get(1), handles.get(2),
+        handles.get(3));
   }
 
   /**
@@ -213,14 +249,15 @@ public final class RocksDbMessageLog implements MessageLog {
     if (keys.isEmpty()) {
       return out;
     }
-    List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
-    List<byte[]> raw = new ArrayList<>(keys.size());
-    for (IdKey k : keys) {
-      cfs.add(ids);
-      raw.add(LogKeys.id(k.from(), k.to(), k.messageId()));
-    }
+    Handles h = acquire();
     try {
-      List<byte[]> found = db.multiGetAsList(cfs, raw);
+      List<ColumnFamilyHandle> cfs = new ArrayList<>(keys.size());
+      List<byte[]> raw = new ArrayList<>(keys.size());
+      for (IdKey k : keys) {
+        cfs.add(h.ids());
+        raw.add(LogKeys.id(k.from(), k.to(), k.messageId()));
+      }
+      List<byte[]> found = h.rocks().multiGetAsList(cfs, raw);
       for (int i = 0; i < out.length; i++) {
         byte[] v = found.get(i);
         out[i] = v == null ? 0 : ByteBuffer.wrap(v).getLong();
@@ -228,46 +265,73 @@ public final class RocksDbMessageLog implements MessageLog {
       return out;
     } catch (RocksDBException e) {
       throw new LogException("reading message ids failed: " + e.getMessage(), e);
+    } finally {
+      release();
     }
   }
 
   @Override
   public StreamRow stream(String from, String to) throws LogException {
+    Handles h = acquire();
     try {
-      byte[] v = db.get(streams, LogKeys.stream(from, to));
+      byte[] v = h.rocks().get(h.streams(), LogKeys.stream(from, to));
       return v == null ? null : LogKeys.row(from, to, v);
     } catch (RocksDBException e) {
       throw new LogException("reading stream " + from + "->" + to + " failed: " + e.getMessage(),
           e);
+    } finally {
+      release();
     }
   }
 
   @Override
   public synchronized void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+    if (broken) {
+      reopen();
+    }
+    Handles h = acquire();
     try (WriteBatch b = new WriteBatch()) {
       for (Entry e : entries) {
-        b.put(messages, LogKeys.message(e.from(), e.to(), e.offset()), LogKeys.messageValue(e));
-        b.put(ids, LogKeys.id(e.from(), e.to(), e.messageId()), LogKeys.long8(e.offset()));
+        b.put(h.messages(), LogKeys.message(e.from(), e.to(), e.offset()),
+            LogKeys.messageValue(e));
+        b.put(h.ids(), LogKeys.id(e.from(), e.to(), e.messageId()), LogKeys.long8(e.offset()));
       }
       for (StreamRow r : StreamRow.merged(rows)) { // the batch's own puts are not read back
         byte[] key = LogKeys.stream(r.from(), r.to());
-        byte[] old = db.get(streams, key);
+        byte[] old = h.rocks().get(h.streams(), key);
         StreamRow merged = old == null ? r : LogKeys.raise(LogKeys.row(r.from(), r.to(), old), r);
-        b.put(streams, key, LogKeys.rowValue(merged));
+        b.put(h.streams(), key, LogKeys.rowValue(merged));
       }
-      db.write(synced, b);
+      write(h, synced, b);
     } catch (RocksDBException e) {
-      throw new LogException("writing " + entries.size() + " messages failed: " + e.getMessage(),
-          e);
+      throw new LogException("writing " + entries.size() + " messages and " + rows.size()
+          + " stream rows failed: " + e.getMessage(), e);
+    } finally {
+      release();
     }
+  }
+
+  /**
+   * Whether the database answers and takes writes: after a failed write, reopens it first.
+   */
+  @Override
+  public synchronized void check() throws LogException {
+    if (broken) {
+      reopen();
+    }
+    stream("", "");
   }
 
   @Override
   public List<Entry> read(String from, String to, long after, long before, int max,
       long notBefore) throws LogException {
+    if (after >= before - 1) {
+      return List.of(); // no offset between (after + 1 could overflow)
+    }
     List<Entry> out = new ArrayList<>(Math.min(max, 128));
     byte[] prefix = LogKeys.stream(from, to);
-    try (RocksIterator it = db.newIterator(messages)) {
+    Handles h = acquire();
+    try (RocksIterator it = h.rocks().newIterator(h.messages())) {
       for (it.seek(LogKeys.message(from, to, Math.max(0, after) + 1));
           it.isValid() && out.size() < max; it.next()) {
         byte[] key = it.key();
@@ -286,6 +350,8 @@ public final class RocksDbMessageLog implements MessageLog {
       it.status();
     } catch (RocksDBException e) {
       throw new LogException("reading " + from + "->" + to + " failed: " + e.getMessage(), e);
+    } finally {
+      release();
     }
     return out;
   }
@@ -294,7 +360,8 @@ public final class RocksDbMessageLog implements MessageLog {
   public List<StreamRow> backlogInto(String to) throws LogException {
     List<StreamRow> out = new ArrayList<>();
     byte[] prefix = LogKeys.recipient(to);
-    try (RocksIterator it = db.newIterator(streams)) {
+    Handles h = acquire();
+    try (RocksIterator it = h.rocks().newIterator(h.streams())) {
       for (it.seek(prefix); it.isValid() && LogKeys.startsWith(it.key(), prefix); it.next()) {
         StreamRow r = LogKeys.row(LogKeys.senderOf(it.key(), prefix.length), to, it.value());
         if (r.head() > r.delivered()) {
@@ -304,6 +371,8 @@ public final class RocksDbMessageLog implements MessageLog {
       it.status();
     } catch (RocksDBException e) {
       throw new LogException("reading the streams into " + to + " failed: " + e.getMessage(), e);
+    } finally {
+      release();
     }
     return out;
   }
@@ -311,8 +380,9 @@ public final class RocksDbMessageLog implements MessageLog {
   @Override
   public int trimExpired(long cutoff, int max) throws LogException {
     int deleted = 0;
-    try (RocksIterator rows = db.newIterator(streams);
-         RocksIterator msgs = db.newIterator(messages);
+    Handles h = acquire();
+    try (RocksIterator rows = h.rocks().newIterator(h.streams());
+         RocksIterator msgs = h.rocks().newIterator(h.messages());
          WriteBatch b = new WriteBatch()) {
       for (rows.seekToFirst(); rows.isValid() && deleted < max; rows.next()) {
         byte[] stream = rows.key();
@@ -325,19 +395,76 @@ public final class RocksDbMessageLog implements MessageLog {
           if (ByteBuffer.wrap(value).getLong() >= cutoff) {
             break; // offsets are accepted in time order: the rest of the stream is younger
           }
-          b.delete(messages, key);
-          b.delete(ids, LogKeys.idOfValue(stream, value));
+          b.delete(h.messages(), key);
+          b.delete(h.ids(), LogKeys.idOfValue(stream, value));
           deleted++;
         }
       }
       rows.status();
       if (deleted > 0) {
-        db.write(unsynced, b); // lost in a crash, done again by the next sweep
+        write(h, unsynced, b); // lost in a crash, done again by the next sweep
       }
     } catch (RocksDBException e) {
       throw new LogException("deleting expired messages failed: " + e.getMessage(), e);
+    } finally {
+      release();
     }
     return deleted;
+  }
+
+  /** Writes {@code batch}; a failure marks the database for reopening. */
+  private void write(Handles h, WriteOptions how, WriteBatch batch) throws RocksDBException {
+    try {
+      h.rocks().write(how, batch);
+    } catch (RocksDBException e) {
+      if (!broken) {
+        log.warn("a write to the database in {} failed; it is reopened before the next one: {}",
+            dir, e.getMessage());
+      }
+      broken = true;
+      throw e;
+    }
+  }
+
+  /** The open database, under the read lock: {@link #release} it. */
+  private Handles acquire() throws LogException {
+    lock.readLock().lock();
+    Handles h = db;
+    if (h == null) {
+      lock.readLock().unlock();
+      throw new LogException("the database in " + dir + " is closed: reopening it after a failed"
+          + " write failed, and it is tried again with the next write");
+    }
+    return h;
+  }
+
+  private void release() {
+    lock.readLock().unlock();
+  }
+
+  /**
+   * Closes the database and opens it again (RocksDB replays its write-ahead log); called with
+   * this object's monitor held, after a write failed.
+   */
+  private void reopen() throws LogException {
+    lock.writeLock().lock();
+    try {
+      Handles old = db;
+      db = null;
+      if (old != null) {
+        old.close();
+      }
+      try {
+        db = openHandles();
+      } catch (RocksDBException e) {
+        throw new LogException("reopening the database in " + dir + " after a failed write "
+            + "failed: " + e.getMessage(), e);
+      }
+      broken = false;
+      log.info("reopened the database in {} after a failed write; it takes writes again", dir);
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   @Override
@@ -357,14 +484,22 @@ public final class RocksDbMessageLog implements MessageLog {
 
   @Override
   public synchronized void close() {
-    if (db != null) {
-      try {
-        db.syncWal();
-      } catch (RocksDBException ignored) {
-        // closing anyway; every commit was synced already
+    lock.writeLock().lock();
+    try {
+      Handles h = db;
+      db = null;
+      if (h != null) {
+        if (!broken) {
+          try {
+            h.rocks().syncWal();
+          } catch (RocksDBException ignored) {
+            // closing anyway; every commit was synced already
+          }
+        }
+        h.close();
       }
-      handles.forEach(ColumnFamilyHandle::close);
-      db.close();
+    } finally {
+      lock.writeLock().unlock();
     }
     closeResources();
   }
