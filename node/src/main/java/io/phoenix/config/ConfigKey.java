@@ -120,6 +120,13 @@ public enum ConfigKey {
       LimitsOptions.DEFAULT_MAX_UNDELIVERED_PER_STREAM, 1, 100_000_000,
       "Messages a stream may hold above the recipient's DELIVERED position; one more gets "
           + "ACCEPTED 429.", c -> c.limits().maxUndeliveredPerStream()),
+  LIMITS_MAX_CONNECTIONS("limits", "maxConnections", LimitsOptions.DEFAULT_MAX_CONNECTIONS, 0,
+      10_000_000,
+      "Client sockets the node holds at once over both ports: a TCP or WebSocket connection "
+          + "holds one, any other HTTP connection three; one more is refused at once (TCP: "
+          + "Goodbye 503, HTTP: 503). 0: the process's open-files limit less 2,048 kept for the "
+          + "store, the cluster and the JVM (half the limit when that leaves less).",
+      c -> c.limits().maxConnections()),
 
   RETENTION_SECONDS("retention", "seconds", RetentionOptions.DEFAULT_SECONDS, 1L, 315_360_000L,
       "How long stored messages are kept.", c -> c.retention().seconds()),

@@ -14,9 +14,12 @@ package io.phoenix.config;
  *     65536 to 268435456 bytes
  * @param maxUndeliveredPerStream messages a stream may hold above the recipient's DELIVERED
  *     position, 1 to 100000000
+ * @param maxConnections client sockets held at once over both ports, 0 (derived from the
+ *     open-files limit) to 10000000
  */
 public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeatSeconds,
-    int messagesPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream) {
+    int messagesPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream,
+    int maxConnections) {
 
   /** Default of {@code limits.maxFrameBytes}: {@value} (64 KiB). */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65_536;
@@ -32,6 +35,8 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
   public static final int DEFAULT_MAX_OUTBOUND_BYTES = 4_194_304;
   /** Default of {@code limits.maxUndeliveredPerStream}: {@value}. */
   public static final int DEFAULT_MAX_UNDELIVERED_PER_STREAM = 10_000;
+  /** Default of {@code limits.maxConnections}: {@value}, derived from the open-files limit. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 0;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public LimitsOptions {
@@ -42,12 +47,13 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
     ConfigKey.LIMITS_PULL_BATCH.checkInt(pullBatch);
     ConfigKey.LIMITS_MAX_OUTBOUND_BYTES.checkInt(maxOutboundBytes);
     ConfigKey.LIMITS_MAX_UNDELIVERED_PER_STREAM.checkInt(maxUndeliveredPerStream);
+    ConfigKey.LIMITS_MAX_CONNECTIONS.checkInt(maxConnections);
   }
 
   /** @return the options with every default */
   public static LimitsOptions defaults() {
     return new LimitsOptions(DEFAULT_MAX_FRAME_BYTES, DEFAULT_HELLO_TIMEOUT_MS,
         DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PULL_BATCH,
-        DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM);
+        DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM, DEFAULT_MAX_CONNECTIONS);
   }
 }

@@ -10,7 +10,10 @@ import io.phoenix.stream.BucketDirectory;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.config.PhoenixConfig;
+import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.Status;
+import io.phoenix.protocol.v1.Frame;
+import io.phoenix.protocol.v1.Goodbye;
 import io.phoenix.router.Fanout;
 import io.phoenix.router.LocalHub;
 import io.phoenix.router.Router;
@@ -23,6 +26,7 @@ import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
 import io.phoenix.stream.log.MessageLogs;
+import io.phoenix.transport.ConnectionBudget;
 import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.Listener;
 import io.phoenix.transport.ServerTls;
@@ -55,6 +59,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class PhoenixNode implements AdminRoutes.NodeView {
   private static final Logger log = LoggerFactory.getLogger(PhoenixNode.class);
+  /** What the TCP port writes to a connection refused for limits.maxConnections. */
+  private static final byte[] FULL_TCP = FrameCodec.encode(Frame.newBuilder().setGoodbye(
+      Goodbye.newBuilder().setStatusCode(Status.UNAVAILABLE).setReason("the node holds as many"
+          + " connections as limits.maxConnections allows; retry later or on another node"))
+      .build()).delimited().getBytes();
 
   private final PhoenixConfig config;
   private final PrometheusMeterRegistry registry =
@@ -78,6 +87,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private SslContext serverTls;
   private int httpPort;
   private long sweeper = -1;
+  /** The client sockets both ports may hold (limits.maxConnections). */
+  private ConnectionBudget budget;
   private long upkeep = -1;
   private volatile boolean stopping;
 
@@ -183,7 +194,9 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     directory = new BucketDirectory(store);
     bus = new NodeBus(vertx, nodeId);
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
-    Router router = new Router(store, fanout, config.limits().pullBatch(), metrics);
+    // a pull's answer takes at most a quarter of what a session may have waiting to be written
+    Router router = new Router(store, fanout, config.limits().pullBatch(),
+        config.limits().maxOutboundBytes() / 4, metrics);
     SessionServices services = new SessionServices(nodeId, epoch, config.limits(),
         auth, hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
@@ -214,12 +227,13 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     }));
 
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    budget = new ConnectionBudget(config.limits().maxConnections(), registry);
     return bus.start(fanout::receive)
         .compose(v -> ClusterStats.serve(vertx, this))
         .compose(v -> {
           int port = concretePort(config.tcp().host(), config.tcp().port());
           Listener listener = new Listener("TCP", loops, config.tcp().host(), port,
-              config.tls().tcp() ? serverTls : null);
+              config.tls().tcp() ? serverTls : null, budget, FULL_TCP);
           return deploy(instances, () -> new TcpServerVerticle(services, listener));
         })
         .compose(port -> {
@@ -227,11 +241,12 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           int http = concretePort(config.http().host(), config.http().port());
           // with compression, Vert.x's HTTP server has the port (its WebSocket deflates)
           Listener front = config.http().webSocketCompression() ? null : new Listener("HTTP",
-              loops, config.http().host(), http, config.tls().http() ? serverTls : null);
+              loops, config.http().host(), http, config.tls().http() ? serverTls : null, budget,
+              HttpServerVerticle.FULL);
           return deploy(instances, () -> new HttpServerVerticle(services, config.http().host(),
               http, config.http().webSocketPath(), config.http().webSocketCompression(),
               AdminRoutes.factory(vertx, this, registry),
-              config.tls(), front, loops));
+              config.tls(), front, loops, budget));
         })
         .map(port -> {
           httpPort = port;

@@ -42,12 +42,20 @@ public final class Router {
   private final StreamStore store;
   private final Fanout fanout;
   private final int pullBatch;
+  private final long pullBytes;
   private final NodeMetrics metrics;
 
-  public Router(StreamStore store, Fanout fanout, int pullBatch, NodeMetrics metrics) {
+  /**
+   * @param pullBatch most messages one PULL_REQUEST is answered
+   * @param pullBytes most bytes of messages one PULL_REQUEST is answered (at least one message
+   *     is), so that an answer stays well below what a session may have waiting to be written
+   */
+  public Router(StreamStore store, Fanout fanout, int pullBatch, long pullBytes,
+      NodeMetrics metrics) {
     this.store = store;
     this.fanout = fanout;
     this.pullBatch = pullBatch;
+    this.pullBytes = pullBytes;
     this.metrics = metrics;
   }
 
@@ -141,7 +149,8 @@ public final class Router {
         return;
       }
       fanout.deliver(targets, node -> FrameCodec.encode(Frame.newBuilder()
-          .setMessage(message.toBuilder().setTo(message.getTo().toBuilder().setNode(node)))
+          .setMessage(message.toBuilder().setTo(message.getTo().toBuilder().setNode(node))
+              .setTransmissionMode(TransmissionMode.PUSH_VALUE)) // DEVICE is always pushed
           .build()), PushKind.UNORDERED, null, 0, 0);
       sender.send(accepted(message, Status.OK, null));
       metrics.accepted(System.nanoTime() - receivedNanos);
@@ -183,8 +192,12 @@ public final class Router {
     return false;
   }
 
+  /**
+   * The device a message names, or null for every device of its recipient; an empty
+   * connection_resource_id names none (Hello refuses it), so it counts as not set.
+   */
   private static String named(Identity to) {
-    return to.hasConnectionResourceId() ? to.getConnectionResourceId() : null;
+    return to.getConnectionResourceId().isEmpty() ? null : to.getConnectionResourceId();
   }
 
   /** An ack signal sent by a client (§6). */
@@ -261,8 +274,9 @@ public final class Router {
             return;
           }
           var r = ar.result();
-          metrics.pulled(r.messages().size());
           List<EncodedFrame> frames = new ArrayList<>(r.messages().size() + 1);
+          long bytes = 0;
+          boolean cut = false; // more messages than pullBytes: the rest is for the next pull
           for (StoredMessage m : r.messages()) {
             Message stored;
             try {
@@ -275,12 +289,19 @@ public final class Router {
                 .setPeer(peer(p.getFrom(), p.getTo(), m.offset(), r.delivered()))
                 .setTransmissionMode(TransmissionMode.PULL_VALUE)
                 .build();
-            frames.add(FrameCodec.encode(Frame.newBuilder().setMessage(pulled).build()));
+            EncodedFrame frame = FrameCodec.encode(Frame.newBuilder().setMessage(pulled).build());
+            if (!frames.isEmpty() && bytes + frame.bodyLength() > pullBytes) {
+              cut = true;
+              break;
+            }
+            bytes += frame.bodyLength();
+            frames.add(frame);
           }
+          metrics.pulled(frames.size());
           Identity other = Identity.newBuilder()
               .setEid(p.getFrom().equals(self) ? p.getTo() : p.getFrom()).build();
           frames.add(encode(signal(client.identity(), other, ack.getMessageId(),
-              AckMethod.PULL_REQUEST_VALUE, r.more() ? Status.PARTIAL : Status.OK,
+              AckMethod.PULL_REQUEST_VALUE, r.more() || cut ? Status.PARTIAL : Status.OK,
               peer(p.getFrom(), p.getTo(), r.head(), r.delivered()))));
           reply.release(() -> frames.forEach(client::send));
         });

@@ -319,7 +319,8 @@ final class StreamOp {
     long firstBody = s.firstBody();
     List<Kept> out = new java.util.ArrayList<>(Math.min(max, 64));
     long notBefore = b.now - b.retentionMs;
-    long o = Math.max(offset + 1, firstBody);
+    // an offset at or past what is visible asks for nothing (offset + 1 could overflow)
+    long o = offset >= visible ? visible + 1 : Math.max(offset + 1, firstBody);
     for (; o <= visible && out.size() < max; o++) {
       Kept k = s.at(o);
       if (k.acceptedAt >= notBefore) {

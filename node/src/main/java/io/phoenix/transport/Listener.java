@@ -1,6 +1,8 @@
 package io.phoenix.transport;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,10 +10,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -28,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * a queue for writes from other threads whose first chunk alone is 4.1 KB, half of an idle
  * session, and Phoenix writes only from the socket's own loop. The TCP port
  * ({@code TcpServerVerticle}) and the HTTP port ({@code HttpServerVerticle}) each have one.
+ *
+ * <p>Each connection holds one socket of the node's {@link ConnectionBudget} while it is open;
+ * one accepted past it is refused at once: it gets the port's refusal (a Goodbye 503 on the TCP
+ * port, an HTTP 503 on the HTTP port; nothing with TLS, which would need a handshake first, nor
+ * past {@link ConnectionBudget#MAX_ANSWERING} refusals being written) and is closed.
  *
  * <p>Threading: {@link #join} and {@link #leave} from the instances' start and stop (any
  * thread); accepting runs on the acceptor loop.
@@ -49,6 +58,9 @@ public final class Listener {
   private final String host;
   private final int port;
   private final SslContext tls;
+  private final ConnectionBudget budget;
+  /** Written to a connection refused for the budget, before it is closed; null: none. */
+  private final byte[] refusal;
   /** An instance and the event loop its connections are registered on. */
   private record Joined(Member member, EventLoop loop) {}
 
@@ -61,13 +73,19 @@ public final class Listener {
   /**
    * @param name what the port serves, for the log ("TCP", "HTTP")
    * @param tls the server side of TLS (from {@link ServerTls#context}), or null for none
+   * @param budget the client sockets of the node, shared by its listeners
+   * @param refusal what a connection refused for the budget is sent before it is closed
+   *     (ignored with TLS)
    */
-  public Listener(String name, EventLoops loops, String host, int port, SslContext tls) {
+  public Listener(String name, EventLoops loops, String host, int port, SslContext tls,
+      ConnectionBudget budget, byte[] refusal) {
     this.name = name;
     this.loops = loops;
     this.host = host;
     this.port = port;
     this.tls = tls;
+    this.budget = budget;
+    this.refusal = tls == null ? refusal : null;
   }
 
   /**
@@ -154,6 +172,11 @@ public final class Listener {
         child.unsafe().closeForcibly();
         return;
       }
+      if (!budget.hold(child, 1)) {
+        budget.refused(name.toLowerCase(Locale.ROOT));
+        refuse(child, next.loop());
+        return;
+      }
       child.config().setOption(ChannelOption.TCP_NODELAY, true);
       if (tls != null) {
         child.pipeline().addLast(tls.newHandler(child.alloc()));
@@ -176,6 +199,43 @@ public final class Listener {
       ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true),
           1, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Writes the refusal, if any, to a connection past the budget and closes it; closes it at
+   * once when there is none or when many refusals are being written already (each holds a
+   * descriptor until it is closed).
+   */
+  private void refuse(Channel child, EventLoop loop) {
+    if (refusal == null || !budget.answering()) {
+      child.unsafe().closeForcibly();
+      return;
+    }
+    child.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(refusal))
+            .addListener(ChannelFutureListener.CLOSE);
+      }
+
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+      }
+
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+      }
+    });
+    loop.register(child).addListener(f -> {
+      if (f.isSuccess()) {
+        child.closeFuture().addListener(closed -> budget.answered());
+      } else {
+        budget.answered();
+        child.unsafe().closeForcibly();
+      }
+    });
   }
 
   private Joined next() {

@@ -4,12 +4,14 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,17 +45,32 @@ public final class Splice extends ChannelInboundHandlerAdapter {
    * was read from the client so far; released here), and then passes bytes both ways; the
    * handler {@code front} of the client's pipeline, which read {@code first}, is replaced by
    * the splice. The client must not be reading ({@code autoRead} off) when this is called.
+   *
+   * @return false, with nothing done and {@code first} not released, when the two sockets of
+   *     the connection inside the node would pass {@code budget}
    */
-  public static void connect(EventLoops loops, Channel client, String front,
-      ByteBuf first, SocketAddress server) {
+  public static boolean connect(EventLoops loops, Channel client, String front,
+      ByteBuf first, SocketAddress server, ConnectionBudget budget) {
+    if (!budget.take(2)) { // this end of the connection inside, and the server's end
+      return false;
+    }
     Bootstrap bootstrap = new Bootstrap()
         .group(client.eventLoop())
         .channelFactory(loops.socketChannels())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.AUTO_READ, false)
         .handler(new Splice(client));
-    bootstrap.connect(server).addListener((ChannelFutureListener) connected -> {
+    ChannelFuture connecting = bootstrap.connect(server);
+    AtomicBoolean given = new AtomicBoolean();
+    Runnable giveBack = () -> {
+      if (given.compareAndSet(false, true)) {
+        budget.give(2);
+      }
+    };
+    connecting.channel().closeFuture().addListener(f -> giveBack.run());
+    connecting.addListener((ChannelFutureListener) connected -> {
       if (!connected.isSuccess()) {
+        giveBack.run(); // a channel that could not even be created never closes
         first.release();
         failed(server, connected.cause());
         client.close();
@@ -70,6 +87,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       inside.config().setAutoRead(true);
       client.config().setAutoRead(true);
     });
+    return true;
   }
 
   /**

@@ -74,6 +74,35 @@ class SendPathTest {
     return MessagePeerAckSignal.newBuilder().setMethod(AckMethod.SYNC_VALUE).setMessageId(id);
   }
 
+  /**
+   * An empty connection_resource_id in {@code to} names no device (Hello refuses one), so it
+   * counts as not set: a SENDER message reaches every device, a DEVICE message is pushed (and
+   * arrives in PUSH mode even when sent with PULL).
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void anEmptyResourceInToNamesEveryDevice(Transport t) {
+    String a = "alice-" + t + "-empty";
+    String b = "bob-" + t + "-empty";
+    try (TestClient a1 = login(t, a, "phone"); TestClient b1 = login(t, b, "phone");
+         TestClient b2 = login(t, b, "tablet")) {
+      Message sender = message("s1", b).setTo(Identity.newBuilder().setEid(b)
+          .setConnectionResourceId("")).build();
+      assertEquals(200, a1.sendAndAwaitAccepted(sender).getStatusCode());
+      assertEquals("s1", b1.nextMessage().getMessageId());
+      assertEquals("s1", b2.nextMessage().getMessageId());
+
+      Message device = message("d1", b).setType(2).setTransmissionMode(1)
+          .setTo(Identity.newBuilder().setEid(b).setConnectionResourceId("")).build();
+      assertEquals(200, a1.sendAndAwaitAccepted(device).getStatusCode());
+      for (TestClient c : List.of(b1, b2)) {
+        Message got = c.nextMessage();
+        assertEquals("d1", got.getMessageId());
+        assertEquals(2, got.getTransmissionMode(), "DEVICE messages are pushed");
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void senderPushReachesEveryDeviceAndCopiesToOwnOtherDevices(Transport t) {

@@ -3,6 +3,7 @@ package io.phoenix.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Identity;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,6 +74,66 @@ class PullSyncTest {
       assertPage(pull(b1, "p200", a, b, 200), a, b, 201, 250, 200, 250);
       assertPage(pull(b1, "p250", a, b, 250), a, b, 251, 250, 200, 250);
       assertEquals(List.of(), b1.barrier(), "nothing after the closing signal");
+    }
+  }
+
+  /**
+   * Large messages: an answer stops before its messages pass a quarter of
+   * {@code limits.maxOutboundBytes} (1 MiB by default), with 206, so that a pull never makes
+   * the session a slow consumer; the pages still hold every offset once, in order.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void largeMessagesArePulledInAnswersOfAtMostAQuarterOfMaxOutboundBytes(Transport t) {
+    String a = "alice-" + t + "-large";
+    String b = "bob-" + t + "-large";
+    ByteString body = ByteString.copyFrom(new byte[60_000]);
+    try (TestClient a1 = login(t, a, "phone")) {
+      for (int i = 1; i <= 40; i++) {
+        MessagePeerAckSignal ok = a1.sendAndAwaitAccepted(
+            TestClient.message("m" + i, b).setPayload(body).build());
+        assertEquals(200, ok.getStatusCode(), ok::toString);
+      }
+    }
+    try (TestClient b1 = login(t, b, "phone")) {
+      List<Long> offsets = new ArrayList<>();
+      long after = 0;
+      int pages = 0;
+      while (true) {
+        Page p = pull(b1, "p" + after, a, b, after);
+        pages++;
+        assertTrue(!p.messages().isEmpty(), "every page sends at least one message");
+        long bytes = p.messages().stream()
+            .mapToLong(m -> Frame.newBuilder().setMessage(m).build().getSerializedSize()).sum();
+        assertTrue(bytes <= (4 << 20) / 4, "a page of " + bytes + " bytes");
+        p.messages().forEach(m -> offsets.add(m.getPeer().getOffset()));
+        after = offsets.get(offsets.size() - 1);
+        if (after == 40) {
+          assertEquals(200, p.end().getStatusCode(), p.end()::toString);
+          break;
+        }
+        assertEquals(206, p.end().getStatusCode(), p.end()::toString);
+      }
+      assertEquals(LongStream.rangeClosed(1, 40).boxed().toList(), offsets);
+      assertTrue(pages >= 3, "40 messages of 60 KB take three pages of 1 MiB, not " + pages);
+      assertEquals(List.of(), b1.barrier(), "the session is still open, nothing more sent");
+    }
+  }
+
+  /** A pull after the largest offset there is answers nothing (offset + 1 must not wrap). */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aPullAfterTheLargestOffsetAnswersNothing(Transport t) {
+    String a = "alice-" + t + "-max";
+    String b = "bob-" + t + "-max";
+    try (TestClient a1 = login(t, a, "phone")) {
+      for (int i = 1; i <= 3; i++) {
+        a1.sendAndAwaitAccepted(TestClient.message("m" + i, b).build());
+      }
+    }
+    try (TestClient b1 = login(t, b, "phone")) {
+      assertPage(pull(b1, "pmax", a, b, Long.MAX_VALUE), a, b, 1, 0, 200, 3);
+      assertPage(pull(b1, "pmax1", a, b, Long.MAX_VALUE - 1), a, b, 1, 0, 200, 3);
     }
   }
 

@@ -32,11 +32,15 @@ public final class NodeProcess implements AutoCloseable {
   private final List<String> stdout = new ArrayList<>();
   private final Path log;
 
-  private NodeProcess(Path config, Path log, Map<String, String> env, List<String> jvm)
-      throws IOException {
+  private NodeProcess(Path config, Path log, Map<String, String> env, List<String> jvm,
+      int openFiles) throws IOException {
     this.log = log;
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java));
+    List<String> command = new ArrayList<>();
+    if (openFiles > 0) { // the shell lowers both limits, then becomes the JVM (same pid)
+      command.addAll(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"));
+    }
+    command.add(java);
     command.addAll(jvm.isEmpty() ? List.of("-Xmx512m", "-XX:+UseSerialGC") : jvm);
     command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "node", "--config",
         config.toString()));
@@ -83,12 +87,26 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(Path dir, JsonObject config, Map<String, String> env,
       List<String> jvm) throws Exception {
+    return start(dir, config, env, jvm, 0);
+  }
+
+  /**
+   * Like {@link #start(Path, JsonObject)}, in a process whose open-files limit ({@code ulimit
+   * -n}, soft and hard) is {@code openFiles}.
+   */
+  public static NodeProcess startWithOpenFiles(Path dir, JsonObject config, int openFiles)
+      throws Exception {
+    return start(dir, config, Map.of(), List.of(), openFiles);
+  }
+
+  private static NodeProcess start(Path dir, JsonObject config, Map<String, String> env,
+      List<String> jvm, int openFiles) throws Exception {
     String id = config.getJsonObject("node").getString("id");
     Path file = dir.resolve(id + ".json");
     Files.writeString(file, config.encodePrettily());
     Path logs = Files.createDirectories(Path.of("target", "node-logs"));
     NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"),
-        env, jvm);
+        env, jvm, openFiles);
     try {
       p.ready.get(90, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.phoenix.transport.ChannelSocket;
 import io.phoenix.transport.Splice;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +40,17 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
   private static final byte[] TIMED_OUT = ("HTTP/1.1 408 Request Timeout\r\n"
       + "content-length: 0\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
+  /** The answer to a connection refused for {@code limits.maxConnections}. */
+  static final byte[] FULL = unavailable("the node holds as many connections as "
+      + "limits.maxConnections allows; retry later or on another node\n");
+
   private final HttpServerVerticle owner;
   private final long timeoutMs;
   /** What was read so far; handed to the splice when the connection is passed on. */
   private ByteBuf head;
   private boolean passing;
+  /** Refused for {@code limits.maxConnections}: what it sends is dropped until it closes. */
+  private boolean refused;
   private ScheduledFuture<?> timeout;
 
   /** @param timeoutMs how long the head of the first request may take to arrive */
@@ -74,6 +81,10 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
+    if (refused) {
+      in.release();
+      return;
+    }
     try {
       if (head == null) {
         head = ctx.alloc().heapBuffer(Math.max(256, in.readableBytes()));
@@ -121,7 +132,26 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
     passing = true;
     ctx.channel().config().setAutoRead(false);
     // the splice writes the head once connected, with whatever is read into it until then
-    Splice.connect(owner.loops(), ctx.channel(), ctx.name(), head, owner.insideAddress());
+    if (!Splice.connect(owner.loops(), ctx.channel(), ctx.name(), head, owner.insideAddress(),
+        owner.budget())) {
+      owner.budget().refused("http");
+      passing = false;
+      refused = true;
+      head.release();
+      head = null;
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(FULL)).addListener(f -> ctx.close());
+    }
+  }
+
+  /** An HTTP 503 answer with {@code text} as its body, closing the connection. */
+  static byte[] unavailable(String text) {
+    byte[] body = text.getBytes(StandardCharsets.UTF_8);
+    byte[] head = ("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8"
+        + "\r\ncontent-length: " + body.length + "\r\nconnection: close\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    byte[] out = Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, out, head.length, body.length);
+    return out;
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.phoenix.session.Session;
 import io.phoenix.session.SessionServices;
 import io.phoenix.transport.ByteSocket;
 import io.phoenix.transport.ChannelSocket;
+import io.phoenix.transport.ConnectionBudget;
 import io.phoenix.transport.EventLoops;
 import io.phoenix.transport.Listener;
 import io.phoenix.transport.ServerTls;
@@ -47,6 +48,12 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   /** Where the Vert.x HTTP server listens when the node has the port. */
   static final String INSIDE_HOST = "127.0.0.1";
 
+  /** An HTTP connection (not a WebSocket) idle this long is closed. */
+  static final int IDLE_TIMEOUT_SECONDS = 60;
+
+  /** The answer of the HTTP port to a connection refused for {@code limits.maxConnections}. */
+  public static final byte[] FULL = HttpFront.FULL;
+
   private final String host;
   private final int port;
   private final String path;
@@ -55,16 +62,19 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   private final TlsOptions tls;
   private final Listener front;
   private final EventLoops loops;
+  private final ConnectionBudget budget;
   private HttpServer server;
   private InetSocketAddress inside;
 
   /**
    * @param front the node's listener on the port, or null for Vert.x's HTTP server to have it
    *     (with {@code compression})
+   * @param budget the node's client sockets: the connections spliced inside take two more
+   *     each, and without {@code front} the server's own connections one each
    */
   public HttpServerVerticle(SessionServices services, String host, int port, String path,
       boolean compression, Supplier<? extends Handler<HttpServerRequest>> requests,
-      TlsOptions tls, Listener front, EventLoops loops) {
+      TlsOptions tls, Listener front, EventLoops loops, ConnectionBudget budget) {
     super(services);
     this.host = host;
     this.port = port;
@@ -74,6 +84,7 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
     this.tls = tls;
     this.front = front;
     this.loops = loops;
+    this.budget = budget;
   }
 
   @Override
@@ -88,6 +99,10 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
         .setPort(front == null ? port : 0)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
+        // Behind the node's own listener the server sees only plain HTTP (probes, metrics, the
+        // page): a connection idle for a minute is closed, with its three sockets. (With
+        // compression it also carries WebSocket sessions, which the heartbeat keeps in check.)
+        .setIdleTimeout(front == null ? 0 : IDLE_TIMEOUT_SECONDS)
         // No cleartext HTTP/2 upgrade: the JDK's HttpClient (which asks for h2c by default)
         // intermittently never received the body of a /metrics answer over an upgraded
         // connection. Probes, metrics and pages need nothing beyond HTTP/1.1.
@@ -125,6 +140,15 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
       });
     }
     if (front == null) {
+      // Vert.x has the port: its connections count here, refused without an answer when full
+      server.connectionHandler(connection -> {
+        if (!budget.take(1)) {
+          budget.refused("http");
+          connection.close();
+          return;
+        }
+        connection.closeHandler(v -> budget.give(1));
+      });
       return server.listen();
     }
     return server.listen().compose(s -> {
@@ -148,6 +172,10 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
 
   String webSocketPath() {
     return path;
+  }
+
+  ConnectionBudget budget() {
+    return budget;
   }
 
   EventLoops loops() {
