@@ -1,5 +1,7 @@
 package io.phoenix.admin;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
@@ -38,6 +40,7 @@ import java.util.function.Supplier;
  * <p>One router per HTTP verticle instance; handlers run on that instance's event loop.
  */
 public final class AdminRoutes {
+  private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
   private AdminRoutes() {}
 
   /** What the routes need of the node. */
@@ -114,6 +117,23 @@ public final class AdminRoutes {
       ctx.next();
     });
     router.route().handler(StaticHandler.create(WEBROOT));
+    // a request the router cannot take (a path that does not decode, a handler that failed):
+    // its status, without a stack trace in the log for every such request
+    router.route().failureHandler(ctx -> {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode()
+          : ctx.failure() instanceof IllegalArgumentException ? 400 : 500;
+      if (status >= 500) {
+        log.warn("HTTP {} {} failed: {}", ctx.request().method(), ctx.request().path(),
+            String.valueOf(ctx.failure()));
+      } else {
+        log.debug("HTTP {} {}: {}", ctx.request().method(), ctx.request().path(), status);
+      }
+      if (!ctx.response().ended() && !ctx.response().headWritten()) {
+        ctx.response().setStatusCode(status).end();
+      } else if (!ctx.response().ended()) {
+        ctx.request().connection().close(); // half an answer: the client sees it cut short
+      }
+    });
     return router;
   }
 

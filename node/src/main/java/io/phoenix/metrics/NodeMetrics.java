@@ -160,11 +160,14 @@ public final class NodeMetrics {
         .increment();
   }
 
-  /** A message answered ACCEPTED 200, {@code nanos} after its frame was read. */
+  /**
+   * A message answered ACCEPTED 200, {@code nanos} after its frame was read. A negative time
+   * (the clocks of two vCPUs of a virtual machine a few microseconds apart) counts as 0.
+   */
   public void accepted(long nanos) {
     accepted.increment();
     acceptedTotal.increment();
-    acceptLatency.record(nanos, TimeUnit.NANOSECONDS);
+    acceptLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
   }
 
   public void delivered() {

@@ -106,7 +106,8 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   @Override
   public void appendStages(long[] nanos) {
     for (int i = 0; i < nanos.length && i < stages.length; i++) {
-      stages[i].record(nanos[i], TimeUnit.NANOSECONDS);
+      // stamped on different threads: a few microseconds below 0 on some virtual machines
+      stages[i].record(Math.max(0, nanos[i]), TimeUnit.NANOSECONDS);
     }
   }
 

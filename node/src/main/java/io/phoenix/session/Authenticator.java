@@ -121,6 +121,16 @@ public final class Authenticator {
    * Goodbye 401. Completes on the caller's context.
    */
   public Future<Authenticated> authenticateHello(String token) {
+    try {
+      return checkHello(token);
+    } catch (RuntimeException e) {
+      // a token the libraries choke on (e.g. an "exp" that is not a number): refused, not thrown
+      return Future.failedFuture("invalid token: its claims cannot be read ("
+          + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private Future<Authenticated> checkHello(String token) {
     if (token == null || token.isEmpty()) {
       return Future.failedFuture("missing token");
     }

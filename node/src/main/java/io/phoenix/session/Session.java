@@ -67,6 +67,8 @@ public final class Session implements Subscriber {
   private RateLimiter rateLimiter;
   private long lastInboundNanos;
   private long pendingBytes;
+  /** Counted for each frame waiting to be written besides its own bytes. */
+  static final int FRAME_OVERHEAD_BYTES = 128;
   private String closeReason = "connection closed by peer";
   /** Set when the token binds a device key (PROTOCOL.md §10): every frame passes through it. */
   private SignatureCheck signatures;
@@ -155,6 +157,11 @@ public final class Session implements Subscriber {
     if (state == State.AWAITING_HELLO
         && nowNanos - openedAtNanos > services.limits().helloTimeoutMs() * 1_000_000L) {
       close(Status.TIMEOUT, "no Hello within " + services.limits().helloTimeoutMs() + " ms");
+    } else if (state == State.AUTHENTICATING
+        && nowNanos - lastInboundNanos > services.limits().helloTimeoutMs() * 1_000_000L) {
+      // the token's check never answered (an identity provider that does not respond)
+      close(Status.UNAVAILABLE, "the token could not be checked within "
+          + services.limits().helloTimeoutMs() + " ms");
     } else if (state == State.ACTIVE
         && nowNanos - lastInboundNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
       close(Status.TIMEOUT, "silent for 3 heartbeats");
@@ -351,7 +358,10 @@ public final class Session implements Subscriber {
     if (state == State.CLOSED) {
       return;
     }
-    int size = frame.delimitedLength();
+    // what a frame waiting to be written holds besides its bytes (its write's promise and
+    // listener, buffers' headers) counts too: 4 MiB of 10-byte pongs would otherwise hold ten
+    // times that
+    int size = frame.delimitedLength() + FRAME_OVERHEAD_BYTES;
     if (pendingBytes + size > services.limits().maxOutboundBytes()) {
       close(Status.UNAVAILABLE, "slow consumer: more than "
           + services.limits().maxOutboundBytes() + " bytes waiting to be written");

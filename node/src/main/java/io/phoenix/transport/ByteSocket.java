@@ -1,6 +1,7 @@
 package io.phoenix.transport;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
@@ -17,8 +18,20 @@ public interface ByteSocket extends GatheredWrites.Sink {
 
   void resume();
 
-  /** Closes the socket once what was written before is sent. */
+  /**
+   * Stops reading and closes the socket once what was written before is sent, or after
+   * {@value #END_TIMEOUT_SECONDS} seconds whatever is left (a client that does not read).
+   */
   void end();
+
+  /** How long {@link #end} waits for what was written to be sent. */
+  int END_TIMEOUT_SECONDS = 10;
+
+  /**
+   * Whether what is waiting to be written is still small (Netty's write-buffer high-water mark,
+   * 64 KB): a client that does not read makes it false.
+   */
+  boolean writable();
 
   /** Closes the socket now. */
   void close();
@@ -46,7 +59,15 @@ public interface ByteSocket extends GatheredWrites.Sink {
 
       @Override
       public void end() {
+        socket.pause();
         socket.end();
+        Vertx.currentContext().owner().setTimer(END_TIMEOUT_SECONDS * 1000L,
+            t -> socket.close());
+      }
+
+      @Override
+      public boolean writable() {
+        return !socket.writeQueueFull();
       }
 
       @Override

@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ public final class ChannelSocket extends ChannelInboundHandlerAdapter implements
   private boolean opened;
   private boolean paused;
   private boolean ended;
+  /** {@link #end} was called: reading stays off. */
+  private boolean ending;
 
   public ChannelSocket(Channel channel, Context context, Events events) {
     this.channel = channel;
@@ -179,7 +182,7 @@ public final class ChannelSocket extends ChannelInboundHandlerAdapter implements
 
   @Override
   public void resume() {
-    if (!paused) {
+    if (!paused || ending) {
       return;
     }
     paused = false;
@@ -191,8 +194,22 @@ public final class ChannelSocket extends ChannelInboundHandlerAdapter implements
 
   @Override
   public void end() {
+    // nothing read from now on is handled: a client that goes on sending is not read
+    ending = true;
+    paused = true;
+    channel.config().setAutoRead(false);
     // after everything written before it: closing at once would drop what is still queued
     channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    // ...unless the client does not read it
+    var late = channel.eventLoop().schedule(() -> {
+      channel.close();
+    }, END_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    channel.closeFuture().addListener(f -> late.cancel(false));
+  }
+
+  @Override
+  public boolean writable() {
+    return channel.isWritable();
   }
 
   @Override

@@ -95,6 +95,55 @@ class BadInputTest {
     assertNodeStillServes(t);
   }
 
+  /**
+   * A session closed as a slow consumer whose client does not read: the node stops reading it
+   * and closes the socket ten seconds after its Goodbye, with what is left unsent. Before, the
+   * socket stayed open, read, holding what waited to be written, for as long as the client kept
+   * it.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(90)
+  void aSlowConsumerThatNeverReadsIsClosedSecondsAfterItsGoodbye() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket();
+         TestClient sender = TestClient.login(vertx, Transport.TCP, node, "zombie-sender", "r")) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.tcpPort()));
+      socket.setSoTimeout(10_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(TestClient.delimited(Frame.newBuilder().setHello(io.phoenix.protocol.v1.Hello
+          .newBuilder().setToken(node.token("zombie")).setConnectionResourceId("r")).build()
+          .toByteArray()));
+      Frame welcome = Frame.parseFrom(com.google.protobuf.CodedInputStream
+          .newInstance(socket.getInputStream()).readByteArray());
+      assertEquals(Frame.BodyCase.WELCOME, welcome.getBodyCase(), welcome::toString);
+      // 12 MB of pushes it never reads: past limits.maxOutboundBytes (4 MiB) and the buffers
+      // of both sockets, so the node holds some of it when it says Goodbye 503
+      com.google.protobuf.ByteString body = com.google.protobuf.ByteString.copyFrom(
+          new byte[60_000]);
+      for (int i = 0; i < 200; i++) {
+        sender.send(TestClient.message("z" + i, "zombie").setPayload(body).build());
+      }
+      for (int i = 0; i < 200; i++) {
+        assertEquals(200, sender.nextAck().getStatusCode());
+      }
+      Thread.sleep(12_000); // the ten seconds after the Goodbye, and a margin
+      byte[] ping = TestClient.delimited(Frame.newBuilder()
+          .setPing(io.phoenix.protocol.v1.Ping.newBuilder().setTimestamp(1)).build().toByteArray());
+      boolean ended = false;
+      for (int i = 0; i < 20 && !ended; i++) {
+        try {
+          out.write(ping);
+          out.flush();
+          Thread.sleep(50);
+        } catch (java.io.IOException reset) {
+          ended = true;
+        }
+      }
+      assertTrue(ended, "the node closed the socket of a client that does not read");
+    }
+    assertNodeStillServes(Transport.TCP);
+  }
+
   @Test
   void tcpLengthPrefixWithSixContinuationBytesGetsGoodbye400() {
     try (TestClient c = TestClient.connect(vertx, Transport.TCP, node)) {

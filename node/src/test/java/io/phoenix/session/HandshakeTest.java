@@ -149,7 +149,7 @@ class HandshakeTest {
   // ------------------------------------------------------------------ refused Hellos
 
   enum BadToken { MISSING, OTHER_SECRET, EXPIRED, NO_SUB, EMPTY_SUB, WRONG_ISSUER, NO_ISSUER,
-    UNSIGNED, GARBAGE }
+    UNSIGNED, GARBAGE, EXP_NOT_A_NUMBER, IAT_NOT_A_NUMBER }
 
   static Stream<Arguments> badTokens() {
     return Stream.of(Transport.values()).flatMap(t ->
@@ -172,6 +172,9 @@ class HandshakeTest {
       case NO_ISSUER -> token(withoutKey(good, "iss"));
       case UNSIGNED -> unsigned(good);
       case GARBAGE -> "this is not a jwt";
+      // signed with the right secret, but claims the token libraries cannot read as times
+      case EXP_NOT_A_NUMBER -> token(good.put("exp", "tomorrow"));
+      case IAT_NOT_A_NUMBER -> token(good.put("iat", true));
     };
     try (TestClient c = TestClient.connect(vertx, t, node)) {
       if (token == null) {

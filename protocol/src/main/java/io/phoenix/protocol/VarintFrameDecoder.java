@@ -71,8 +71,8 @@ public final class VarintFrameDecoder {
         pos += need;
       } else {
         int take = Math.min(need, available);
-        if (pending == null) {
-          pending = Buffer.buffer((int) length);
+        if (pending == null) { // grows as bytes arrive, never to what a prefix merely declares
+          pending = Buffer.buffer((int) Math.min(length, 4096));
         }
         pending.appendBuffer(chunk, pos, take);
         pos += take;

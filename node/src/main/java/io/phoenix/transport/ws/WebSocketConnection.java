@@ -193,7 +193,11 @@ final class WebSocketConnection
 
   @Override
   public void ping(byte[] payload) {
-    if (!closeSent) {
+    // A client that pings without reading gets no more pongs once what waits to be written
+    // passes the socket's high-water mark (RFC 6455 5.5.3 lets a pong answer only the latest
+    // ping): pongs are not frames of the session, whose writes are bounded by
+    // limits.maxOutboundBytes.
+    if (!closeSent && socket.writable()) {
       append(WebSocketFrames.PONG, Buffer.buffer(payload));
     }
   }

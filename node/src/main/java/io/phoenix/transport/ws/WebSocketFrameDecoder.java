@@ -61,6 +61,12 @@ public final class WebSocketFrameDecoder {
   private final boolean masked;
   private final Sink sink;
 
+  /**
+   * What a message's array starts at, at most: it grows as its bytes arrive, so that a header
+   * declaring a large frame costs nothing until the frame's bytes come.
+   */
+  static final int INITIAL_MESSAGE_BYTES = 4096;
+
   private final byte[] header = new byte[WebSocketFrames.MAX_HEADER];
   private int headerLength;
 
@@ -78,6 +84,8 @@ public final class WebSocketFrameDecoder {
   // the binary message being joined from fragments (message != null)
   private byte[] message;
   private int messageLength;
+  /** The message's length once the frame being read ends: {@code message} grows up to it. */
+  private int messageEnd;
 
   /** Where {@link #feed} is in its chunk. */
   private int position;
@@ -114,6 +122,12 @@ public final class WebSocketFrameDecoder {
           }
         } else {
           int take = (int) Math.min(remaining, end - position);
+          if (target != null && target == message && targetPosition + take > message.length) {
+            // grown as bytes arrive, never to what a header merely declares
+            message = Arrays.copyOf(message, Math.min(messageEnd,
+                Math.max(targetPosition + take, 2 * message.length)));
+            target = message;
+          }
           if (target != null) {
             chunk.getBytes(position, position + take, target, targetPosition);
             if (masked) {
@@ -244,12 +258,10 @@ public final class WebSocketFrameDecoder {
       throw new FrameTooLargeException(size, maxBytes);
     }
     if (first) {
-      message = new byte[(int) length];
+      message = new byte[(int) Math.min(length, INITIAL_MESSAGE_BYTES)];
       messageLength = 0;
-    } else if (message.length < size) {
-      message = Arrays.copyOf(message, (int) Math.min(maxBytes, Math.max(size,
-          2L * message.length)));
     }
+    messageEnd = (int) size;
     target = message;
     targetPosition = messageLength;
   }

@@ -403,6 +403,57 @@ class RawWebSocketTest {
   }
 
   /**
+   * A client that pings without reading gets pongs only while what waits to be written to it
+   * is small (RFC 6455 lets a pong answer the latest ping only): of 200,000 pings (26 MB),
+   * those answered fit in the socket's buffers, not in the node's memory. Before, every ping
+   * was answered and the pongs piled up in the node.
+   */
+  @Test
+  void aClientThatPingsWithoutReadingIsNotAnsweredEveryPing() throws IOException {
+    int pings = 200_000;
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.httpPort()));
+      OutputStream out = socket.getOutputStream();
+      out.write(upgradeRequest("/socket"));
+      Random random = new Random(7);
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      for (int i = 0; i < 1_000; i++) {
+        batch.writeBytes(frame(true, 9, new byte[125], true, random));
+      }
+      byte[] thousand = batch.toByteArray();
+      for (int i = 0; i < pings / 1_000; i++) {
+        out.write(thousand);
+      }
+      out.flush();
+      socket.setSoTimeout(2_000);
+      DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(
+          socket.getInputStream(), 65_536));
+      assertTrue(line(in).startsWith("HTTP/1.1 101"));
+      while (!line(in).isEmpty()) {
+        // the rest of the head
+      }
+      int pongs = 0;
+      try {
+        while (true) {
+          int first = in.readUnsignedByte();
+          int length = in.readUnsignedByte() & 0x7F;
+          assertEquals(0x8A, first, "only pongs come back");
+          in.skipNBytes(length);
+          pongs++;
+        }
+      } catch (SocketTimeoutException | EOFException quiet) {
+        // all that came
+      }
+      assertTrue(pongs > 0, "pings are answered");
+      assertTrue(pongs < pings / 2, pongs + " pongs for " + pings + " pings");
+    }
+    try (Raw c = new Raw()) {
+      c.login("raw-after-pings");
+    }
+  }
+
+  /**
    * A head that does not end within the node's limit is passed to the HTTP server, which
    * refuses it; the node goes on taking upgrades.
    */
