@@ -231,15 +231,19 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     return bus.start(fanout::receive)
         .compose(v -> ClusterStats.serve(vertx, this))
         .compose(v -> {
-          int port = concretePort(config.tcp().host(), config.tcp().port());
+          // the listener binds once for every instance: port 0 is bound as it is, with no
+          // window between choosing a free port and binding it
+          int port = config.tcp().port();
           Listener listener = new Listener("TCP", loops, config.tcp().host(), port,
               config.tls().tcp() ? serverTls : null, budget, FULL_TCP);
           return deploy(instances, () -> new TcpServerVerticle(services, listener));
         })
         .compose(port -> {
           tcpPort = port;
-          int http = concretePort(config.http().host(), config.http().port());
-          // with compression, Vert.x's HTTP server has the port (its WebSocket deflates)
+          // with compression, Vert.x's HTTP server has the port (its WebSocket deflates), and
+          // its instances need the same concrete port
+          int http = config.http().webSocketCompression()
+              ? concretePort(config.http().host(), config.http().port()) : config.http().port();
           Listener front = config.http().webSocketCompression() ? null : new Listener("HTTP",
               loops, config.http().host(), http, config.tls().http() ? serverTls : null, budget,
               HttpServerVerticle.FULL);
@@ -282,8 +286,9 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   }
 
   /**
-   * Port 0 means "any free port"; the server instances must all share one, so it is chosen
-   * here, before they bind.
+   * Port 0 means "any free port"; Vert.x's server instances must all share one, so it is chosen
+   * here, before they bind (a port can be taken by another process in between: the node's own
+   * listeners bind port 0 directly).
    */
   private static int concretePort(String host, int port) {
     if (port != 0) {
