@@ -117,23 +117,13 @@ public final class AdminRoutes {
       ctx.next();
     });
     router.route().handler(StaticHandler.create(WEBROOT));
-    // a request the router cannot take (a path that does not decode, a handler that failed):
-    // its status, without a stack trace in the log for every such request
-    router.route().failureHandler(ctx -> {
-      int status = ctx.statusCode() > 0 ? ctx.statusCode()
-          : ctx.failure() instanceof IllegalArgumentException ? 400 : 500;
-      if (status >= 500) {
-        log.warn("HTTP {} {} failed: {}", ctx.request().method(), ctx.request().path(),
-            String.valueOf(ctx.failure()));
-      } else {
-        log.debug("HTTP {} {}: {}", ctx.request().method(), ctx.request().path(), status);
-      }
-      if (!ctx.response().ended() && !ctx.response().headWritten()) {
-        ctx.response().setStatusCode(status).end();
-      } else if (!ctx.response().ended()) {
-        ctx.request().connection().close(); // half an answer: the client sees it cut short
-      }
-    });
+    // A request the router cannot take (400: a path that does not decode) or a handler that
+    // failed (500): Vert.x answers with the status after these; without them it logs an ERROR
+    // with a stack trace for every such request.
+    router.errorHandler(400, ctx -> log.debug("HTTP {} {}: 400 ({})", ctx.request().method(),
+        ctx.request().path(), String.valueOf(ctx.failure())));
+    router.errorHandler(500, ctx -> log.warn("HTTP {} {} failed: {}", ctx.request().method(),
+        ctx.request().path(), String.valueOf(ctx.failure())));
     return router;
   }
 

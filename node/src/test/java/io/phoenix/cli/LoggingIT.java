@@ -117,6 +117,29 @@ class LoggingIT {
         () -> String.join("\n", lines));
   }
 
+  /**
+   * A request whose path does not decode gets 400 and no stack trace in the log: anyone can
+   * send one, and a node must not log an ERROR for each.
+   */
+  @Test
+  void aPathThatDoesNotDecodeGets400WithoutAnErrorInTheLog() throws Exception {
+    try (NodeProcess node = NodeProcess.start(dir, TestNode.config(),
+        Map.of("PHOENIX_LOG_FORMAT", "text"))) {
+      for (int i = 0; i < 3; i++) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.httpPort())) {
+          s.setSoTimeout(10_000);
+          s.getOutputStream().write(("GET /% HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+              + "connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          String answer = new String(s.getInputStream().readAllBytes(),
+              java.nio.charset.StandardCharsets.ISO_8859_1);
+          assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        }
+      }
+      String log = read(node.log());
+      assertTrue(!log.contains("ERROR") && !log.contains("Unhandled exception"), log);
+    }
+  }
+
   private static void awaitInLog(NodeProcess node, String... texts) {
     await().atMost(Duration.ofSeconds(20)).until(() -> {
       String log = read(node.log());
