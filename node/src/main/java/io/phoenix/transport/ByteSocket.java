@@ -1,5 +1,6 @@
 package io.phoenix.transport;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -61,8 +62,10 @@ public interface ByteSocket extends GatheredWrites.Sink {
       public void end() {
         socket.pause();
         socket.end();
-        Vertx.currentContext().owner().setTimer(END_TIMEOUT_SECONDS * 1000L,
-            t -> socket.close());
+        Context context = Vertx.currentContext(); // the socket's, as every call here
+        if (context != null) {
+          context.owner().setTimer(END_TIMEOUT_SECONDS * 1000L, t -> socket.close());
+        }
       }
 
       @Override
