@@ -1,7 +1,5 @@
 package io.phoenix.admin;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
@@ -17,6 +15,8 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of a node, beside the WebSocket endpoint: liveness and readiness probes,

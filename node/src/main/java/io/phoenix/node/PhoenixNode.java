@@ -61,8 +61,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private static final Logger log = LoggerFactory.getLogger(PhoenixNode.class);
   /** What the TCP port writes to a connection refused for limits.maxConnections. */
   private static final byte[] FULL_TCP = FrameCodec.encode(Frame.newBuilder().setGoodbye(
-      Goodbye.newBuilder().setStatusCode(Status.UNAVAILABLE).setReason("the node holds as many"
-          + " connections as limits.maxConnections allows; retry later or on another node"))
+      Goodbye.newBuilder().setStatusCode(Status.UNAVAILABLE)
+          .setReason(ConnectionBudget.REFUSAL))
       .build()).delimited().getBytes();
 
   private final PhoenixConfig config;

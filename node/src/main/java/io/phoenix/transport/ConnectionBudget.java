@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +32,14 @@ public final class ConnectionBudget {
    * written, so a burst past the limit is closed without one beyond these.
    */
   static final int MAX_ANSWERING = 64;
+  /** Why a connection is refused: its Goodbye's reason on TCP, its 503's body on HTTP. */
+  public static final String REFUSAL = "the node holds as many connections as "
+      + "limits.maxConnections allows; retry later or on another node";
 
   private final int max;
   private final AtomicInteger used = new AtomicInteger();
   private final AtomicInteger answering = new AtomicInteger();
-  private final AtomicLong lastWarning =
-      new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
+  private final WarnEvery warnings = new WarnEvery(WARN_EVERY_MS);
   private final Counter refusedTcp;
   private final Counter refusedHttp;
 
@@ -161,10 +161,7 @@ public final class ConnectionBudget {
    */
   public void refused(String port) {
     ("tcp".equals(port) ? refusedTcp : refusedHttp).increment();
-    long now = System.nanoTime();
-    long last = lastWarning.get();
-    if (now - last >= TimeUnit.MILLISECONDS.toNanos(WARN_EVERY_MS)
-        && lastWarning.compareAndSet(last, now)) {
+    if (warnings.now()) {
       log.warn("refusing connections: {} client sockets held, limits.maxConnections is {}",
           used.get(), max);
     }

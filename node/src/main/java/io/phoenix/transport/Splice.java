@@ -10,9 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Splice extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(Splice.class);
   static final long WARN_EVERY_MS = 10_000;
-  /** When the last warning was logged ({@code System.nanoTime}); far in the past at first. */
-  private static final AtomicLong lastWarning =
-      new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
+  private static final WarnEvery warnings = new WarnEvery(WARN_EVERY_MS);
 
   private final Channel peer;
 
@@ -96,10 +92,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
    * alike), debug lines between.
    */
   private static void failed(SocketAddress server, Throwable cause) {
-    long now = System.nanoTime();
-    long last = lastWarning.get();
-    if (now - last >= TimeUnit.MILLISECONDS.toNanos(WARN_EVERY_MS)
-        && lastWarning.compareAndSet(last, now)) {
+    if (warnings.now()) {
       log.warn("could not reach the node's HTTP server at {}: {}; closing the client's "
           + "connection", server, cause.toString());
     } else {

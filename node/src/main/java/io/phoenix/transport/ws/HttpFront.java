@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.phoenix.transport.ChannelSocket;
+import io.phoenix.transport.ConnectionBudget;
 import io.phoenix.transport.Splice;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -41,8 +42,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
       + "content-length: 0\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
   /** The answer to a connection refused for {@code limits.maxConnections}. */
-  static final byte[] FULL = unavailable("the node holds as many connections as "
-      + "limits.maxConnections allows; retry later or on another node\n");
+  static final byte[] FULL = unavailable(ConnectionBudget.REFUSAL + "\n");
 
   private final HttpServerVerticle owner;
   private final long timeoutMs;
