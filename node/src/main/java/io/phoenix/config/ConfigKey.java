@@ -167,6 +167,11 @@ public enum ConfigKey {
   STORAGE_HOT_WINDOW("storage", "hotWindow", StorageOptions.DEFAULT_HOT_WINDOW, 0, 4096,
       "Messages per stream whose bodies stay in cluster memory after they are written (fast "
           + "pulls).", c -> c.storage().hotWindow()),
+  STORAGE_HOT_WINDOW_BYTES("storage", "hotWindowBytes", StorageOptions.DEFAULT_HOT_WINDOW_BYTES,
+      0L, 1L << 40,
+      "Most bytes of written message bodies the cluster keeps in memory for fast pulls, over all "
+          + "streams; beyond it the least recently used streams' bodies are read from the database.",
+      c -> c.storage().hotWindowBytes()),
 
   TLS_TCP("tls", "tcp", TlsOptions.DEFAULT_TCP,
       "Whether the TCP listener speaks TLS (with tls.certFile and tls.keyFile).",

@@ -206,7 +206,8 @@ public final class ConfigLoader {
             str(v, ConfigKey.STORAGE_ACCEPT_AFTER), str(v, ConfigKey.STORAGE_URL),
             str(v, ConfigKey.STORAGE_USER), str(v, ConfigKey.STORAGE_PASSWORD),
             num(v, ConfigKey.STORAGE_POOL_SIZE), num(v, ConfigKey.STORAGE_FLUSH_MS),
-            num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW)));
+            num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW),
+            (Long) v.get(ConfigKey.STORAGE_HOT_WINDOW_BYTES)));
   }
 
   private static String str(Map<ConfigKey, Object> v, ConfigKey key) {

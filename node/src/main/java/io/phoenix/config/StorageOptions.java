@@ -21,9 +21,12 @@ package io.phoenix.config;
  * @param maxBatch most messages written by one commit, 1 to 65536
  * @param hotWindow messages per stream whose bodies stay in memory after they are written, for
  *     fast pulls, 0 to 4096
+ * @param hotWindowBytes most bytes of written message bodies the cluster keeps in memory for
+ *     fast pulls, over all streams (each of the 64 buckets keeps a 64th), 0 to 2^40
  */
 public record StorageOptions(String type, String path, String acceptAfter, String url,
-    String user, String password, int poolSize, int flushMs, int maxBatch, int hotWindow) {
+    String user, String password, int poolSize, int flushMs, int maxBatch, int hotWindow,
+    long hotWindowBytes) {
 
   public static final String EMBEDDED = "embedded";
   public static final String POSTGRESQL = "postgresql";
@@ -51,6 +54,8 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
   public static final int DEFAULT_MAX_BATCH = 1024;
   /** Default of {@code storage.hotWindow}: {@value}. */
   public static final int DEFAULT_HOT_WINDOW = 16;
+  /** Default of {@code storage.hotWindowBytes}: {@value} (64 MiB). */
+  public static final long DEFAULT_HOT_WINDOW_BYTES = 64L << 20;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public StorageOptions {
@@ -64,6 +69,7 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
     ConfigKey.STORAGE_FLUSH_MS.checkInt(flushMs);
     ConfigKey.STORAGE_MAX_BATCH.checkInt(maxBatch);
     ConfigKey.STORAGE_HOT_WINDOW.checkInt(hotWindow);
+    ConfigKey.STORAGE_HOT_WINDOW_BYTES.checkLong(hotWindowBytes);
     if (type.equals(POSTGRESQL) && !url.startsWith("jdbc:postgresql:")) {
       throw new ConfigException("storage.url must be a jdbc:postgresql: URL when storage.type is "
           + "postgresql (got " + Values.shown(url) + ")");
@@ -74,7 +80,7 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
   public static StorageOptions defaults() {
     return new StorageOptions(DEFAULT_TYPE, DEFAULT_PATH, DEFAULT_ACCEPT_AFTER, DEFAULT_URL,
         DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_POOL_SIZE, DEFAULT_FLUSH_MS, DEFAULT_MAX_BATCH,
-        DEFAULT_HOT_WINDOW);
+        DEFAULT_HOT_WINDOW, DEFAULT_HOT_WINDOW_BYTES);
   }
 
   /** @return whether messages are kept in a database (embedded or PostgreSQL) */
@@ -92,6 +98,6 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
     return "StorageOptions[type=" + type + ", path=" + path + ", acceptAfter=" + acceptAfter
         + ", url=" + url + ", user=" + user + ", password=" + PhoenixConfig.REDACTED
         + ", poolSize=" + poolSize + ", flushMs=" + flushMs + ", maxBatch=" + maxBatch
-        + ", hotWindow=" + hotWindow + "]";
+        + ", hotWindow=" + hotWindow + ", hotWindowBytes=" + hotWindowBytes + "]";
   }
 }

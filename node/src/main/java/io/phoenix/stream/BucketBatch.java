@@ -26,6 +26,8 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
   boolean keepAll;
   boolean commitMode;
   int hotWindow;
+  /** Most bytes of written messages' bodies the bucket keeps (see {@link StreamBucket#trimBodies}). */
+  long hotBytes = Long.MAX_VALUE;
   long idHoldMs;
   int maxKept;
   long retentionMs;
@@ -103,6 +105,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     keepAll = other.keepAll;
     commitMode = other.commitMode;
     hotWindow = other.hotWindow;
+    hotBytes = other.hotBytes;
     idHoldMs = other.idHoldMs;
     maxKept = other.maxKept;
     retentionMs = other.retentionMs;
@@ -127,6 +130,10 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
       out.results.add(r);
       changed |= !op.readOnly() && r.code != OpResult.MISSING && r.code != OpResult.RECHECK;
     }
+    if (!keepAll && bucket.bodyBytes > hotBytes) {
+      // a quarter below the bound, so that a bucket at its bound is not trimmed every batch
+      changed |= bucket.trimBodies(hotBytes - hotBytes / 4) > 0;
+    }
     if (changed && !(created && bucket.isEmpty())) { // upkeep of an absent bucket adds none
       entry.setValue(bucket);
     }
@@ -150,6 +157,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     out.writeBoolean(keepAll);
     out.writeBoolean(commitMode);
     out.writeInt(hotWindow);
+    out.writeLong(hotBytes);
     out.writeLong(idHoldMs);
     out.writeInt(maxKept);
     out.writeLong(retentionMs);
@@ -169,6 +177,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     keepAll = in.readBoolean();
     commitMode = in.readBoolean();
     hotWindow = in.readInt();
+    hotBytes = in.readLong();
     idHoldMs = in.readLong();
     maxKept = in.readInt();
     retentionMs = in.readLong();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
   private final Written<W> written;
   private final LinkedBlockingQueue<Staged<W>> staged = new LinkedBlockingQueue<>();
   private final AtomicInteger unwritten = new AtomicInteger();
+  private final AtomicLong unwrittenBytes = new AtomicLong();
   private final Thread thread;
   private volatile boolean healthy = true;
   private volatile boolean closing;
@@ -84,8 +86,14 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
     return unwritten.get();
   }
 
+  /** Bytes of the bodies of the messages staged and not yet written. */
+  long unwrittenBytes() {
+    return unwrittenBytes.get();
+  }
+
   void stage(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, W waiter) {
     unwritten.addAndGet(entries.size());
+    unwrittenBytes.addAndGet(bytes(entries));
     staged.add(new Staged<>(entries, rows, waiter));
   }
 
@@ -137,6 +145,7 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
           healthy = true;
         }
         unwritten.addAndGet(-entries.size());
+        unwrittenBytes.addAndGet(-bytes(entries));
         List<W> waiters = new ArrayList<>(told ? 0 : batch.size());
         if (!told) {
           for (Staged<W> s : batch) {
@@ -169,6 +178,14 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         backoffMs = Math.min(5_000, backoffMs * 2);
       }
     }
+  }
+
+  private static long bytes(List<MessageLog.Entry> entries) {
+    long n = 0;
+    for (MessageLog.Entry e : entries) {
+      n += e.body() == null ? 0 : e.body().length;
+    }
+    return n;
   }
 
   /** Nothing to write while unhealthy: is the database back? */

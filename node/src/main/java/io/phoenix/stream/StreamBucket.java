@@ -4,8 +4,11 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +40,11 @@ final class StreamBucket implements IdentifiedDataSerializable {
   final Map<String, Map<String, StreamState>> byRecipient = new HashMap<>();
   /** eid → resource → {node, session}: the online devices. */
   final Map<String, Map<String, String[]>> devices = new HashMap<>();
+  /**
+   * Bytes of the message bodies its streams' windows hold: kept up to date by the operations
+   * that add or drop bodies, recounted by {@link #recountBodies} (not serialized).
+   */
+  long bodyBytes;
 
   /** Whether it holds no stream and no device (a bucket not worth keeping in the map). */
   boolean isEmpty() {
@@ -52,6 +60,42 @@ final class StreamBucket implements IdentifiedDataSerializable {
    */
   static int of(String to) {
     return (to.hashCode() * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
+  }
+
+  /** Counts {@link #bodyBytes} again from the streams. */
+  void recountBodies() {
+    long n = 0;
+    for (Map<String, StreamState> streams : byRecipient.values()) {
+      for (StreamState s : streams.values()) {
+        n += s.bodyBytes();
+      }
+    }
+    bodyBytes = n;
+  }
+
+  /**
+   * Drops the bodies of written messages, from the streams used least recently on, until the
+   * bucket holds at most {@code target} bytes of bodies or only unwritten ones are left (those
+   * must stay until written). Pulls read dropped bodies back from the database. Returns the
+   * bytes freed.
+   */
+  long trimBodies(long target) {
+    List<StreamState> candidates = new ArrayList<>();
+    for (Map<String, StreamState> streams : byRecipient.values()) {
+      for (StreamState s : streams.values()) {
+        if (s.firstBody() <= s.durableHead) {
+          candidates.add(s);
+        }
+      }
+    }
+    candidates.sort(Comparator.comparingLong(s -> s.touchedAt));
+    long freed = 0;
+    for (int i = 0; i < candidates.size() && bodyBytes > target; i++) {
+      long n = candidates.get(i).dropWrittenBodies();
+      bodyBytes -= n;
+      freed += n;
+    }
+    return freed;
   }
 
   StreamState get(String from, String to) {
@@ -138,5 +182,6 @@ final class StreamBucket implements IdentifiedDataSerializable {
       }
       byRecipient.put(to, streams);
     }
+    recountBodies();
   }
 }

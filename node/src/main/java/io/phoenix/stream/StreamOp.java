@@ -171,8 +171,10 @@ final class StreamOp {
         if (s == null) {
           yield OpResult.done(false);
         }
+        long bodies = s.bodyBytes();
         s.markDurable(offset, delivered, read, b.now);
         s.shrink(b.policy(), b.now);
+        bucket.bodyBytes += s.bodyBytes() - bodies;
         yield OpResult.done(true);
       }
       case MAINTAIN -> maintain(bucket, b);
@@ -274,8 +276,10 @@ final class StreamOp {
       return OpResult.full(s.delivered);
     }
     List<Kept> others = b.keepAll ? List.of() : s.pendingOfOthers(b.node);
+    long bodies = s.bodyBytes();
     Kept k = s.append(messageId, type, body, b.now, b.node, request, b.keepAll);
     s.shrink(b.policy(), b.now);
+    bucket.bodyBytes += s.bodyBytes() - bodies;
     return OpResult.stored(k.offset, s.delivered,
         type == io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE ? s.runs() : null)
         .with(from, to, others);
@@ -362,6 +366,7 @@ final class StreamOp {
           && s.touchedAt < b.now - b.idleMs);
     }
     r.offset = evicted[0];
+    bucket.recountBodies();
     return r;
   }
 

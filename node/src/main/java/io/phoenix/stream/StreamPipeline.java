@@ -66,9 +66,17 @@ public final class StreamPipeline implements StreamStore {
   static final int MAX_OPS_PER_BATCH = 512;
   /** Messages waiting to be written beyond which new ones are refused (503). */
   static final int MAX_UNWRITTEN = 100_000;
+  /**
+   * Bytes of message bodies waiting to be stored beyond which new ones are refused (503): a
+   * quarter of the heap, so that a slow or stalled database cannot make the node run out of
+   * memory however many clients keep sending (each may have up to a thousand messages
+   * unanswered, of up to 64 KB).
+   */
+  static final long MAX_WAITING_BYTES = Runtime.getRuntime().maxMemory() / 4;
 
   /** How the pipeline is set up. */
-  public record Settings(String node, boolean commitMode, int hotWindow, long idHoldMs,
+  public record Settings(String node, boolean commitMode, int hotWindow, long hotWindowBytes,
+      long idHoldMs,
       int maxKeptInMemory, long retentionMs, long maxUndelivered, long idleMs, long staleMs,
       int maxBatch) {}
 
@@ -145,6 +153,8 @@ public final class StreamPipeline implements StreamStore {
    * numbers of its previous run, whose appends the cluster may still hold.
    */
   private final AtomicLong requests = new AtomicLong(System.currentTimeMillis() << 20);
+  /** Bytes of the bodies of appends not answered yet (in commit mode: not written yet). */
+  private final AtomicLong appending = new AtomicLong();
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Request>[] queued = new ArrayDeque[StreamBucket.BUCKETS];
   private final boolean[] inFlight = new boolean[StreamBucket.BUCKETS];
@@ -233,8 +243,17 @@ public final class StreamPipeline implements StreamStore {
     if (commits != null && commits.unwritten() > MAX_UNWRITTEN) {
       return Future.failedFuture(new UnavailableException("too many messages wait to be written"));
     }
+    // answered after they are written in commit mode; in replicate mode, the unwritten ones
+    // were answered already
+    long waiting = appending.get() + (commits == null || settings.commitMode() ? 0
+        : commits.unwrittenBytes());
+    if (waiting + message.length > MAX_WAITING_BYTES) {
+      return Future.failedFuture(new UnavailableException("too many bytes wait to be stored"));
+    }
+    appending.addAndGet(message.length);
     StreamOp op = StreamOp.append(from, to, messageId, type, message, requests.incrementAndGet());
-    return submit(op).map(r -> switch (r.code) {
+    Future<OpResult> stored = submit(op).onComplete(r -> appending.addAndGet(-message.length));
+    return stored.map(r -> switch (r.code) {
       case OpResult.STORED -> new AppendResult(AppendResult.Outcome.STORED, r.offset,
           r.delivered, devicesOf(r, to), devicesOf(r, from));
       case OpResult.DUPLICATE -> new AppendResult(AppendResult.Outcome.DUPLICATE, r.offset,
@@ -595,6 +614,7 @@ public final class StreamPipeline implements StreamStore {
     batch.keepAll = dbLog == null;
     batch.commitMode = settings.commitMode();
     batch.hotWindow = settings.hotWindow();
+    batch.hotBytes = settings.hotWindowBytes() / StreamBucket.BUCKETS;
     batch.idHoldMs = settings.idHoldMs();
     batch.maxKept = settings.maxKeptInMemory();
     batch.retentionMs = settings.retentionMs();

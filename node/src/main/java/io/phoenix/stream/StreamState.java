@@ -54,6 +54,8 @@ final class StreamState {
   private long unknownUpTo;
   /** Messages from this offset on have their bodies in the window; older ones do not. */
   private long bodyFrom;
+  /** Bytes of the bodies the window holds. */
+  private long bodyBytes;
   /** The node every unwritten message belongs to; "" when none is unwritten, null if several. */
   private String soleOwner = "";
   private Kept[] ring = new Kept[4];
@@ -192,6 +194,7 @@ final class StreamState {
       first = 0;
     }
     Kept k = new Kept(offset, messageId, type, now, body, owner, request, durable ? now : 0);
+    bodyBytes += length(body);
     ring[(first + size) % ring.length] = k;
     size++;
     ids.put(messageId, k);
@@ -237,10 +240,7 @@ final class StreamState {
     } else {
       long keepBodiesFrom = head - p.hotWindow() + 1;
       long drop = Math.min(keepBodiesFrom, durableHead + 1); // bodies below it may go
-      for (long o = firstBody(); o < drop; o++) {
-        at(o).body = null;
-      }
-      bodyFrom = Math.max(bodyFrom, drop);
+      dropBodiesBelow(drop);
       while (size > 0) {
         Kept oldest = ring[first];
         boolean written = oldest.durableAt != 0 && oldest.offset <= durableHead;
@@ -271,7 +271,37 @@ final class StreamState {
     return dropped;
   }
 
+  /** Bytes of the bodies the window holds. */
+  long bodyBytes() {
+    return bodyBytes;
+  }
+
+  /**
+   * Drops the bodies of every written message (pulls read them back from the database); the
+   * bodies of unwritten messages stay. Returns the bytes freed.
+   */
+  long dropWrittenBodies() {
+    long before = bodyBytes;
+    dropBodiesBelow(durableHead + 1);
+    return before - bodyBytes;
+  }
+
+  /** Drops the bodies below {@code offset}: the window's bodies stay a suffix of it. */
+  private void dropBodiesBelow(long offset) {
+    for (long o = firstBody(); o < offset; o++) {
+      Kept k = at(o);
+      bodyBytes -= length(k.body);
+      k.body = null;
+    }
+    bodyFrom = Math.max(bodyFrom, offset);
+  }
+
+  private static int length(byte[] body) {
+    return body == null ? 0 : body.length;
+  }
+
   private void dropOldest() {
+    bodyBytes -= length(ring[first].body);
     ids.remove(ring[first].messageId);
     ring[first] = null;
     first = (first + 1) % ring.length;

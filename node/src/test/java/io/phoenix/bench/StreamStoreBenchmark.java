@@ -1,6 +1,7 @@
 package io.phoenix.bench;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.config.StorageOptions;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.stream.StreamPipeline;
@@ -81,7 +82,8 @@ public class StreamStoreBenchmark {
     store = new StreamPipeline(vertx, hazelcast.getMap(StreamPipeline.MAP_NAME),
         hazelcast.getPartitionService(),
         embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
-        new StreamPipeline.Settings("jmh", embedded, 16, 10_000, 1_000_000, 2_000,
+        new StreamPipeline.Settings("jmh", embedded, 16,
+            StorageOptions.DEFAULT_HOT_WINDOW_BYTES, 10_000, 1_000_000, 2_000,
             Long.MAX_VALUE, 120_000, 5_000, 1024),
         new LoneMember.CountingMeter(), "jmh");
     message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())

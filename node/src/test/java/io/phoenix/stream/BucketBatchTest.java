@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
 import io.phoenix.protocol.v1.MessageType;
+import io.phoenix.stream.log.MessageLog;
 import java.util.AbstractMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -298,6 +299,63 @@ class BucketBatchTest {
     OpResult idle = run(e, false, 70_000, StreamOp.maintain());
     assertEquals(1, idle.offset, "carol->bob, saved and idle, is forgotten; alice->bob is not");
     assertEquals(null, e.getValue().get("carol", "bob"));
+  }
+
+  /** Appends a body of {@code size} bytes to {@code from → bob} and, if {@code write}, writes it. */
+  private static void appendBody(Entry e, String from, int size, long now, boolean write,
+      long request) {
+    BucketBatch b = batch(false, now, "n1", StreamOp.append(from, "bob", from + "-" + request,
+        MessageType.SENDER_VALUE, new byte[size], request));
+    b.hotBytes = 1_000;
+    OpResult r = b.process(e).results.get(0);
+    assertEquals(OpResult.STORED, r.code);
+    if (write) {
+      BucketBatch d = batch(false, now, "n1", StreamOp.durable(from, "bob", r.offset, 0, 0));
+      d.hotBytes = 1_000;
+      d.process(e);
+    }
+  }
+
+  private static long counted(StreamBucket bucket) {
+    long kept = bucket.bodyBytes;
+    bucket.recountBodies();
+    assertEquals(bucket.bodyBytes, kept, "the running count matches the bodies held");
+    return kept;
+  }
+
+  @Test
+  void aBucketKeepsAtMostItsHotBytesOfWrittenBodiesTheLeastRecentlyUsedGoFirst() {
+    Entry e = new Entry(null);
+    for (int i = 1; i <= 10; i++) {
+      run(e, false, 0, StreamOp.load("s" + i, "bob", 0, 0, 0, null));
+    }
+    for (int i = 1; i <= 10; i++) {
+      appendBody(e, "s" + i, 300, 1000 + i, true, i);
+      assertTrue(counted(e.getValue()) <= 1_000, "after s" + i + ": " + e.getValue().bodyBytes);
+    }
+    // 4 bodies made 1,200 > 1,000: trimmed to 750 by dropping s1, s2; then s3, s4 at s7; ...
+    OpResult oldest = run(e, false, 2000, StreamOp.pull("s1", "bob", 0, 10));
+    assertEquals(1, oldest.head);
+    assertEquals(2, oldest.offset, "s1's body is no longer in memory: read from the database");
+    assertTrue(oldest.entries.isEmpty());
+    OpResult newest = run(e, false, 2000, StreamOp.pull("s10", "bob", 0, 10));
+    assertEquals(1, newest.offset, "s10, used last, keeps its body");
+    assertEquals(300, newest.entries.get(0).body().length);
+    // what is not written yet stays, whatever the bound: it is the only copy
+    run(e, false, 3000, StreamOp.load("x", "bob", 0, 0, 0, null));
+    for (int i = 1; i <= 5; i++) {
+      appendBody(e, "x", 300, 3000 + i, false, 100 + i);
+    }
+    assertTrue(counted(e.getValue()) >= 1_500);
+    BucketBatch other = batch(false, 3100, "n2", StreamOp.append("x", "bob", "x-n2",
+        MessageType.SENDER_VALUE, new byte[1], 1));
+    List<MessageLog.Entry> unwritten = other.process(e).results.get(0).entries;
+    assertEquals(5, unwritten.size(), "n1's five unwritten messages go with n2's");
+    unwritten.forEach(x -> assertEquals(300, x.body().length));
+    StreamBucket copy = SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue()));
+    assertEquals(e.getValue().bodyBytes, copy.bodyBytes, "counted again on a backup's copy");
+    run(e, false, 4000, StreamOp.maintain());
+    counted(e.getValue());
   }
 
   @Test

@@ -38,14 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Xmx256m} on the embedded default accepts ten times its heap in 1 KB message bodies
  * (2.5 GiB, over 2,000 streams whose recipients are offline), stays up, its live heap after a
  * full GC is no larger at the end than a quarter of the way, and it still serves a PULL of the
- * oldest message, byte for byte.
+ * oldest message, byte for byte. The same holds for 60 KB bodies each sent to a new recipient
+ * (2.5 times the heap over 10,000 streams): the bodies the cluster keeps for fast pulls are
+ * bounded in bytes ({@code storage.hotWindowBytes}), not only in messages per stream.
  */
 class HeapBoundIT {
   private static final long HEAP = 256L << 20;
-  private static final long TARGET_BYTES = 10 * HEAP;
-  private static final int PAYLOAD = 1024;
   private static final int SENDERS = 8;
-  private static final int RECIPIENTS = 250; // per sender: 2,000 streams
   private static final Pattern HEAP_LINE = Pattern.compile(
       "(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)$");
 
@@ -55,22 +54,40 @@ class HeapBoundIT {
   @Test
   @Timeout(value = 15, unit = TimeUnit.MINUTES)
   void tenTimesTheHeapIsStoredAndTheOldestStillPulled() throws Exception {
+    storeAndPullTheOldest(10 * HEAP, 1024, 250, 256); // 2,000 streams
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void largeBodiesToNewRecipientsDoNotFillTheHeap() throws Exception {
+    long bytes = 5 * HEAP / 2;
+    int payload = 60_000;
+    storeAndPullTheOldest(bytes, payload, (int) (bytes / payload / SENDERS) + 1, 16);
+  }
+
+  /**
+   * {@link #SENDERS} senders store {@code bytes} in bodies of {@code payload} bytes, round
+   * robin over {@code recipients} offline recipients each, at most {@code unanswered} at a time.
+   */
+  private void storeAndPullTheOldest(long bytes, int payload, int recipients, int unanswered)
+      throws Exception {
     assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
     JsonObject config = TestNode.config();
     config.getJsonObject("storage").put("path", dir.resolve("db").toString());
     config.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
     Vertx vertx = Vertx.vertx();
     try (NodeProcess node = NodeProcess.start(dir, config, Map.of(),
-        List.of("-Xmx256m", "-Xms256m", "-XX:+UseSerialGC"))) {
+        List.of("-Xmx256m", "-Xms256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"))) {
       List<Sender> senders = new ArrayList<>();
       for (int i = 0; i < SENDERS; i++) {
-        senders.add(new Sender(TestClient.login(vertx, Transport.TCP, node, "s" + i, "p"), i));
+        senders.add(new Sender(TestClient.login(vertx, Transport.TCP, node, "s" + i, "p"), i,
+            payload, recipients, unanswered));
       }
       long quarter = 0;
-      long messages = TARGET_BYTES / PAYLOAD;
+      long messages = bytes / payload;
       AtomicLong accepted = new AtomicLong();
       senders.forEach(s -> s.start(messages / SENDERS, accepted));
-      while (accepted.get() < messages) {
+      while (accepted.get() < messages / SENDERS * SENDERS) {
         assertTrue(node.isAlive(), "the node died after " + accepted.get() + " messages");
         if (quarter == 0 && accepted.get() >= messages / 4) {
           quarter = liveHeap(node);
@@ -84,8 +101,8 @@ class HeapBoundIT {
       long end = liveHeap(node);
       assertTrue(node.isAlive());
       assertTrue(end < quarter + (32L << 20), "live heap grew with what was stored: "
-          + (quarter >> 20) + " MiB at a quarter (" + (TARGET_BYTES >> 22) + " MiB stored), "
-          + (end >> 20) + " MiB at the end (" + (TARGET_BYTES >> 20) + " MiB stored)");
+          + (quarter >> 20) + " MiB at a quarter (" + (bytes >> 22) + " MiB stored), "
+          + (end >> 20) + " MiB at the end (" + (bytes >> 20) + " MiB stored)");
 
       try (TestClient r0 = TestClient.login(vertx, Transport.TCP, node, "s0-r0", "p")) {
         r0.send(TestClient.ack(AckMethod.PULL_REQUEST, "oldest", "s0", "s0-r0", 0).build());
@@ -108,6 +125,7 @@ class HeapBoundIT {
     Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.run")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     assertTrue(gc.waitFor(60, TimeUnit.SECONDS), "jcmd GC.run");
+    assertTrue(node.isAlive(), "the node died (out of memory: it exits on OutOfMemoryError)");
     String metrics = Http.get("http://127.0.0.1:" + node.httpPort() + "/metrics").body();
     Matcher m = HEAP_LINE.matcher(metrics);
     long heap = 0;
@@ -119,29 +137,34 @@ class HeapBoundIT {
   }
 
   /**
-   * One sender: 256 messages unanswered at a time, round robin over its recipients, each id
-   * retried after a 503 (as a client does), anything else counted as a failure.
+   * One sender: a window of messages unanswered at a time, round robin over its recipients,
+   * each id retried after a 503 (as a client does), anything else counted as a failure.
    */
   private static final class Sender {
     final TestClient client;
     final int index;
+    final int payload;
+    final int recipients;
     final AtomicLong failures = new AtomicLong();
     final Map<String, byte[]> waiting = new ConcurrentHashMap<>();
-    final Semaphore window = new Semaphore(256);
+    final Semaphore window;
     byte[] first;
     private Thread sending;
     private Thread answers;
 
-    Sender(TestClient client, int index) {
+    Sender(TestClient client, int index, int payload, int recipients, int unanswered) {
       this.client = client;
       this.index = index;
+      this.payload = payload;
+      this.recipients = recipients;
+      this.window = new Semaphore(unanswered);
     }
 
     void start(long count, AtomicLong accepted) {
       Random random = new Random(index);
       sending = new Thread(() -> {
         for (long i = 0; i < count && !client.isClosed(); i++) {
-          byte[] body = new byte[PAYLOAD];
+          byte[] body = new byte[payload];
           random.nextBytes(body);
           if (i == 0) {
             first = body;
@@ -149,7 +172,7 @@ class HeapBoundIT {
           String id = "m" + i;
           waiting.put(id, body);
           acquire();
-          send(id, "s" + index + "-r" + (i % RECIPIENTS), body);
+          send(id, "s" + index + "-r" + (i % recipients), body);
         }
       }, "heap-send-" + index);
       answers = new Thread(() -> {
