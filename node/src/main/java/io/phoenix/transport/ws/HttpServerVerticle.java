@@ -65,6 +65,13 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   private final ConnectionBudget budget;
   private HttpServer server;
   private InetSocketAddress inside;
+  /**
+   * With Vert.x on the port: how each open connection gives its socket back to the budget,
+   * once, by remote address. A connection upgraded to a WebSocket never runs its own close
+   * handler (Vert.x hands the channel to the WebSocket): its WebSocket's close handler gives
+   * the socket back instead. Touched on this verticle's event loop only.
+   */
+  private final java.util.Map<String, Runnable> sockets = new java.util.HashMap<>();
 
   /**
    * @param front the node's listener on the port, or null for Vert.x's HTTP server to have it
@@ -147,7 +154,14 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
           connection.close();
           return;
         }
-        connection.closeHandler(v -> budget.give(1));
+        String remote = String.valueOf(connection.remoteAddress());
+        Runnable give = () -> {
+          if (sockets.remove(remote) != null) {
+            budget.give(1);
+          }
+        };
+        sockets.put(remote, give);
+        connection.closeHandler(v -> give.run());
       });
       return server.listen();
     }
@@ -222,7 +236,13 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
         session.onProtocolError(e);
       }
     });
-    ws.closeHandler(v -> closed(session));
+    ws.closeHandler(v -> {
+      closed(session);
+      Runnable give = sockets.get(String.valueOf(ws.remoteAddress()));
+      if (give != null) {
+        give.run();
+      }
+    });
     ws.exceptionHandler(e -> session.onProtocolError(
         new ProtocolException(Status.BAD_REQUEST, "websocket error: " + e.getMessage())));
   }

@@ -1,6 +1,7 @@
 package io.phoenix.transport.ws;
 
 import static io.phoenix.testing.TestClient.message;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,5 +81,30 @@ class WebSocketCompressionTest {
     String extensions = exchange(compressing);
     assertTrue(extensions != null && extensions.contains("permessage-deflate"),
         "negotiated: " + extensions);
+  }
+
+  /**
+   * Vert.x runs no close handler for a connection it upgraded to a WebSocket: the socket each
+   * holds in {@code limits.maxConnections} must be given back when the WebSocket closes, or a
+   * node with compression on ends up refusing every connection.
+   */
+  @Test
+  void withWebSocketCompressionAClosedSessionGivesItsSocketBack() {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("http").put("webSocketCompression", true);
+    config.getJsonObject("limits").put("maxConnections", 3);
+    WebSocketClientOptions deflate = new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true);
+    try (TestNode node = TestNode.start(config)) {
+      for (int i = 1; i <= 10; i++) {
+        String eid = "carol-" + i;
+        // the node sees the previous close a moment after the client: wait for it, not forever
+        TestClient carol = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+            .until(() -> TestClient.connectWebSocket(vertx, node, deflate)
+                .login(node, eid, "browser"), c -> true);
+        carol.close();
+        carol.awaitClosed();
+      }
+    }
   }
 }
