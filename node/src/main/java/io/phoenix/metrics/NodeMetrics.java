@@ -121,7 +121,9 @@ public final class NodeMetrics {
   /** Reports the number of cluster members through {@code members}. */
   public void clusterMembers(IntSupplier members) {
     Gauge.builder("phoenix_cluster_members", members, IntSupplier::getAsInt)
-        .description("Members of the cluster, this node included").register(registry);
+        .description("Members of the cluster, this node included")
+        .strongReference(true) // nothing else holds the supplier: weakly held, it reads NaN
+        .register(registry);
   }
 
   public void connectionOpened(String transport) {

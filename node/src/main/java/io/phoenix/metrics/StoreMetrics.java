@@ -86,6 +86,7 @@ public final class StoreMetrics implements StreamPipeline.Meter {
     }
     Gauge.builder("phoenix_store_disk_bytes", bytesOnDisk, s -> s.getAsLong())
         .description("Bytes the database takes on disk (-1: not known)").tag("type", type)
+        .strongReference(true) // nothing else holds the supplier: weakly held, it reads NaN
         .register(registry);
   }
 
