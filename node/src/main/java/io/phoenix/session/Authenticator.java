@@ -3,6 +3,7 @@ package io.phoenix.session;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.phoenix.auth.JwksSource;
@@ -22,6 +23,7 @@ import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +33,8 @@ import java.util.Map;
  * {@code auth.publicKeyFile} and {@code auth.jwksUrl} ({@link PublicKeyTokens}, nimbus-jose-jwt);
  * any other {@code alg}, {@code none} included, is refused. {@code sub} is the eid; {@code iss}
  * (when configured), {@code aud} (when configured), {@code exp} and {@code nbf} (with
- * {@code auth.clockSkewSeconds}) are checked. A {@code cnf} claim binds a device key
+ * {@code auth.clockSkewSeconds}) are checked; a header with {@code crit} is refused (the node
+ * supports no JWS extension). A {@code cnf} claim binds a device key
  * ({@link KeyBinding}); with {@code auth.requireKeyBinding} a token without one is refused.
  *
  * <p>Thread-safe. HS256 tokens are checked on the caller's event loop (an HMAC: microseconds);
@@ -144,16 +147,18 @@ public final class Authenticator {
       return Future.failedFuture("invalid token: unsigned tokens (alg none) are refused");
     }
     JWSAlgorithm alg = signed.getHeader().getAlgorithm();
-    if (JWSAlgorithm.HS256.equals(alg)) {
-      if (hs256 == null) {
-        return Future.failedFuture("invalid token: HS256 tokens are not accepted here");
-      }
+    boolean hs = JWSAlgorithm.HS256.equals(alg);
+    if (hs ? hs256 == null : publicKeys == null || !PublicKeyTokens.handles(alg)) {
+      return Future.failedFuture("invalid token: " + alg + " tokens are not accepted here");
+    }
+    String refused = refusedUnverified(signed);
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
+    if (hs) {
       return hs256.authenticate(new TokenCredentials(token))
           .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
           .compose(user -> authenticated(claims(user)));
-    }
-    if (publicKeys == null || !PublicKeyTokens.handles(alg)) {
-      return Future.failedFuture("invalid token: " + alg + " tokens are not accepted here");
     }
     if (!publicKeys.unknownKid(signed)) {
       return verify(signed);
@@ -163,6 +168,43 @@ public final class Authenticator {
     jwks.refreshForUnknownKid().onComplete(v -> caller.runOnContext(x ->
         verify(signed).onComplete(result)));
     return result.future();
+  }
+
+  /**
+   * The checks made here for every algorithm, since the libraries get them wrong, or null when
+   * the token passes them. Each can only refuse, so it needs no signature check first.
+   *
+   * <p>{@code crit} (RFC 7515 §4.1.11): a recipient must refuse a token whose {@code crit} lists
+   * an extension it does not understand, and this node understands none. vertx-auth-jwt (HS256)
+   * ignores {@code crit}, and nimbus refuses it as a bad signature. Any {@code crit} member is
+   * refused, an empty or null one too (the RFC allows neither).
+   *
+   * <p>{@code nbf}: vertx-auth-jwt calls a token that is not valid yet "expired". The bound is
+   * its own (later than now + {@code auth.clockSkewSeconds}, in whole seconds; nimbus's differs
+   * by under a second), so the tolerated skew stays as configured. An {@code nbf} that is not a
+   * number is left to the libraries, which refuse it as unreadable.
+   */
+  private String refusedUnverified(SignedJWT token) {
+    Map<String, Object> header;
+    try { // the header as sent: nimbus's own copy forgets a crit that is empty or null
+      header = JSONObjectUtils.parse(token.getHeader().getParsedBase64URL().decodeToString());
+    } catch (java.text.ParseException e) {
+      return "invalid token: not a JWT"; // parsed once already: does not happen
+    }
+    if (header.containsKey("crit")) {
+      return "invalid token: it has critical header parameters the node does not support: "
+          + header.get("crit");
+    }
+    Map<String, Object> claims = token.getPayload().toJSONObject();
+    if (claims != null && claims.get("nbf") instanceof Number n) {
+      long nbf = n.longValue();
+      long now = Instant.now().getEpochSecond();
+      if (nbf > now + options.clockSkewSeconds()) {
+        return "invalid token: not valid yet (nbf is " + (nbf - now) + " s ahead of the node's"
+            + " clock, which tolerates " + options.clockSkewSeconds() + " s)";
+      }
+    }
+    return null;
   }
 
   /** RS256/ES256: hundreds of microseconds with the JDK, so on the verifier threads. */

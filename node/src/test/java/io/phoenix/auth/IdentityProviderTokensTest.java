@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -24,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tokens of an identity provider on a real node (PROTOCOL.md §10): RS256 and ES256 tokens from
  * the keys of {@code auth.publicKeyFile} and of a JWKS served by the test are welcomed; a
- * rotated key with a new kid is picked up with one refresh; alg confusion, {@code none}, wrong
- * aud or iss, expired or not-yet-valid tokens and keys of another provider get Goodbye 401; a
- * JWKS that fails later keeps the last good keys and shows in /health/ready and /metrics.
+ * rotated key with a new kid is picked up with one refresh; alg confusion, {@code none}, a
+ * {@code crit} header, wrong aud or iss, expired or not-yet-valid tokens and keys of another
+ * provider get Goodbye 401; a JWKS that fails later keeps the last good keys and shows in
+ * /health/ready and /metrics.
  */
 class IdentityProviderTokensTest {
   @TempDir
@@ -169,10 +173,14 @@ class IdentityProviderTokensTest {
     long now = System.currentTimeMillis();
     refused(TestIdp.token(jwksEc, TestIdp.claims("a").audience("someone-else").build()));
     refused(TestIdp.token(jwksEc, TestIdp.claims("a").issuer("https://evil.test/").build()));
-    refused(TestIdp.token(jwksRsa, TestIdp.claims("a")
-        .expirationTime(new Date(now - 120_000)).build()));
-    refused(TestIdp.token(jwksRsa, TestIdp.claims("a")
-        .notBeforeTime(new Date(now + 120_000)).build()));
+    assertEquals("invalid token: Expired JWT", refused(TestIdp.token(jwksRsa, TestIdp.claims("a")
+        .expirationTime(new Date(now - 120_000)).build())));
+    for (ECKey key : new ECKey[] {jwksEc, fileEc}) { // "JWT before use time" before
+      String early = refused(TestIdp.token(key, TestIdp.claims("a")
+          .notBeforeTime(new Date(now + 120_000)).build()));
+      assertTrue(early.matches("invalid token: not valid yet \\(nbf is 1(20|19) s ahead of the "
+          + "node's clock, which tolerates 30 s\\)"), early);
+    }
     // within the clock skew (30 s) both ways: still welcome
     welcomed(TestIdp.token(jwksRsa, TestIdp.claims("skewed").expirationTime(
         new Date(now - 10_000)).notBeforeTime(new Date(now + 10_000)).build()), "skewed");
@@ -181,6 +189,25 @@ class IdentityProviderTokensTest {
         TestIdp.ISSUER).put("aud", "someone-else").put("exp", Jwt.nowSeconds() + 600)));
     refused(Jwt.hs256(TestNode.SECRET, new JsonObject().put("sub", "a").put("iss",
         TestIdp.ISSUER).put("aud", TestIdp.AUDIENCE).put("exp", Jwt.nowSeconds() - 600)));
+  }
+
+  /**
+   * RFC 7515 §4.1.11: a header whose {@code crit} names an extension the node does not support
+   * (it supports none) is refused, whatever key signed it; nimbus said "Invalid signature".
+   */
+  @Test
+  void criticalHeaderParametersAreRefused() throws Exception {
+    JWTClaimsSet claims = TestIdp.claims("crit").build();
+    for (com.nimbusds.jose.jwk.JWK key : new com.nimbusds.jose.jwk.JWK[] {jwksRsa, jwksEc,
+        fileRsa, fileEc}) {
+      boolean rsa = key instanceof RSAKey;
+      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(rsa ? JWSAlgorithm.RS256
+          : JWSAlgorithm.ES256).keyID(key.getKeyID()).criticalParams(Set.of("https://ext.test/x"))
+          .customParam("https://ext.test/x", 1).build(), claims);
+      jwt.sign(rsa ? new RSASSASigner((RSAKey) key) : new ECDSASigner((ECKey) key));
+      assertEquals("invalid token: it has critical header parameters the node does not support: "
+          + "[https://ext.test/x]", refused(jwt.serialize()), key::getKeyID);
+    }
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -148,8 +149,8 @@ class HandshakeTest {
 
   // ------------------------------------------------------------------ refused Hellos
 
-  enum BadToken { MISSING, OTHER_SECRET, EXPIRED, NO_SUB, EMPTY_SUB, WRONG_ISSUER, NO_ISSUER,
-    UNSIGNED, GARBAGE, EXP_NOT_A_NUMBER, IAT_NOT_A_NUMBER }
+  enum BadToken { MISSING, OTHER_SECRET, EXPIRED, NOT_YET_VALID, CRITICAL, NO_SUB, EMPTY_SUB,
+    WRONG_ISSUER, NO_ISSUER, UNSIGNED, GARBAGE, EXP_NOT_A_NUMBER, IAT_NOT_A_NUMBER }
 
   static Stream<Arguments> badTokens() {
     return Stream.of(Transport.values()).flatMap(t ->
@@ -166,6 +167,8 @@ class HandshakeTest {
       case OTHER_SECRET -> Jwt.hs256("another-secret-0123456789abcdef0123456", good);
       case EXPIRED -> token(good.put("iat", Jwt.nowSeconds() - 3_600)
           .put("exp", Jwt.nowSeconds() - 60));
+      case NOT_YET_VALID -> token(good.put("nbf", Jwt.nowSeconds() + 600));
+      case CRITICAL -> critical(new JsonArray().add("exp"), good);
       case NO_SUB -> token(withoutKey(good, "sub"));
       case EMPTY_SUB -> token(good.put("sub", ""));
       case WRONG_ISSUER -> token(good.put("iss", "not-phoenix"));
@@ -183,6 +186,33 @@ class HandshakeTest {
         c.hello(token, "r");
       }
       assertEquals(401, c.expectGoodbye().getStatusCode());
+    }
+  }
+
+  /**
+   * The reasons of the token checks the node makes itself: a header with {@code crit} is refused
+   * (RFC 7515 §4.1.11; the node supports no extension), even with an empty list; an {@code nbf}
+   * beyond the clock skew (30 s) is not valid yet, not "expired"; within it, welcome. An
+   * {@code exp} in the past keeps its reason.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void tokenRefusalsSayWhy(Transport t) {
+    long now = Jwt.nowSeconds();
+    assertEquals("invalid token: it has critical header parameters the node does not support: "
+        + "[https://ext.test/flag]", refusal(t, critical(new JsonArray()
+            .add("https://ext.test/flag"), claims(eid("crit", t)))));
+    assertEquals("invalid token: it has critical header parameters the node does not support: "
+        + "[]", refusal(t, critical(new JsonArray(), claims(eid("crit-empty", t)))));
+    String early = refusal(t, token(claims(eid("nbf", t)).put("nbf", now + 600)));
+    assertTrue(early.matches("invalid token: not valid yet \\(nbf is (600|599) s ahead of the "
+        + "node's clock, which tolerates 30 s\\)"), early);
+    assertEquals("invalid token: Invalid JWT token: token expired.", refusal(t,
+        token(claims(eid("exp", t)).put("exp", now - 600))));
+    String eid = eid("nbf-within-skew", t);
+    try (TestClient c = TestClient.connect(vertx, t, node)) {
+      c.hello(token(claims(eid).put("nbf", now + 10)), "r");
+      assertEquals(eid, welcome(c.next()).getIdentity().getEid());
     }
   }
 
@@ -360,6 +390,23 @@ class HandshakeTest {
 
   private static String token(JsonObject claims) {
     return Jwt.hs256(TestNode.SECRET, claims);
+  }
+
+  /** A token signed with the right secret whose header lists {@code crit} (and sets each). */
+  private static String critical(JsonArray crit, JsonObject claims) {
+    JsonObject header = new JsonObject().put("alg", "HS256").put("typ", "JWT").put("crit", crit);
+    crit.forEach(name -> header.put((String) name, true));
+    return Jwt.hs256(TestNode.SECRET, header, claims);
+  }
+
+  /** The reason of the Goodbye 401 that answers a Hello with {@code token}. */
+  private static String refusal(Transport t, String token) {
+    try (TestClient c = TestClient.connect(vertx, t, node)) {
+      c.hello(token, "r");
+      Goodbye bye = c.expectGoodbye();
+      assertEquals(401, bye.getStatusCode(), bye::toString);
+      return bye.getReason();
+    }
   }
 
   /** An "alg: none" token: no signature at all. */

@@ -11,15 +11,19 @@ public final class Jwt {
   private Jwt() {}
 
   public static String hs256(String secret, JsonObject claims) {
+    return hs256(secret, new JsonObject().put("alg", "HS256").put("typ", "JWT"), claims);
+  }
+
+  /** Any header too (its {@code alg} should say HS256). */
+  public static String hs256(String secret, JsonObject header, JsonObject claims) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
-        .getBytes(StandardCharsets.UTF_8));
+    String head = b64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
     String payload = b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      byte[] sig = mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
-      return header + "." + payload + "." + b64.encodeToString(sig);
+      byte[] sig = mac.doFinal((head + "." + payload).getBytes(StandardCharsets.US_ASCII));
+      return head + "." + payload + "." + b64.encodeToString(sig);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
