@@ -70,6 +70,7 @@ public final class BenchOptions {
   private String tokenSecret;
   private String issuer = "phoenix";
   private Server metrics;
+  private boolean metricsTls;
   private long nodePid;
   private int eventLoops = DEFAULT_EVENT_LOOPS;
   private boolean progress = true;
@@ -250,9 +251,19 @@ public final class BenchOptions {
     return this;
   }
 
-  /** The node's HTTP address, for its {@code /metrics} (memory, GC pauses, CPU). */
+  /** The node's HTTP address, for its {@code /metrics} (memory, GC pauses, CPU), over http. */
   public BenchOptions metrics(Server httpAddress) {
+    return metrics(httpAddress, false);
+  }
+
+  /**
+   * The node's HTTP address, for its {@code /metrics}; with {@code tls} that port has TLS and is
+   * read over https, its certificate verified as the servers' are (chain to {@link #caFile()},
+   * else to the JVM's trust store, and the host name).
+   */
+  public BenchOptions metrics(Server httpAddress, boolean tls) {
     this.metrics = httpAddress;
+    this.metricsTls = tls;
     return this;
   }
 
@@ -340,6 +351,14 @@ public final class BenchOptions {
       return metrics;
     }
     return webSocket && !servers.isEmpty() ? servers.get(0) : null;
+  }
+
+  /**
+   * Whether {@link #metrics()} speaks TLS: as set with it, else as the servers do (the first
+   * WebSocket server is an HTTP port: with wss:// it has TLS).
+   */
+  public boolean metricsTls() {
+    return metrics != null ? metricsTls : tls;
   }
 
   public long nodePid() {

@@ -1,6 +1,5 @@
 package io.phoenix.bench;
 
-import io.phoenix.bench.BenchOptions.Server;
 import io.phoenix.protocol.v1.Frame;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -38,8 +37,7 @@ public final class IdleRun {
   }
 
   private static JsonObject run(Vertx vertx, BenchOptions o, PrintStream out) throws Exception {
-    Server http = o.metrics();
-    NodeProbe probe = http == null ? null : new NodeProbe(http, o.nodePid());
+    NodeProbe probe = o.metrics() == null ? null : new NodeProbe(o, o.nodePid());
     NodeProbe.Memory before = probe == null ? null : probe.read();
     Lanes lanes = Lanes.create(vertx, o.eventLoops());
     String run = UUID.randomUUID().toString().substring(0, 8);

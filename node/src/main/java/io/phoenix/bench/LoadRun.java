@@ -97,7 +97,7 @@ public final class LoadRun {
     Lanes lanes = Lanes.create(vertx, o.eventLoops());
     String run = UUID.randomUUID().toString().substring(0, 8);
     int connections = 2 * pairs;
-    NodeWindow node = new NodeWindow(o.metrics(), o.progress() ? progress : null);
+    NodeWindow node = new NodeWindow(o, o.progress() ? progress : null);
     node.check();
     Dialer dialer = new Dialer(vertx, o);
     Dialer.Opened opened = dialer.openAll(connections,

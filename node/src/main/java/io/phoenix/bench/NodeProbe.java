@@ -1,13 +1,21 @@
 package io.phoenix.bench;
 
 import io.phoenix.bench.BenchOptions.Server;
+import io.phoenix.client.Endpoint;
+import io.phoenix.client.UntrustedServerException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,15 +23,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Reads a node's figures from its Prometheus endpoint. Memory: the heap in use (the sum of
- * {@code jvm_memory_used_bytes{area="heap"}} over the heap pools) and the resident set size
- * ({@code phoenix_process_resident_memory_bytes}, Linux only). Heap in use includes garbage
- * not yet collected; given the node's PID (same machine), a {@code jcmd PID GC.run} precedes
- * every memory reading so that two readings compare live data. Activity ({@link #sample()}, no
- * GC is caused): Micrometer's GC pause counters, the process's CPU and JIT time and the store's
- * stage timers, which two samples turn into the figures of the window between them.
+ * Reads a node's figures from its Prometheus endpoint, over https when the bench is told that
+ * the node's HTTP port has TLS (then verified as the bench's connections are). Memory: the heap
+ * in use (the sum of {@code jvm_memory_used_bytes{area="heap"}} over the heap pools) and the
+ * resident set size ({@code phoenix_process_resident_memory_bytes}, Linux only). Heap in use
+ * includes garbage not yet collected; given the node's PID (same machine), a
+ * {@code jcmd PID GC.run} precedes every memory reading so that two readings compare live data.
+ * Activity ({@link #sample()}, no GC is caused): Micrometer's GC pause counters, the process's
+ * CPU and JIT time and the store's stage timers, which two samples turn into the figures of the
+ * window between them.
  *
  * <p>Blocking: call from a plain thread.
  */
@@ -54,22 +66,62 @@ final class NodeProbe {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
   private final URI metrics;
+  private final Server address;
+  private final boolean tls;
   private final long pid;
   private final Duration timeout;
   private final HttpClient http;
 
-  NodeProbe(Server httpAddress, long pid) {
-    this(httpAddress, pid, READ_TIMEOUT);
+  /** Reads {@link BenchOptions#metrics()}, which must not be null. */
+  NodeProbe(BenchOptions o, long pid) {
+    this(o, pid, READ_TIMEOUT);
   }
 
-  /** {@code timeout} bounds each whole GET (connecting included). */
-  NodeProbe(Server httpAddress, long pid, Duration timeout) {
-    this.metrics = URI.create("http://" + httpAddress + "/metrics");
+  /**
+   * Reads {@link BenchOptions#metrics()}, over https when {@link BenchOptions#metricsTls()};
+   * {@code timeout} bounds each whole GET (connecting included).
+   *
+   * @throws IllegalArgumentException when the CA file of {@code --ca} cannot be used
+   */
+  NodeProbe(BenchOptions o, long pid, Duration timeout) {
+    this.address = o.metrics();
+    this.tls = o.metricsTls();
+    this.metrics = URI.create((tls ? "https://" : "http://") + address + "/metrics");
     this.pid = pid;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout
-            : Duration.ofSeconds(10)).build();
+            : Duration.ofSeconds(10));
+    if (tls && o.caFile() != null) {
+      http.sslContext(trusting(o.caFile()));
+    }
+    this.http = http.build(); // which verifies the host name, as the bench's connections do
+  }
+
+  /**
+   * A TLS context that trusts the certificates of {@code caFile} and nothing else, as the
+   * bench's own TLS connections do with it (Vert.x's PemTrustOptions).
+   */
+  private static SSLContext trusting(Path caFile) {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      KeyStore cas = KeyStore.getInstance(KeyStore.getDefaultType());
+      cas.load(null, null);
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        cas.setCertificateEntry("ca-" + cas.size(), c);
+      }
+      if (cas.size() == 0) {
+        throw new IllegalArgumentException("--ca " + caFile + " holds no PEM certificate");
+      }
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(
+          TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(cas);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("--ca " + caFile + " cannot be used: " + e.getMessage(),
+          e);
+    }
   }
 
   /** The URL read. */
@@ -118,8 +170,25 @@ final class NodeProbe {
       throw new IOException("GET " + metrics + " did not complete within "
           + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
-      throw new IOException("GET " + metrics + " failed: " + e.getCause(), e.getCause());
+      throw new IOException("GET " + metrics + " failed: " + why(e.getCause()), e.getCause());
     }
+  }
+
+  /**
+   * {@code failure} in one line: a refused certificate as the bench's connections say it; plain
+   * HTTP to a port with TLS only finds that no answer came, so that case gets a hint.
+   */
+  private String why(Throwable failure) {
+    if (tls && address.port() > 0) { // a configured port 0 names no port: no connection either
+      Throwable t = UntrustedServerException.explain(Endpoint.tls(address.host(),
+          address.port()), failure);
+      if (t instanceof UntrustedServerException) {
+        return t.getMessage();
+      }
+    } else if (!tls && !(failure instanceof ConnectException)) {
+      return failure + " (if that port has TLS: --metrics https://" + address + ")";
+    }
+    return String.valueOf(failure);
   }
 
   /** Sums the heap pools and finds the RSS in a Prometheus text exposition. */

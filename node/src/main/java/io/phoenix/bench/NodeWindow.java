@@ -42,12 +42,13 @@ final class NodeWindow {
   private String unavailable;
 
   /**
-   * @param address the node's HTTP address, or null when none is known
+   * @param o the run's options: the node's HTTP address ({@link BenchOptions#metrics()}, null
+   *     when none is known) and whether it has TLS
    * @param notes where to say that the figures are unavailable (null: nowhere)
    */
-  NodeWindow(Server address, PrintStream notes) {
-    this.address = address;
-    this.probe = address == null ? null : new NodeProbe(address, 0, READ_TIMEOUT);
+  NodeWindow(BenchOptions o, PrintStream notes) {
+    this.address = o.metrics();
+    this.probe = address == null ? null : new NodeProbe(o, 0, READ_TIMEOUT);
     this.notes = notes;
     if (address == null) {
       unavailable = "no HTTP address for the node's /metrics (give --metrics HOST:HTTP-PORT)";

@@ -131,8 +131,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
       description = "The node's HTTP address for /metrics: memory (idle mode), GC pauses and "
-          + "CPU (message runs); default: the first --server with --ws, else the HTTP address "
-          + "of the configured node (--config, or the default one when no --server is given)")
+          + "CPU (message runs). When that port has TLS give https://HOST:PORT (verified as "
+          + "the servers are: --ca, else the JVM's trust store). Default: the first --server "
+          + "with --ws (https with wss://), else the HTTP address of the configured node "
+          + "(--config, or the default one when no --server is given; https with tls.http)")
   String metrics;
 
   @Option(names = "--node-pid", paramLabel = "PID",
@@ -255,11 +257,12 @@ final class BenchCommand implements Callable<Integer> {
     sourceAddresses.stream().map(String::trim).filter(s -> !s.isEmpty())
         .forEach(o::sourceAddress);
     if (metrics != null) {
-      o.metrics(BenchOptions.Server.parse("--metrics", metrics));
+      o.metrics(BenchOptions.Server.parse("--metrics", metrics.replaceFirst("^https?://", "")),
+          metrics.startsWith("https://"));
     } else if (!o.webSocket() && (servers.isEmpty() || config.file != null)) {
       // the configured node's HTTP side (with --ws, BenchOptions takes the first --server)
       String host = c.http().host().equals("0.0.0.0") ? "127.0.0.1" : c.http().host();
-      o.metrics(new BenchOptions.Server(host, c.http().port()));
+      o.metrics(new BenchOptions.Server(host, c.http().port()), c.tls().http());
     }
     return o;
   }

@@ -157,7 +157,7 @@ class BenchSmokeTest {
   }
 
   /** Runs {@code phoenix bench ARGS} in this JVM; returns its exit code and stdout. */
-  private static Map.Entry<Integer, String> bench(String... args) {
+  static Map.Entry<Integer, String> bench(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream stdout = System.out;
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -171,7 +171,7 @@ class BenchSmokeTest {
   }
 
   /** The JSON lines of the output (the test node, in this JVM, logs to stdout too). */
-  private static List<String> jsonLines(String text) {
+  static List<String> jsonLines(String text) {
     return text.lines().filter(l -> l.startsWith("{")).toList();
   }
 
