@@ -51,6 +51,13 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   /** An HTTP connection (not a WebSocket) idle this long is closed. */
   static final int IDLE_TIMEOUT_SECONDS = 60;
 
+  /**
+   * The longest request line the HTTP server reads (longer: 414), and the most bytes of header
+   * lines (more: 431): Vert.x's defaults, named because {@link UpgradeRequest} keeps to them too.
+   */
+  static final int MAX_REQUEST_LINE = HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH;
+  static final int MAX_HEADERS = HttpServerOptions.DEFAULT_MAX_HEADER_SIZE;
+
   /** The answer of the HTTP port to a connection refused for {@code limits.maxConnections}. */
   public static final byte[] FULL = HttpFront.FULL;
 
@@ -106,6 +113,8 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
         .setPort(front == null ? port : 0)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
+        .setMaxInitialLineLength(MAX_REQUEST_LINE)
+        .setMaxHeaderSize(MAX_HEADERS)
         // Behind the node's own listener the server sees only plain HTTP (probes, metrics, the
         // page): a connection idle for a minute is closed, with its three sockets. (With
         // compression it also carries WebSocket sessions, which the heartbeat keeps in check.)

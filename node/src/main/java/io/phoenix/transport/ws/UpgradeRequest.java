@@ -10,9 +10,9 @@ import java.util.Base64;
  * version 13 and a 16-byte key, and no body.
  *
  * <p>This is a fast path only, so it is strict: anything else, including requests that are
- * valid but unusual (folded header lines, a body, an absolute request target), is left to the
- * HTTP server, which answers it as {@link WebSocketHandshake} does. Whatever this class takes, that
- * class would have taken too.
+ * valid but unusual (folded header lines, a body, an absolute request target) and heads past
+ * the server's size limits, is left to the HTTP server, which answers it as
+ * {@link WebSocketHandshake} does. Whatever this class takes, that class would have taken too.
  *
  * <p>Stateless.
  */
@@ -42,7 +42,7 @@ final class UpgradeRequest {
     String text = new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
     String[] lines = text.split("\r\n", -1);
     // the request line, then header lines, then the blank line (and the empty rest after it)
-    if (lines.length < 3 || !takenTarget(lines[0], path)) {
+    if (lines.length < 3 || !takenTarget(lines[0], path) || tooLarge(lines[0], length)) {
       return null;
     }
     boolean upgrade = false;
@@ -78,6 +78,16 @@ final class UpgradeRequest {
       }
     }
     return upgrade && connection && version && validKey(key) ? key : null;
+  }
+
+  /**
+   * Whether the HTTP server would refuse the head as too large (414 or 431): the server's limits
+   * hold for an upgrade as for any request. Line ends are counted too, which the server does
+   * not count: a head near the limits goes to the server, which decides.
+   */
+  private static boolean tooLarge(String requestLine, int length) {
+    return requestLine.length() > HttpServerVerticle.MAX_REQUEST_LINE
+        || length - requestLine.length() - 2 > HttpServerVerticle.MAX_HEADERS;
   }
 
   /** {@code GET <path>[?query] HTTP/1.1}, exactly. */

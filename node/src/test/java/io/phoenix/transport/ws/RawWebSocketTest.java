@@ -469,6 +469,38 @@ class RawWebSocketTest {
     }
   }
 
+  /**
+   * The HTTP server's limits on a head hold for an upgrade as for any other request: a header
+   * line of 10,000 bytes gets 431 and a request line of 5,000 bytes 414 either way. Before, the
+   * node took such an upgrade itself (101) when its head ended within 16 KB.
+   */
+  @Test
+  void anUpgradePastTheHeadLimitsIsRefusedAsAnyRequest() throws IOException {
+    String[] upgrade = {"Upgrade: websocket", "Connection: Upgrade",
+        "Sec-WebSocket-Key: " + KEY, "Sec-WebSocket-Version: 13"};
+    String longHeader = "X-Long: " + "a".repeat(10_000);
+    try (Raw c = new Raw()) {
+      assertEquals(431, c.upgrade("/socket", append(upgrade, longHeader)).status());
+    }
+    try (Raw c = new Raw()) {
+      assertEquals(431, c.upgrade("/health/live", longHeader).status());
+    }
+    try (Raw c = new Raw()) {
+      assertEquals(414, c.upgrade("/socket?q=" + "a".repeat(5_000), upgrade).status());
+    }
+    // a large head within the limits is still an upgrade
+    try (Raw c = new Raw()) {
+      assertEquals(101, c.upgrade("/socket", append(upgrade, "X-Long: " + "a".repeat(7_000)))
+          .status());
+    }
+  }
+
+  private static String[] append(String[] headers, String more) {
+    String[] all = Arrays.copyOf(headers, headers.length + 1);
+    all[headers.length] = more;
+    return all;
+  }
+
   private static String protobufJsVersion() throws IOException {
     String page = new String(classpathBytes("webroot/index.html"), StandardCharsets.UTF_8);
     java.util.regex.Matcher m = java.util.regex.Pattern

@@ -51,6 +51,18 @@ class UpgradeRequestTest {
     assertNull(key("GET  /socket HTTP/1.1\r\n" + GOOD + "\r\n"));
   }
 
+  /** The server's limits hold for an upgrade too: past them the server answers 414 or 431. */
+  @Test
+  void aHeadPastTheServersLimitsIsLeftToTheHttpServer() {
+    String line = "X-Long: " + "a".repeat(HttpServerVerticle.MAX_HEADERS) + "\r\n";
+    assertNull(key("GET /socket HTTP/1.1\r\n" + GOOD + line + "\r\n"));
+    String query = "?q=" + "a".repeat(HttpServerVerticle.MAX_REQUEST_LINE);
+    assertNull(key("GET /socket" + query + " HTTP/1.1\r\n" + GOOD + "\r\n"));
+    String most = "X-Long: " + "a".repeat(HttpServerVerticle.MAX_HEADERS - GOOD.length() - 12)
+        + "\r\n";
+    assertEquals(KEY, key("GET /socket HTTP/1.1\r\n" + GOOD + most + "\r\n"));
+  }
+
   @Test
   void aHeadEndsAtItsFirstBlankLine() {
     byte[] bytes = "GET / HTTP/1.1\r\nHost: a\r\n".getBytes(StandardCharsets.ISO_8859_1);
