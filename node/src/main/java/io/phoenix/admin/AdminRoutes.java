@@ -159,6 +159,9 @@ public final class AdminRoutes {
   }
 
   static void json(HttpServerResponse response, int status, JsonObject body) {
+    if (response.ended()) {
+      return; // answered meanwhile: 400 for a body that did not decode (UndecodableBody)
+    }
     response.setStatusCode(status).putHeader("content-type", "application/json")
         .putHeader("cache-control", "no-store").end(body.encode());
   }

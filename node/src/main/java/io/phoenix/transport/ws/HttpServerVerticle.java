@@ -135,7 +135,11 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
     // with the node on the port, TLS ends there: the inside server speaks plain HTTP
     boolean secure = tls.http() && front == null;
     server = vertx.createHttpServer(secure ? ServerTls.apply(options, tls) : options);
-    Handler<HttpServerRequest> pages = requests.get();
+    Handler<HttpServerRequest> routes = requests.get();
+    Handler<HttpServerRequest> pages = request -> {
+      UndecodableBody.watch(request);
+      routes.handle(request);
+    };
     if (compression) {
       server.webSocketHandshakeHandler(handshake -> {
         if (path.equals(handshake.path())) {

@@ -495,6 +495,37 @@ class RawWebSocketTest {
     }
   }
 
+  /**
+   * A chunked body whose chunk size is not hexadecimal gets 400, then the end of the
+   * connection; an answer the route had already written is sent, not dropped. Before, the
+   * HTTP server closed the connection without a word in both cases.
+   */
+  @Test
+  void aBodyThatDoesNotDecodeGets400ThenTheEnd() throws IOException {
+    String badChunk = " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "zz\r\n";
+    try (Raw c = new Raw()) {
+      // readiness is answered after a look-up: not yet when the chunk is read
+      c.send(("GET /health/ready" + badChunk).getBytes(StandardCharsets.US_ASCII));
+      Answer bad = c.answer();
+      assertEquals(400, bad.status());
+      assertEquals("close", bad.headers().get("connection"));
+      c.body(bad);
+      assertEquals(-1, c.in.read(), "then the connection ends");
+    }
+    try (Raw c = new Raw()) {
+      // liveness is answered at once, before the chunk is read
+      c.send(("GET /health/live" + badChunk).getBytes(StandardCharsets.US_ASCII));
+      Answer live = c.answer();
+      assertEquals(200, live.status());
+      c.body(live);
+      assertEquals(-1, c.in.read(), "then the connection ends");
+    }
+    try (Raw c = new Raw()) {
+      c.login("raw-hal");
+    }
+  }
+
   private static String[] append(String[] headers, String more) {
     String[] all = Arrays.copyOf(headers, headers.length + 1);
     all[headers.length] = more;
