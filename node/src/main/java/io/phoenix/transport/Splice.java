@@ -9,6 +9,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -22,6 +24,14 @@ import org.slf4j.LoggerFactory;
  * <p>Each side reads only while the other can take what it reads (Netty's writability), so a
  * slow reader on either side holds the other back instead of filling memory. When one side
  * closes, the other is closed once what was read from the first is written.
+ *
+ * <p>A client may also end only its output (a half-close: {@code shutdownOutput()}, or
+ * {@code nc -q0} after a piped request) and read on. That end is passed on as an end of output
+ * to the server, after what was read before it, so the server still reads the requests and
+ * answers them; closing the connection inside at once, as for a close, dropped every answer.
+ * The connection inside never half-closes: its end closes the client's socket, as before.
+ * (Vert.x's HTTP server closes as soon as it reads the end: an answer it has not written by
+ * then, one that waits for a look-up or a file, is lost, as when Vert.x has the port itself.)
  *
  * <p>Runs on the client socket's event loop.
  */
@@ -79,6 +89,9 @@ public final class Splice extends ChannelInboundHandlerAdapter {
         return;
       }
       client.pipeline().replace(front, "splice", new Splice(inside));
+      // an end of the client's output reaches the splice as an event, not as a close; the
+      // client has not read since the front stopped reading, so no end went by unseen
+      client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
       inside.writeAndFlush(first);
       inside.config().setAutoRead(true);
       client.config().setAutoRead(true);
@@ -114,6 +127,25 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       peer.config().setAutoRead(true);
     }
     ctx.fireChannelWritabilityChanged();
+  }
+
+  /** The client's output ended (a half-close): the server's input ends after what was read. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event == ChannelInputShutdownEvent.INSTANCE) {
+      if (peer.isActive() && peer instanceof DuplexChannel duplex) {
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+          if (written.isSuccess()) {
+            duplex.shutdownOutput();
+          } else {
+            peer.close(); // and so the client, once the server's side is inactive
+          }
+        });
+      } else {
+        ctx.close();
+      }
+    }
+    ctx.fireUserEventTriggered(event);
   }
 
   @Override

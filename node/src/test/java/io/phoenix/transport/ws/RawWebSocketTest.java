@@ -496,6 +496,24 @@ class RawWebSocketTest {
   }
 
   /**
+   * A client that ends its output right after a request (a half-close, as {@code nc -q0} does)
+   * gets an answer the HTTP server writes at once, then the end of the connection. Before, the
+   * node closed its connection to the server at once, and the client got nothing.
+   */
+  @Test
+  void aClientThatEndsItsOutputAfterARequestGetsTheAnswer() throws IOException {
+    try (Raw c = new Raw()) {
+      c.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      c.socket.shutdownOutput();
+      Answer live = c.answer();
+      assertEquals(200, live.status());
+      assertTrue(new String(c.body(live), StandardCharsets.UTF_8).contains("UP"));
+      assertEquals(-1, c.in.read(), "then the connection ends");
+    }
+  }
+
+  /**
    * A chunked body whose chunk size is not hexadecimal gets 400, then the end of the
    * connection; an answer the route had already written is sent, not dropped. Before, the
    * HTTP server closed the connection without a word in both cases.
