@@ -293,8 +293,11 @@ final class StreamOp {
       }
       return OpResult.missing();
     }
-    if (offset > s.head) {
-      return OpResult.acked(false, false, false, s.delivered, s.read, s.head, null);
+    // in commit mode the head a client can know of is the written one (pushes, pulls and SYNC
+    // show nothing above it): an offset assigned but not written yet is beyond it
+    long head = b.commitMode ? s.durableHead : s.head;
+    if (offset > head) {
+      return OpResult.acked(false, false, false, s.delivered, s.read, head, null);
     }
     s.touchedAt = b.now;
     boolean forward = s.forwardsAckOf(offset); // before types at or below READ are forgotten
@@ -310,7 +313,7 @@ final class StreamOp {
       advanced = true;
       runsChanged = true;
     }
-    return OpResult.acked(true, advanced, forward, s.delivered, s.read, s.head,
+    return OpResult.acked(true, advanced, forward, s.delivered, s.read, head,
         runsChanged ? s.runs() : null);
   }
 

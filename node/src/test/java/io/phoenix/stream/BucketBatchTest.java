@@ -184,6 +184,21 @@ class BucketBatchTest {
     assertEquals(14, append(e, false, "alice", "a2", 5000, "n1", 10).offset);
   }
 
+  @Test
+  void inCommitModeAnOffsetAssignedButNotWrittenCannotBeAcknowledged() {
+    Entry e = new Entry(null);
+    run(e, false, 1000, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    assertEquals(1, append(e, false, "alice", "a", 1000, "n1", 1).offset);
+    OpResult early = run(e, false, 1000, StreamOp.ack("alice", "bob", 1, true));
+    assertFalse(early.has(OpResult.ACCEPTED), "1 is not written: no client was shown it");
+    assertEquals(0, early.head);
+    run(e, false, 1100, StreamOp.durable("alice", "bob", 1, 0, 0));
+    OpResult acked = run(e, false, 1100, StreamOp.ack("alice", "bob", 1, true));
+    assertTrue(acked.has(OpResult.ACCEPTED));
+    assertTrue(acked.has(OpResult.ADVANCED));
+    assertEquals(1, acked.read);
+  }
+
   /** Loads alice→bob and writes m1 … m{n}: with a hot window of 2, the rest are held ids. */
   private static StreamState writtenAndHeld(Entry e, int n, long now) {
     run(e, false, now, StreamOp.load("alice", "bob", 0, 0, 0, null));
