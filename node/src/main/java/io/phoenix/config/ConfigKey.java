@@ -172,6 +172,11 @@ public enum ConfigKey {
       "Most bytes of written message bodies the cluster keeps in memory for fast pulls, over all "
           + "streams; beyond it the least recently used streams' bodies are read from the database.",
       c -> c.storage().hotWindowBytes()),
+  STORAGE_MAX_STREAMS_IN_MEMORY("storage", "maxStreamsInMemory",
+      StorageOptions.DEFAULT_MAX_STREAMS_IN_MEMORY, 0, Integer.MAX_VALUE,
+      "Most streams the cluster keeps in memory; past it, saved streams unused for 10 s are "
+          + "forgotten first (read back when used). 0: an eighth of the heap at 2 KB a stream.",
+      c -> c.storage().maxStreamsInMemory()),
 
   TLS_TCP("tls", "tcp", TlsOptions.DEFAULT_TCP,
       "Whether the TCP listener speaks TLS (with tls.certFile and tls.keyFile).",

@@ -207,7 +207,8 @@ public final class ConfigLoader {
             str(v, ConfigKey.STORAGE_USER), str(v, ConfigKey.STORAGE_PASSWORD),
             num(v, ConfigKey.STORAGE_POOL_SIZE), num(v, ConfigKey.STORAGE_FLUSH_MS),
             num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW),
-            (Long) v.get(ConfigKey.STORAGE_HOT_WINDOW_BYTES)));
+            (Long) v.get(ConfigKey.STORAGE_HOT_WINDOW_BYTES),
+            num(v, ConfigKey.STORAGE_MAX_STREAMS_IN_MEMORY)));
   }
 
   private static String str(Map<ConfigKey, Object> v, ConfigKey key) {

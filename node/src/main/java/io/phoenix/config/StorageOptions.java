@@ -23,10 +23,12 @@ package io.phoenix.config;
  *     fast pulls, 0 to 4096
  * @param hotWindowBytes most bytes of written message bodies the cluster keeps in memory for
  *     fast pulls, over all streams (each of the 64 buckets keeps a 64th), 0 to 2^40
+ * @param maxStreamsInMemory most streams the cluster keeps in memory (each bucket a 64th), or 0
+ *     for an eighth of this node's heap at 2 KB a stream
  */
 public record StorageOptions(String type, String path, String acceptAfter, String url,
     String user, String password, int poolSize, int flushMs, int maxBatch, int hotWindow,
-    long hotWindowBytes) {
+    long hotWindowBytes, int maxStreamsInMemory) {
 
   public static final String EMBEDDED = "embedded";
   public static final String POSTGRESQL = "postgresql";
@@ -56,6 +58,8 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
   public static final int DEFAULT_HOT_WINDOW = 16;
   /** Default of {@code storage.hotWindowBytes}: {@value} (64 MiB). */
   public static final long DEFAULT_HOT_WINDOW_BYTES = 64L << 20;
+  /** Default of {@code storage.maxStreamsInMemory}: {@value} (from the heap). */
+  public static final int DEFAULT_MAX_STREAMS_IN_MEMORY = 0;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public StorageOptions {
@@ -70,6 +74,7 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
     ConfigKey.STORAGE_MAX_BATCH.checkInt(maxBatch);
     ConfigKey.STORAGE_HOT_WINDOW.checkInt(hotWindow);
     ConfigKey.STORAGE_HOT_WINDOW_BYTES.checkLong(hotWindowBytes);
+    ConfigKey.STORAGE_MAX_STREAMS_IN_MEMORY.checkInt(maxStreamsInMemory);
     if (type.equals(POSTGRESQL) && !url.startsWith("jdbc:postgresql:")) {
       throw new ConfigException("storage.url must be a jdbc:postgresql: URL when storage.type is "
           + "postgresql (got " + Values.shown(url) + ")");
@@ -80,12 +85,21 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
   public static StorageOptions defaults() {
     return new StorageOptions(DEFAULT_TYPE, DEFAULT_PATH, DEFAULT_ACCEPT_AFTER, DEFAULT_URL,
         DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_POOL_SIZE, DEFAULT_FLUSH_MS, DEFAULT_MAX_BATCH,
-        DEFAULT_HOT_WINDOW, DEFAULT_HOT_WINDOW_BYTES);
+        DEFAULT_HOT_WINDOW, DEFAULT_HOT_WINDOW_BYTES, DEFAULT_MAX_STREAMS_IN_MEMORY);
   }
 
   /** @return whether messages are kept in a database (embedded or PostgreSQL) */
   public boolean durable() {
     return !type.equals(MEMORY);
+  }
+
+  /**
+   * @return {@code maxStreamsInMemory}, or when 0 the number derived from this JVM's heap: an
+   *     eighth of it, at 2 KB a stream (a stream with a message or two takes about 1 KB)
+   */
+  public int streamsInMemory() {
+    return maxStreamsInMemory > 0 ? maxStreamsInMemory
+        : (int) Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 8 / 2048);
   }
 
   /** @return whether ACCEPTED waits for the commit */
@@ -98,6 +112,7 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
     return "StorageOptions[type=" + type + ", path=" + path + ", acceptAfter=" + acceptAfter
         + ", url=" + url + ", user=" + user + ", password=" + PhoenixConfig.REDACTED
         + ", poolSize=" + poolSize + ", flushMs=" + flushMs + ", maxBatch=" + maxBatch
-        + ", hotWindow=" + hotWindow + ", hotWindowBytes=" + hotWindowBytes + "]";
+        + ", hotWindow=" + hotWindow + ", hotWindowBytes=" + hotWindowBytes
+        + ", maxStreamsInMemory=" + maxStreamsInMemory + "]";
   }
 }

@@ -164,7 +164,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private StreamPipeline.Settings storeSettings() {
     StorageOptions s = config.storage();
     return new StreamPipeline.Settings(config.node().id(),
-        s.durable() && s.acceptAfterCommit(), s.hotWindow(), s.hotWindowBytes(), ID_HOLD_MS,
+        s.durable() && s.acceptAfterCommit(), s.hotWindow(), s.hotWindowBytes(),
+        s.streamsInMemory(), ID_HOLD_MS,
         config.retention().maxMessagesPerStream(), config.retention().seconds() * 1000L,
         config.limits().maxUndeliveredPerStream(), IDLE_STREAM_MS,
         Math.max(STALE_MS, 10L * s.flushMs()), s.maxBatch());

@@ -28,6 +28,8 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
   int hotWindow;
   /** Most bytes of written messages' bodies the bucket keeps (see {@link StreamBucket#trimBodies}). */
   long hotBytes = Long.MAX_VALUE;
+  /** Streams the bucket keeps beyond which upkeep forgets saved ones sooner than idleMs. */
+  int maxStreams = Integer.MAX_VALUE;
   long idHoldMs;
   int maxKept;
   long retentionMs;
@@ -106,6 +108,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     commitMode = other.commitMode;
     hotWindow = other.hotWindow;
     hotBytes = other.hotBytes;
+    maxStreams = other.maxStreams;
     idHoldMs = other.idHoldMs;
     maxKept = other.maxKept;
     retentionMs = other.retentionMs;
@@ -158,6 +161,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     out.writeBoolean(commitMode);
     out.writeInt(hotWindow);
     out.writeLong(hotBytes);
+    out.writeInt(maxStreams);
     out.writeLong(idHoldMs);
     out.writeInt(maxKept);
     out.writeLong(retentionMs);
@@ -178,6 +182,7 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
     commitMode = in.readBoolean();
     hotWindow = in.readInt();
     hotBytes = in.readLong();
+    maxStreams = in.readInt();
     idHoldMs = in.readLong();
     maxKept = in.readInt();
     retentionMs = in.readLong();

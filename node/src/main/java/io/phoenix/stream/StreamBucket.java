@@ -98,6 +98,39 @@ final class StreamBucket implements IdentifiedDataSerializable {
     return freed;
   }
 
+  /** How many streams it holds. */
+  int streamCount() {
+    int n = 0;
+    for (Map<String, StreamState> streams : byRecipient.values()) {
+      n += streams.size();
+    }
+    return n;
+  }
+
+  /**
+   * Forgets up to {@code n} streams whose every message and position is in the database and
+   * that were last used before {@code usedBefore}, the least recently used first: they are read
+   * back from the database when used again. Returns how many it forgot.
+   */
+  int forgetLeastRecentlyUsed(int n, long usedBefore) {
+    List<StreamState> candidates = new ArrayList<>();
+    for (Map<String, StreamState> streams : byRecipient.values()) {
+      for (StreamState s : streams.values()) {
+        if (s.fullySaved() && s.touchedAt < usedBefore) {
+          candidates.add(s);
+        }
+      }
+    }
+    if (candidates.size() > n) {
+      candidates.sort(Comparator.comparingLong(s -> s.touchedAt));
+      candidates = candidates.subList(0, n);
+    }
+    java.util.Set<StreamState> forget =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    forget.addAll(candidates);
+    return removeIf((sender, s) -> forget.contains(s));
+  }
+
   StreamState get(String from, String to) {
     Map<String, StreamState> streams = byRecipient.get(to);
     return streams == null ? null : streams.get(from);

@@ -367,6 +367,11 @@ final class StreamOp {
       // (idleMs is far above idHoldMs): read back on demand.
       evicted[0] = bucket.removeIf((sender, s) -> s.fullySaved()
           && s.touchedAt < b.now - b.idleMs);
+      // Past the bound, sooner: as soon as the ids are no longer needed for dedupe
+      int over = bucket.streamCount() - b.maxStreams;
+      if (over > 0) {
+        evicted[0] += bucket.forgetLeastRecentlyUsed(over, b.now - b.idHoldMs);
+      }
     }
     r.offset = evicted[0];
     bucket.recountBodies();

@@ -76,7 +76,7 @@ public final class StreamPipeline implements StreamStore {
 
   /** How the pipeline is set up. */
   public record Settings(String node, boolean commitMode, int hotWindow, long hotWindowBytes,
-      long idHoldMs,
+      int maxStreams, long idHoldMs,
       int maxKeptInMemory, long retentionMs, long maxUndelivered, long idleMs, long staleMs,
       int maxBatch) {}
 
@@ -615,6 +615,7 @@ public final class StreamPipeline implements StreamStore {
     batch.commitMode = settings.commitMode();
     batch.hotWindow = settings.hotWindow();
     batch.hotBytes = settings.hotWindowBytes() / StreamBucket.BUCKETS;
+    batch.maxStreams = Math.max(1, settings.maxStreams() / StreamBucket.BUCKETS);
     batch.idHoldMs = settings.idHoldMs();
     batch.maxKept = settings.maxKeptInMemory();
     batch.retentionMs = settings.retentionMs();

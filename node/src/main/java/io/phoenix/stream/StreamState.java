@@ -47,7 +47,10 @@ final class StreamState {
   /** The DELIVERED and READ positions the database holds. */
   long savedDelivered;
   long savedRead;
-  /** When the stream was last used (caller's clock). */
+  /**
+   * When the stream was last used (caller's clock): an append, an acknowledgement, or a write of
+   * its messages (a stream is forgotten only once its ids are no longer needed for dedupe).
+   */
   long touchedAt;
 
   private final ArrayDeque<long[]> receiverRuns = new ArrayDeque<>();
@@ -219,6 +222,7 @@ final class StreamState {
       }
     }
     durableHead = Math.max(durableHead, Math.min(upTo, head));
+    touchedAt = Math.max(touchedAt, now);
     if (durableHead == head) {
       soleOwner = "";
     }

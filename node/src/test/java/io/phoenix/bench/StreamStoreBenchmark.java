@@ -83,7 +83,7 @@ public class StreamStoreBenchmark {
         hazelcast.getPartitionService(),
         embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
         new StreamPipeline.Settings("jmh", embedded, 16,
-            StorageOptions.DEFAULT_HOT_WINDOW_BYTES, 10_000, 1_000_000, 2_000,
+            StorageOptions.DEFAULT_HOT_WINDOW_BYTES, Integer.MAX_VALUE, 10_000, 1_000_000, 2_000,
             Long.MAX_VALUE, 120_000, 5_000, 1024),
         new LoneMember.CountingMeter(), "jmh");
     message = Message.newBuilder().setMessageId(UUID.randomUUID().toString())

@@ -185,6 +185,34 @@ class BucketBatchTest {
   }
 
   @Test
+  void pastItsBoundABucketForgetsSavedStreamsOnceTheirIdsAreNoLongerNeeded() {
+    Entry e = new Entry(null);
+    for (int i = 1; i <= 6; i++) {
+      run(e, false, 0, StreamOp.load("s" + i, "bob", 0, 0, 0, null));
+      append(e, false, "s" + i, "m" + i, 1000 + i, "n1", i);
+      run(e, false, 1000 + i, StreamOp.durable("s" + i, "bob", 1, 0, 0));
+    }
+    run(e, false, 0, StreamOp.load("x", "bob", 0, 0, 0, null));
+    append(e, false, "x", "unwritten", 900, "n1", 99); // the oldest, but not written
+    BucketBatch upkeep = batch(false, 1_500, "n1", StreamOp.maintain());
+    upkeep.maxStreams = 3;
+    upkeep.process(e);
+    assertEquals(7, e.getValue().streamCount(), "written under idHoldMs (1 s) ago: ids needed");
+    upkeep = batch(false, 1_005 + 1_000, "n1", StreamOp.maintain());
+    upkeep.maxStreams = 3;
+    OpResult r = upkeep.process(e).results.get(0);
+    assertEquals(4, r.offset, "s1 … s4 forgotten, the least recently used first");
+    assertEquals(3, e.getValue().streamCount());
+    for (String kept : new String[] {"s5", "s6", "x"}) {
+      assertTrue(e.getValue().get(kept, "bob") != null, kept);
+    }
+    // a forgotten stream is read back from the database when used again: its offsets go on
+    assertEquals(OpResult.MISSING, append(e, false, "s1", "again", 3000, "n1", 100).code);
+    run(e, false, 3000, StreamOp.load("s1", "bob", 1, 0, 0, null));
+    assertEquals(2, append(e, false, "s1", "again", 3000, "n1", 100).offset);
+  }
+
+  @Test
   void inCommitModeAnOffsetAssignedButNotWrittenCannotBeAcknowledged() {
     Entry e = new Entry(null);
     run(e, false, 1000, StreamOp.load("alice", "bob", 0, 0, 0, null));

@@ -40,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * full GC is no larger at the end than a quarter of the way, and it still serves a PULL of the
  * oldest message, byte for byte. The same holds for 60 KB bodies each sent to a new recipient
  * (2.5 times the heap over 10,000 streams): the bodies the cluster keeps for fast pulls are
- * bounded in bytes ({@code storage.hotWindowBytes}), not only in messages per stream.
+ * bounded in bytes ({@code storage.hotWindowBytes}), not only in messages per stream. And for
+ * one small message to each of 320,000 new recipients: the streams the cluster keeps in memory
+ * are bounded ({@code storage.maxStreamsInMemory}), not only by their two minutes of idleness.
  */
 class HeapBoundIT {
   private static final long HEAP = 256L << 20;
@@ -63,6 +65,13 @@ class HeapBoundIT {
     long bytes = 5 * HEAP / 2;
     int payload = 60_000;
     storeAndPullTheOldest(bytes, payload, (int) (bytes / payload / SENDERS) + 1, 16);
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void messagesToManyNewRecipientsDoNotFillTheHeapWithStreams() throws Exception {
+    int streams = 320_000; // about 250 MB of streams if all were kept for their idle time
+    storeAndPullTheOldest(streams * 100L, 100, streams / SENDERS, 256);
   }
 
   /**

@@ -112,7 +112,8 @@ class RecheckTest {
     LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
     StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
         hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", true, 1, Long.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
+        new StreamPipeline.Settings("n1", true, 1, Long.MAX_VALUE,
+            Integer.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 5_000, 64),
         meter, db.epoch());
     try {

@@ -44,7 +44,8 @@ class StageTimingTest {
     LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
     StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
         hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", durable, 100, Long.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
+        new StreamPipeline.Settings("n1", durable, 100, Long.MAX_VALUE,
+            Integer.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 5_000, 64),
         meter, durable ? db.epoch() : "memory-epoch");
     int appends = 4 * StreamPipeline.STAGE_SAMPLE;

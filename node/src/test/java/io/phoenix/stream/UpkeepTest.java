@@ -34,7 +34,8 @@ class UpkeepTest {
     MessageLog db = RocksDbMessageLog.open(dir.resolve("db"));
     IMap<Integer, StreamBucket> buckets = hz.getMap(StreamPipeline.MAP_NAME);
     StreamPipeline store = new StreamPipeline(vertx, buckets, hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", true, 1, Long.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
+        new StreamPipeline.Settings("n1", true, 1, Long.MAX_VALUE,
+            Integer.MAX_VALUE, 60_000, 1_000_000, 3_600_000, 10_000,
             120_000, 50, 64),
         new LoneMember.CountingMeter(), db.epoch());
     try {
