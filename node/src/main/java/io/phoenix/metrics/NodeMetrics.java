@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,8 @@ import java.util.function.IntSupplier;
  */
 public final class NodeMetrics {
   private final MeterRegistry registry;
+  /** The transports a client connection reports ({@code Connection.transport()}). */
+  private static final List<String> TRANSPORTS = List.of("tcp", "ws");
   private final Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
@@ -73,6 +76,16 @@ public final class NodeMetrics {
         .register(registry);
     Gauge.builder("phoenix_sessions", sessions, AtomicLong::get)
         .description("Authenticated sessions on this node").register(registry);
+    // every series whose labels are known in advance is there from the start, at 0: an alert
+    // or a rate() over a series that appears only with its first event misses that event
+    for (String transport : TRANSPORTS) {
+      connection(transport);
+      frameCounter(framesIn, "phoenix_frames_in", "Frames read from clients", transport);
+      frameCounter(framesOut, "phoenix_frames_out", "Frames written to clients", transport);
+    }
+    for (int method = 0; method <= 5; method++) {
+      ackCounter(method);
+    }
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmCompilationMetrics().bindTo(registry);
@@ -127,12 +140,16 @@ public final class NodeMetrics {
   }
 
   public void connectionOpened(String transport) {
-    connections.computeIfAbsent(transport, t -> {
+    connection(transport).incrementAndGet();
+  }
+
+  private AtomicLong connection(String transport) {
+    return connections.computeIfAbsent(transport, t -> {
       AtomicLong n = new AtomicLong();
       Gauge.builder("phoenix_connections", n, AtomicLong::get).tag("transport", t)
           .description("Open client connections").register(registry);
       return n;
-    }).incrementAndGet();
+    });
   }
 
   public void connectionClosed(String transport) {
@@ -151,15 +168,19 @@ public final class NodeMetrics {
   }
 
   public void frameIn(String transport) {
-    framesIn.computeIfAbsent(transport, t -> Counter.builder("phoenix_frames_in")
-        .tag("transport", t).description("Frames read from clients").register(registry))
+    frameCounter(framesIn, "phoenix_frames_in", "Frames read from clients", transport)
         .increment();
   }
 
   public void frameOut(String transport) {
-    framesOut.computeIfAbsent(transport, t -> Counter.builder("phoenix_frames_out")
-        .tag("transport", t).description("Frames written to clients").register(registry))
+    frameCounter(framesOut, "phoenix_frames_out", "Frames written to clients", transport)
         .increment();
+  }
+
+  private Counter frameCounter(Map<String, Counter> counters, String name, String description,
+      String transport) {
+    return counters.computeIfAbsent(transport, t -> Counter.builder(name).tag("transport", t)
+        .description(description).register(registry));
   }
 
   /**
@@ -192,9 +213,12 @@ public final class NodeMetrics {
 
   /** An ack signal from a client, by method. */
   public void ack(int method) {
-    acks.computeIfAbsent(method, m -> Counter.builder("phoenix_acks").tag("method",
-        methodName(m)).description("Ack signals received from clients").register(registry))
-        .increment();
+    ackCounter(method).increment();
+  }
+
+  private Counter ackCounter(int method) {
+    return acks.computeIfAbsent(method, m -> Counter.builder("phoenix_acks").tag("method",
+        methodName(m)).description("Ack signals received from clients").register(registry));
   }
 
   /** Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). */

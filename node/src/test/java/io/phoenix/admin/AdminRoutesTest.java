@@ -55,6 +55,23 @@ class AdminRoutesTest {
     assertEquals(404, get("/no-such-page").statusCode());
   }
 
+  /** Series whose labels are known in advance are there before their first event, at 0. */
+  @Test
+  void seriesWithKnownLabelsAreThereFromTheStart() throws Exception {
+    try (TestNode fresh = TestNode.start()) {
+      String text = Http.get("http://127.0.0.1:" + fresh.httpPort() + "/metrics").body();
+      for (String transport : new String[] {"tcp", "ws"}) {
+        assertEquals(0, metric(text, "phoenix_connections{transport=\"" + transport + "\"}"));
+        assertEquals(0, metric(text, "phoenix_frames_in_total{transport=\"" + transport + "\"}"));
+        assertEquals(0, metric(text, "phoenix_frames_out_total{transport=\"" + transport + "\"}"));
+      }
+      for (String method : new String[] {"accepted", "delivered", "read", "pull_request", "sync",
+          "other"}) {
+        assertEquals(0, metric(text, "phoenix_acks_total{method=\"" + method + "\"}"));
+      }
+    }
+  }
+
   /**
    * Micrometer holds a gauge's object weakly unless told otherwise: a gauge reading through a
    * lambda or method reference nothing else holds reads NaN after the first garbage collection.
