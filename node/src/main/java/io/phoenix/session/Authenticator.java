@@ -179,7 +179,8 @@ public final class Authenticator {
    * ignores {@code crit}, and nimbus refuses it as a bad signature. Any {@code crit} member is
    * refused, an empty or null one too (the RFC allows neither).
    *
-   * <p>{@code nbf}: vertx-auth-jwt calls a token that is not valid yet "expired". The bound is
+   * <p>{@code nbf} and {@code iat}: vertx-auth-jwt calls a token that is not valid yet, or issued
+   * in the future, "expired". The bound is
    * its own (later than now + {@code auth.clockSkewSeconds}, in whole seconds; nimbus's differs
    * by under a second), so the tolerated skew stays as configured. An {@code nbf} that is not a
    * number is left to the libraries, which refuse it as unreadable.
@@ -196,13 +197,23 @@ public final class Authenticator {
           + header.get("crit");
     }
     Map<String, Object> claims = token.getPayload().toJSONObject();
-    if (claims != null && claims.get("nbf") instanceof Number n) {
-      long nbf = n.longValue();
-      long now = Instant.now().getEpochSecond();
-      if (nbf > now + options.clockSkewSeconds()) {
-        return "invalid token: not valid yet (nbf is " + (nbf - now) + " s ahead of the node's"
-            + " clock, which tolerates " + options.clockSkewSeconds() + " s)";
-      }
+    if (claims == null) {
+      return null;
+    }
+    long now = Instant.now().getEpochSecond();
+    String early = ahead(claims, "nbf", "not valid yet", now);
+    return early != null ? early : ahead(claims, "iat", "issued in the future", now);
+  }
+
+  /**
+   * The refusal of a time claim later than now beyond the clock skew, or null. (vertx-auth-jwt
+   * calls both an {@code nbf} and an {@code iat} in the future "expired"; nimbus does not check
+   * {@code iat} at all.)
+   */
+  private String ahead(Map<String, Object> claims, String claim, String what, long now) {
+    if (claims.get(claim) instanceof Number n && n.longValue() > now + options.clockSkewSeconds()) {
+      return "invalid token: " + what + " (" + claim + " is " + (n.longValue() - now)
+          + " s ahead of the node's clock, which tolerates " + options.clockSkewSeconds() + " s)";
     }
     return null;
   }

@@ -192,7 +192,8 @@ class HandshakeTest {
   /**
    * The reasons of the token checks the node makes itself: a header with {@code crit} is refused
    * (RFC 7515 §4.1.11; the node supports no extension), even with an empty list; an {@code nbf}
-   * beyond the clock skew (30 s) is not valid yet, not "expired"; within it, welcome. An
+   * beyond the clock skew (30 s) is not valid yet, not "expired", and an {@code iat} beyond it
+   * issued in the future; within it, welcome. An
    * {@code exp} in the past keeps its reason.
    */
   @ParameterizedTest
@@ -207,6 +208,9 @@ class HandshakeTest {
     String early = refusal(t, token(claims(eid("nbf", t)).put("nbf", now + 600)));
     assertTrue(early.matches("invalid token: not valid yet \\(nbf is (600|599) s ahead of the "
         + "node's clock, which tolerates 30 s\\)"), early);
+    String issued = refusal(t, token(claims(eid("iat", t)).put("iat", now + 600)));
+    assertTrue(issued.matches("invalid token: issued in the future \\(iat is (600|599) s ahead "
+        + "of the node's clock, which tolerates 30 s\\)"), issued);
     assertEquals("invalid token: Invalid JWT token: token expired.", refusal(t,
         token(claims(eid("exp", t)).put("exp", now - 600))));
     String eid = eid("nbf-within-skew", t);
