@@ -80,22 +80,35 @@ final class StreamBucket implements IdentifiedDataSerializable {
    * bytes freed.
    */
   long trimBodies(long target) {
-    List<StreamState> candidates = new ArrayList<>();
-    for (Map<String, StreamState> streams : byRecipient.values()) {
-      for (StreamState s : streams.values()) {
-        if (s.firstBody() <= s.durableHead) {
-          candidates.add(s);
-        }
+    List<Held> candidates = new ArrayList<>();
+    byRecipient.forEach((to, streams) -> streams.forEach((from, s) -> {
+      if (s.firstBody() <= s.durableHead) {
+        candidates.add(new Held(to, from, s));
       }
-    }
-    candidates.sort(Comparator.comparingLong(s -> s.touchedAt));
+    }));
+    candidates.sort(Held.LEAST_RECENTLY_USED);
     long freed = 0;
     for (int i = 0; i < candidates.size() && bodyBytes > target; i++) {
-      long n = candidates.get(i).dropWrittenBodies();
+      long n = candidates.get(i).state().dropWrittenBodies();
       bodyBytes -= n;
       freed += n;
     }
     return freed;
+  }
+
+  /** A stream with its eids, for upkeep's choices. */
+  private record Held(String to, String from, StreamState state) {
+    /**
+     * The least recently used first; streams used by one batch share its time, and their eids
+     * break the tie. Never the order the bucket's maps iterate in: an owner and a backup that
+     * got its copy by migration hold the same streams in maps of other capacities, which
+     * iterate in other orders, and they would forget different streams. A backup that lacks a
+     * stream its owner goes on using skips the stream's appends (MISSING), and once promoted
+     * it has lost those not written yet.
+     */
+    static final Comparator<Held> LEAST_RECENTLY_USED =
+        Comparator.<Held>comparingLong(h -> h.state.touchedAt)
+            .thenComparing(Held::to).thenComparing(Held::from);
   }
 
   /** How many streams it holds. */
@@ -109,26 +122,27 @@ final class StreamBucket implements IdentifiedDataSerializable {
 
   /**
    * Forgets up to {@code n} streams whose every message and position is in the database and
-   * that were last used before {@code usedBefore}, the least recently used first: they are read
-   * back from the database when used again. Returns how many it forgot.
+   * that were last used before {@code usedBefore}, the least recently used first (the same
+   * ones on the owner and on every backup): they are read back from the database when used
+   * again. Returns how many it forgot.
    */
   int forgetLeastRecentlyUsed(int n, long usedBefore) {
-    List<StreamState> candidates = new ArrayList<>();
-    for (Map<String, StreamState> streams : byRecipient.values()) {
-      for (StreamState s : streams.values()) {
-        if (s.fullySaved() && s.touchedAt < usedBefore) {
-          candidates.add(s);
-        }
+    List<Held> candidates = new ArrayList<>();
+    byRecipient.forEach((to, streams) -> streams.forEach((from, s) -> {
+      if (s.fullySaved() && s.touchedAt < usedBefore) {
+        candidates.add(new Held(to, from, s));
+      }
+    }));
+    candidates.sort(Held.LEAST_RECENTLY_USED);
+    int forgotten = Math.min(n, candidates.size());
+    for (Held h : candidates.subList(0, forgotten)) {
+      Map<String, StreamState> streams = byRecipient.get(h.to());
+      streams.remove(h.from());
+      if (streams.isEmpty()) {
+        byRecipient.remove(h.to());
       }
     }
-    if (candidates.size() > n) {
-      candidates.sort(Comparator.comparingLong(s -> s.touchedAt));
-      candidates = candidates.subList(0, n);
-    }
-    java.util.Set<StreamState> forget =
-        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    forget.addAll(candidates);
-    return removeIf((sender, s) -> forget.contains(s));
+    return forgotten;
   }
 
   StreamState get(String from, String to) {

@@ -212,6 +212,35 @@ class BucketBatchTest {
     assertEquals(2, append(e, false, "s1", "again", 3000, "n1", 100).offset);
   }
 
+  /**
+   * Owner and backup forget the same streams, also when the backup got its copy by migration
+   * (maps of other capacities, which iterate in another order) and every stream was used by
+   * the same batch: a backup without a stream its owner keeps would skip its appends.
+   */
+  @Test
+  void ownerAndBackupForgetTheSameStreams() {
+    Entry owner = new Entry(null);
+    BucketBatch writes = batch(false, 1000, "n1");
+    for (int i = 0; i < 40; i++) {
+      writes.ops.add(StreamOp.load("s" + i, "bob", 0, 0, 0, null));
+      writes.ops.add(StreamOp.append("s" + i, "bob", "m" + i,
+          MessageType.SENDER_VALUE, new byte[] {1}, i));
+      writes.ops.add(StreamOp.durable("s" + i, "bob", 1, 0, 0));
+    }
+    writes.process(owner);
+    Entry backup = new Entry(SERIALIZATION.toObject(SERIALIZATION.toData(owner.getValue())));
+    for (Entry e : List.of(owner, backup)) {
+      BucketBatch upkeep = batch(false, 5_000, "n1", StreamOp.maintain());
+      upkeep.maxStreams = 25;
+      upkeep.process(e);
+      assertEquals(25, e.getValue().streamCount());
+    }
+    for (int i = 0; i < 40; i++) {
+      assertEquals(owner.getValue().get("s" + i, "bob") == null,
+          backup.getValue().get("s" + i, "bob") == null, "s" + i);
+    }
+  }
+
   @Test
   void inCommitModeAnOffsetAssignedButNotWrittenCannotBeAcknowledged() {
     Entry e = new Entry(null);
