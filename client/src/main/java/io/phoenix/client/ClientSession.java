@@ -28,6 +28,8 @@ final class ClientSession implements Link.Handler {
   }
 
   private static final int DEFAULT_HEARTBEAT_SECONDS = 30;
+  /** The protocol's max_frame_bytes when a Welcome names none. */
+  static final int DEFAULT_MAX_FRAME_BYTES = 65_536;
   /** {@link Events#ended} status of a TLS endpoint whose certificate was refused. */
   static final int UNTRUSTED = -1;
 
@@ -38,6 +40,7 @@ final class ClientSession implements Link.Handler {
   private boolean ended;
   private boolean welcomed;
   private boolean pingOutstanding;
+  private int maxFrameBytes;
   private long helloTimer = -1;
   private long heartbeatTimer = -1;
 
@@ -72,6 +75,14 @@ final class ClientSession implements Link.Handler {
       link.write(Frame.newBuilder().setHello(Hello.newBuilder().setToken(token)
           .setConnectionResourceId(resourceId)).build());
     });
+  }
+
+  /**
+   * The largest frame the node takes (Welcome's max_frame_bytes), or 0 before Welcome. A larger
+   * frame would make the node end the session (Goodbye 413).
+   */
+  int maxFrameBytes() {
+    return welcomed ? maxFrameBytes : 0;
   }
 
   /** Writes a frame; false when the session is not (or no longer) welcomed. */
@@ -137,6 +148,8 @@ final class ClientSession implements Link.Handler {
     }
     welcomed = true;
     vertx.cancelTimer(helloTimer);
+    maxFrameBytes = welcome.getMaxFrameBytes() > 0 ? welcome.getMaxFrameBytes()
+        : DEFAULT_MAX_FRAME_BYTES;
     int seconds = welcome.getHeartbeatSeconds() > 0 ? welcome.getHeartbeatSeconds()
         : DEFAULT_HEARTBEAT_SECONDS;
     heartbeatTimer = vertx.setPeriodic(Math.max(250, seconds * 500L), id -> heartbeat());

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -20,7 +21,10 @@ import java.util.function.UnaryOperator;
  * with its connection is written again, with the same message_id, on the next connection, so
  * the node stores it once. DEVICE messages are not stored, hence not de-duplicated, so one cut
  * off after it was written fails instead of being sent twice. Each message passes through
- * {@code prepare} (the signer) before it is written, once it is ready to go.
+ * {@code prepare} (the signer) before it is written, once it is ready to go. A message whose
+ * frame is larger than the session's max_frame_bytes fails with 413 instead of being written:
+ * the node would end the session for it (Goodbye 413), and it would go out again, and end the
+ * next session too, after every reconnect.
  *
  * <p>Used on the client's context only.
  */
@@ -32,6 +36,7 @@ final class Outbox {
   private final int maxPending;
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final UnaryOperator<Message> prepare;
+  private final IntSupplier frameLimit;
 
   private static final class Pending {
     Message message;
@@ -46,14 +51,15 @@ final class Outbox {
     }
   }
 
-  Outbox(Vertx vertx, FrameWriter wire, Backoff backoff, int maxAttempts, int maxPending) {
-    this(vertx, wire, backoff, maxAttempts, maxPending, UnaryOperator.identity());
-  }
-
+  /**
+   * @param frameLimit the current session's max_frame_bytes (0 while not connected)
+   * @param prepare applied to a message just before it is written (the signer)
+   */
   Outbox(Vertx vertx, FrameWriter wire, Backoff backoff, int maxAttempts, int maxPending,
-      UnaryOperator<Message> prepare) {
+      IntSupplier frameLimit, UnaryOperator<Message> prepare) {
     this.vertx = vertx;
     this.prepare = prepare;
+    this.frameLimit = frameLimit;
     this.wire = wire;
     this.backoff = backoff;
     this.maxAttempts = maxAttempts;
@@ -124,7 +130,15 @@ final class Outbox {
   private void write(Pending p) {
     if (!p.written && p.retryTimer == -1 && pending.get(p.message.getMessageId()) == p) {
       p.message = prepare.apply(p.message);
-      p.written = wire.write(Frame.newBuilder().setMessage(p.message).build());
+      Frame frame = Frame.newBuilder().setMessage(p.message).build();
+      int limit = frameLimit.getAsInt();
+      if (limit > 0 && frame.getSerializedSize() > limit) {
+        finish(p).fail(new SendException(Status.TOO_LARGE, "message " + p.message.getMessageId()
+            + " is " + frame.getSerializedSize() + " bytes as a frame, over the node's "
+            + "max_frame_bytes " + limit + " (not sent)"));
+        return;
+      }
+      p.written = wire.write(frame);
     }
   }
 

@@ -61,8 +61,6 @@ public final class PhoenixClient {
     Vertx vertx = settings.vertx();
     this.context = vertx.getOrCreateContext();
     this.connector = new Connector(vertx, settings.trust());
-    this.outbox = new Outbox(vertx, this::write, settings.backoff(), settings.maxSendAttempts(),
-        settings.maxPendingSends(), this::sign);
     this.receiver = new Receiver(vertx, this::write, settings.messageListener());
     this.acks = new Acknowledger(this::write);
     this.reconnector = new Reconnector(settings, context, connector, new Reconnector.Listener() {
@@ -94,6 +92,8 @@ public final class PhoenixClient {
         receiver.failHistory(reason);
       }
     });
+    this.outbox = new Outbox(vertx, this::write, settings.backoff(), settings.maxSendAttempts(),
+        settings.maxPendingSends(), reconnector::maxFrameBytes, this::sign);
   }
 
   /** Starts building a client that runs on {@code vertx}. */

@@ -91,6 +91,11 @@ final class Reconnector implements ClientSession.Events {
     return stopped;
   }
 
+  /** The current session's max_frame_bytes, or 0 while there is no welcomed session. */
+  int maxFrameBytes() {
+    return session != null && welcomed ? session.maxFrameBytes() : 0;
+  }
+
   /** Writes to the current session; false when there is no welcomed session. */
   boolean write(Frame frame) {
     return session != null && welcomed && session.write(frame);

@@ -254,6 +254,29 @@ class ClientEndToEndTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void aMessageOverTheFrameLimitFailsWith413AndTheSessionGoesOn(Transport t) {
+    String a = "alice-large-" + t;
+    String b = "bob-large-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    PhoenixClient ac = alice.connect(vertx, t, a, node);
+    PhoenixClient bc = bob.connect(vertx, t, b, node);
+    alice.states.clear();
+    // as a frame it is over max_frame_bytes (65536): the node would end the session (Goodbye
+    // 413), and the client would send it again on every new connection
+    SendException tooLarge = (SendException) Recorder.failure(
+        ac.send(b, com.google.protobuf.ByteString.copyFrom(new byte[65_536])));
+    assertEquals(413, tooLarge.status());
+    assertTrue(tooLarge.getMessage().contains("max_frame_bytes 65536"), tooLarge.getMessage());
+    assertEquals(1, await(ac.send(b, "after")).getPeer().getOffset());
+    bob.nextMessage("after", 1);
+    assertEquals(ConnectionState.CONNECTED, ac.state());
+    assertTrue(alice.states.isEmpty(), "the session was never lost: " + alice.states);
+    await(Future.join(ac.close(), bc.close()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void sendsMadeBeforeConnectingGoOutOnceConnected(Transport t) {
     String b = "bob-early-" + t;
     NodeRecorder alice = new NodeRecorder();
