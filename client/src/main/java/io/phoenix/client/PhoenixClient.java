@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -111,14 +112,24 @@ public final class PhoenixClient {
     return promise.future();
   }
 
-  /** Sends a SENDER (chat) message with a UTF-8 text payload to {@code to}. */
+  /**
+   * Sends a SENDER (chat) message with a UTF-8 text payload to {@code to}.
+   *
+   * @throws NullPointerException when an argument is null (named in the message)
+   */
   public Future<MessagePeerAckSignal> send(String to, String text) {
-    return send(to, ByteString.copyFromUtf8(text));
+    return send(to, ByteString.copyFromUtf8(Objects.requireNonNull(text, "text")));
   }
 
-  /** Sends a SENDER (chat) message with an opaque payload to {@code to}. */
+  /**
+   * Sends a SENDER (chat) message with an opaque payload to {@code to}.
+   *
+   * @throws NullPointerException when an argument is null (named in the message)
+   */
   public Future<MessagePeerAckSignal> send(String to, ByteString payload) {
-    return send(Message.newBuilder().setTo(Identity.newBuilder().setEid(to)).setPayload(payload));
+    return send(Message.newBuilder()
+        .setTo(Identity.newBuilder().setEid(Objects.requireNonNull(to, "to")))
+        .setPayload(Objects.requireNonNull(payload, "payload")));
   }
 
   /**
@@ -126,8 +137,11 @@ public final class PhoenixClient {
    * type (SENDER), transmission_mode (PUSH). The future completes with the ACCEPTED signal
    * (status 200 or 208; its {@code peer.offset} is the message's offset) or fails with a
    * {@link SendException}.
+   *
+   * @throws NullPointerException when {@code message} is null
    */
   public Future<MessagePeerAckSignal> send(Message.Builder message) {
+    Objects.requireNonNull(message, "message");
     if (message.getMessageId().isEmpty()) {
       message.setMessageId(UUID.randomUUID().toString());
     }
@@ -159,8 +173,13 @@ public final class PhoenixClient {
    * message listener, and are not acknowledged. Waits for a connection; a request cut off by
    * a lost connection goes on after the next Welcome. Fails with a {@link SendException} when
    * the node refuses (403: not the user's stream) or the client is closed or failed.
+   *
+   * @throws NullPointerException when {@code from} or {@code to} is null (checked here: on the
+   *     client's context it would leave a request that breaks every later reconnect)
    */
   public Future<List<Message>> history(String from, String to, int count) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
     Promise<List<Message>> promise = Promise.promise();
     onContext(() -> {
       if (reconnector.stopped()) {
@@ -178,6 +197,7 @@ public final class PhoenixClient {
    * its own messages sent from its other devices): only a stream's recipient acknowledges it.
    */
   public void delivered(Message received) {
+    Objects.requireNonNull(received, "received");
     onContext(() -> acks.acknowledge(received, AckMethod.DELIVERED));
   }
 
@@ -186,6 +206,7 @@ public final class PhoenixClient {
    * like {@link #delivered}.
    */
   public void read(Message received) {
+    Objects.requireNonNull(received, "received");
     onContext(() -> acks.acknowledge(received, AckMethod.READ));
   }
 

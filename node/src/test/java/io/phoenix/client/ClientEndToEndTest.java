@@ -3,6 +3,7 @@ package io.phoenix.client;
 import static io.phoenix.client.Recorder.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
@@ -272,6 +273,36 @@ class ClientEndToEndTest {
     bob.nextMessage("after", 1);
     assertEquals(ConnectionState.CONNECTED, ac.state());
     assertTrue(alice.states.isEmpty(), "the session was never lost: " + alice.states);
+    await(Future.join(ac.close(), bc.close()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void nullArgumentsAreRefusedAtTheCallAndHarmNothing(Transport t) {
+    String a = "alice-null-" + t;
+    String b = "bob-null-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    PhoenixClient ac = alice.connect(vertx, t, a, node);
+    PhoenixClient bc = bob.connect(vertx, t, b, node);
+    NullPointerException e = assertThrows(NullPointerException.class,
+        () -> ac.history(null, b, 5));
+    assertEquals("from", e.getMessage());
+    assertEquals("to", assertThrows(NullPointerException.class,
+        () -> ac.send((String) null, "x")).getMessage());
+    assertEquals("text", assertThrows(NullPointerException.class,
+        () -> ac.send(b, (String) null)).getMessage());
+    assertThrows(NullPointerException.class, () -> ac.delivered(null));
+    assertEquals(400, ((SendException) Recorder.failure(ac.history("", b, 5))).status());
+    // a request left half-made must not break what every new session does (SYNC, pulls)
+    bc.dropConnection();
+    bob.nextState(ConnectionState.CONNECTED);
+    ac.dropConnection();
+    alice.nextState(ConnectionState.CONNECTED);
+    assertEquals(1, await(ac.send(b, "after")).getPeer().getOffset());
+    bob.nextMessage("after", 1);
+    assertEquals(List.of("after"), await(ac.history(a, b, 5)).stream()
+        .map(m -> m.getPayload().toStringUtf8()).toList());
     await(Future.join(ac.close(), bc.close()));
   }
 
