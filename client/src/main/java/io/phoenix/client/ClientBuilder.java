@@ -107,7 +107,10 @@ public final class ClientBuilder {
     return this;
   }
 
-  /** Attempts per send when the node answers 429 or 503 (default 8). */
+  /**
+   * When the node answers 429 or 503: attempts in a row, without one message to the same
+   * recipient getting through, before the refused sends to it fail (default 8).
+   */
   public ClientBuilder maxSendAttempts(int attempts) {
     if (attempts < 1) {
       throw new IllegalArgumentException("maxSendAttempts must be at least 1");

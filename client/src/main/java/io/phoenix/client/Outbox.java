@@ -7,8 +7,9 @@ import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.MessageType;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
@@ -16,15 +17,26 @@ import java.util.function.UnaryOperator;
 /**
  * The client's sends until the node answers them: each Message waits here, by message_id, for
  * its ACCEPTED signal. 200 and 208 (a retry the node had already stored) complete the send
- * with the signal; 429 and 503 are retried with backoff, at most {@code maxAttempts} times in
- * all; any other status fails it with a {@link SendException}. A send whose answer was lost
- * with its connection is written again, with the same message_id, on the next connection, so
- * the node stores it once. DEVICE messages are not stored, hence not de-duplicated, so one cut
- * off after it was written fails instead of being sent twice. Each message passes through
- * {@code prepare} (the signer) before it is written, once it is ready to go. A message whose
- * frame is larger than the session's max_frame_bytes fails with 413 instead of being written:
- * the node would end the session for it (Goodbye 413), and it would go out again, and end the
- * next session too, after every reconnect.
+ * with the signal; 429 and 503 are retried (see below); any other status fails it with a
+ * {@link SendException}. A send whose answer was lost with its connection is written again,
+ * with the same message_id, on the next connection, so the node stores it once. DEVICE
+ * messages are not stored, hence not de-duplicated, so one cut off after it was written fails
+ * instead of being sent twice. Each message passes through {@code prepare} (the signer) before
+ * it is written, once it is ready to go. A message whose frame is larger than the session's
+ * max_frame_bytes fails with 413 instead of being written: the node would end the session for
+ * it (Goodbye 413), and it would go out again, and end the next session too, after every
+ * reconnect.
+ *
+ * <p>Order: the node stores a session's messages in the order they arrive, so each
+ * {@link Lane} (the sends to one recipient: one stream) writes its messages in the order they
+ * were sent, and writes them again in that order after a reconnect. A refusal (429, 503) must
+ * not let later messages overtake the refused one: the lane stops writing for a backoff delay,
+ * then writes one message at a time, oldest first, each once the previous one is answered,
+ * until it has nothing waiting (messages already on their way when the refusal came cannot be
+ * called back; they may be stored first). Lanes do not wait for each other, so a recipient
+ * whose backlog is full holds up no other stream. A lane gives up, failing every send the node
+ * refused, after {@code maxAttempts} attempts in a row have brought none of its messages
+ * through.
  *
  * <p>Used on the client's context only.
  */
@@ -34,20 +46,38 @@ final class Outbox {
   private final Backoff backoff;
   private final int maxAttempts;
   private final int maxPending;
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<String, Pending> pending = new HashMap<>();
+  private final Map<String, Lane> lanes = new HashMap<>();
   private final UnaryOperator<Message> prepare;
   private final IntSupplier frameLimit;
 
   private static final class Pending {
     Message message;
     final Promise<MessagePeerAckSignal> promise;
-    int attempts = 1;
-    long retryTimer = -1;
+    final Lane lane;
     boolean written;
+    boolean refused;
 
-    Pending(Message message, Promise<MessagePeerAckSignal> promise) {
+    Pending(Message message, Promise<MessagePeerAckSignal> promise, Lane lane) {
       this.message = message;
       this.promise = promise;
+      this.lane = lane;
+    }
+  }
+
+  /** The sends to one recipient, oldest first, and how that stream's refusals stand. */
+  private static final class Lane {
+    final String to;
+    final ArrayDeque<Pending> sends = new ArrayDeque<>();
+    /** Refusals in a row without an acceptance; each began a backoff delay. */
+    int strikes;
+    /** Set while the lane waits out a refusal: nothing is written. */
+    long retryTimer = -1;
+    /** After a refusal, until the lane is empty: one message on its way at a time. */
+    boolean oneAtATime;
+
+    Lane(String to) {
+      this.to = to;
     }
   }
 
@@ -76,14 +106,21 @@ final class Outbox {
       promise.fail(new SendException(0, maxPending + " sends are already waiting for an answer"));
       return;
     }
-    Pending p = new Pending(message, promise);
+    String to = message.getTo().getEid();
+    Lane lane = lanes.computeIfAbsent(to, Lane::new);
+    Pending p = new Pending(message, promise, lane);
     pending.put(message.getMessageId(), p);
-    write(p);
+    lane.sends.add(p);
+    if (lane.retryTimer == -1 && !lane.oneAtATime) {
+      write(p); // every earlier send of the lane is written already, or the session is gone
+    } else {
+      pump(lane);
+    }
   }
 
-  /** A new session: everything not answered yet goes out again (those waiting to retry wait). */
+  /** A new session: everything not answered yet goes out again, in order. */
   void connected() {
-    new ArrayList<>(pending.values()).forEach(this::write);
+    new ArrayList<>(lanes.values()).forEach(this::pump);
   }
 
   /** The session is gone: written sends must be written again, except DEVICE messages. */
@@ -102,48 +139,111 @@ final class Outbox {
     if (p == null || !p.written) {
       return;
     }
+    Lane lane = p.lane;
     int status = ack.getStatusCode();
     if (status == Status.OK || status == Status.DUPLICATE) {
+      lane.strikes = 0;
       finish(p).complete(ack);
-    } else if ((status == Status.RATE_LIMITED || status == Status.UNAVAILABLE)
-        && p.attempts < maxAttempts) {
+    } else if (status == Status.RATE_LIMITED || status == Status.UNAVAILABLE) {
       p.written = false;
-      p.retryTimer = vertx.setTimer(backoff.delayMillis(p.attempts - 1), id -> {
-        p.retryTimer = -1;
-        p.attempts++;
-        write(p);
-      });
+      p.refused = true;
+      lane.oneAtATime = true;
+      if (lane.retryTimer != -1) {
+        return; // one of the messages already on their way when the lane stopped
+      }
+      if (++lane.strikes >= maxAttempts) {
+        giveUp(lane, status);
+      } else {
+        lane.retryTimer = vertx.setTimer(backoff.delayMillis(lane.strikes - 1), id -> {
+          lane.retryTimer = -1;
+          if (lane.sends.isEmpty()) {
+            lanes.remove(lane.to, lane);
+          } else {
+            pump(lane);
+          }
+        });
+        return;
+      }
     } else {
       finish(p).fail(new SendException(status, "message " + ack.getMessageId()
           + " refused with status " + status));
+    }
+    if (lane.oneAtATime) {
+      pump(lane); // the next one (everything is on its way already otherwise)
     }
   }
 
   /** Fails every waiting send (the client is closed or has failed). */
   void failAll(String reason) {
+    for (Lane lane : lanes.values()) {
+      vertx.cancelTimer(lane.retryTimer);
+      lane.retryTimer = -1;
+    }
     for (Pending p : new ArrayList<>(pending.values())) {
-      vertx.cancelTimer(p.retryTimer);
       finish(p).fail(new SendException(0, reason));
     }
   }
 
-  private void write(Pending p) {
-    if (!p.written && p.retryTimer == -1 && pending.get(p.message.getMessageId()) == p) {
-      p.message = prepare.apply(p.message);
-      Frame frame = Frame.newBuilder().setMessage(p.message).build();
-      int limit = frameLimit.getAsInt();
-      if (limit > 0 && frame.getSerializedSize() > limit) {
-        finish(p).fail(new SendException(Status.TOO_LARGE, "message " + p.message.getMessageId()
-            + " is " + frame.getSerializedSize() + " bytes as a frame, over the node's "
-            + "max_frame_bytes " + limit + " (not sent)"));
-        return;
+  /** The node let none of the lane's messages through in maxAttempts attempts in a row. */
+  private void giveUp(Lane lane, int status) {
+    lane.strikes = 0;
+    for (Pending p : new ArrayList<>(lane.sends)) {
+      if (p.refused && !p.written) {
+        finish(p).fail(new SendException(status, "message " + p.message.getMessageId()
+            + " refused with status " + status + " " + maxAttempts + " times in a row"));
       }
-      p.written = wire.write(frame);
     }
+  }
+
+  /**
+   * Writes what the lane may write now, oldest first: every message not written yet, or after
+   * a refusal only the oldest, when it is not on its way already.
+   */
+  private void pump(Lane lane) {
+    if (lane.retryTimer != -1) {
+      return;
+    }
+    if (!lane.oneAtATime) {
+      for (Pending p : new ArrayList<>(lane.sends)) {
+        if (!p.written && !write(p) && pending.containsKey(p.message.getMessageId())) {
+          return; // not connected
+        }
+      }
+      return;
+    }
+    for (Pending first = lane.sends.peekFirst(); first != null && !first.written;
+        first = lane.sends.peekFirst()) {
+      if (!write(first) && pending.containsKey(first.message.getMessageId())) {
+        return; // not connected (else it was too large, and failed: on to the next)
+      }
+    }
+  }
+
+  /** Writes one send; false when it was not written (not connected, or failed as too large). */
+  private boolean write(Pending p) {
+    p.message = prepare.apply(p.message);
+    Frame frame = Frame.newBuilder().setMessage(p.message).build();
+    int limit = frameLimit.getAsInt();
+    if (limit > 0 && frame.getSerializedSize() > limit) {
+      finish(p).fail(new SendException(Status.TOO_LARGE, "message " + p.message.getMessageId()
+          + " is " + frame.getSerializedSize() + " bytes as a frame, over the node's "
+          + "max_frame_bytes " + limit + " (not sent)"));
+      return false;
+    }
+    p.written = wire.write(frame);
+    return p.written;
   }
 
   private Promise<MessagePeerAckSignal> finish(Pending p) {
     pending.remove(p.message.getMessageId());
+    Lane lane = p.lane;
+    lane.sends.remove(p);
+    if (lane.sends.isEmpty()) {
+      lane.oneAtATime = false;
+      if (lane.retryTimer == -1) {
+        lanes.remove(lane.to);
+      }
+    }
     return p.promise;
   }
 }
