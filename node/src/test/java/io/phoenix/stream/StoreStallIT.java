@@ -50,6 +50,7 @@ class StoreStallIT {
     EmbeddedPostgres pg = TestPostgres.start(dir.resolve("pg"), 0);
     Vertx vertx = Vertx.vertx();
     List<TestClient> senders = new ArrayList<>();
+    boolean stopped = false;
     try {
       TestPostgres.createRole(pg);
       TestPostgres.execute(pg, "CREATE DATABASE stall OWNER " + TestPostgres.USER);
@@ -69,6 +70,7 @@ class StoreStallIT {
         }
 
         signal(pg, "STOP");
+        stopped = true;
         byte[] body = new byte[PAYLOAD];
         for (int m = 0; m < MESSAGES; m++) {
           for (TestClient s : senders) {
@@ -82,6 +84,7 @@ class StoreStallIT {
         assertTrue(node.isAlive(), "the node died (it exits on OutOfMemoryError)");
 
         signal(pg, "CONT");
+        stopped = false;
         long stored = 0;
         for (TestClient s : senders) {
           TreeSet<Long> offsets = new TreeSet<>();
@@ -110,6 +113,9 @@ class StoreStallIT {
         assertTrue(node.isAlive());
       }
     } finally {
+      if (stopped) {
+        signal(pg, "CONT"); // a stopped server would outlive the test (close() cannot stop it)
+      }
       senders.forEach(TestClient::close);
       vertx.close();
       pg.close();
