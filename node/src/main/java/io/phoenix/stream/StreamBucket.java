@@ -80,13 +80,7 @@ final class StreamBucket implements IdentifiedDataSerializable {
    * bytes freed.
    */
   long trimBodies(long target) {
-    List<Held> candidates = new ArrayList<>();
-    byRecipient.forEach((to, streams) -> streams.forEach((from, s) -> {
-      if (s.firstBody() <= s.durableHead) {
-        candidates.add(new Held(to, from, s));
-      }
-    }));
-    candidates.sort(Held.LEAST_RECENTLY_USED);
+    List<Held> candidates = leastRecentlyUsed(s -> s.firstBody() <= s.durableHead);
     long freed = 0;
     for (int i = 0; i < candidates.size() && bodyBytes > target; i++) {
       long n = candidates.get(i).state().dropWrittenBodies();
@@ -94,6 +88,18 @@ final class StreamBucket implements IdentifiedDataSerializable {
       freed += n;
     }
     return freed;
+  }
+
+  /** The streams {@code which} accepts, in {@link Held#LEAST_RECENTLY_USED} order. */
+  private List<Held> leastRecentlyUsed(java.util.function.Predicate<StreamState> which) {
+    List<Held> out = new ArrayList<>();
+    byRecipient.forEach((to, streams) -> streams.forEach((from, s) -> {
+      if (which.test(s)) {
+        out.add(new Held(to, from, s));
+      }
+    }));
+    out.sort(Held.LEAST_RECENTLY_USED);
+    return out;
   }
 
   /** A stream with its eids, for upkeep's choices. */
@@ -127,13 +133,7 @@ final class StreamBucket implements IdentifiedDataSerializable {
    * again. Returns how many it forgot.
    */
   int forgetLeastRecentlyUsed(int n, long usedBefore) {
-    List<Held> candidates = new ArrayList<>();
-    byRecipient.forEach((to, streams) -> streams.forEach((from, s) -> {
-      if (s.fullySaved() && s.touchedAt < usedBefore) {
-        candidates.add(new Held(to, from, s));
-      }
-    }));
-    candidates.sort(Held.LEAST_RECENTLY_USED);
+    List<Held> candidates = leastRecentlyUsed(s -> s.fullySaved() && s.touchedAt < usedBefore);
     int forgotten = Math.min(n, candidates.size());
     for (Held h : candidates.subList(0, forgotten)) {
       Map<String, StreamState> streams = byRecipient.get(h.to());
