@@ -263,14 +263,19 @@ final class StreamOp {
     }
     if (existing != null) {
       Kept k = s.at(existing);
+      // Whoever writes an unwritten message again writes the other nodes' unwritten ones below
+      // it too: the DURABLE mark of that write covers every offset below, and their node may
+      // have died (a replicated message it accepted would be lost, its offset a hole).
+      List<Kept> below = k != null && existing > s.durableHead
+          ? s.pendingOfOthersBelow(existing, b.node) : List.of();
       if (k != null ? k.request == request && k.owner.equals(b.node)
           : s.heldAppendedBy(existing, b.node, request)) {
         // this very request, applied before and retried by Hazelcast: the same answer
-        return OpResult.stored(existing, s.delivered, null);
+        return OpResult.stored(existing, s.delivered, null).with(from, to, below);
       }
       boolean pending = k != null && existing > s.durableHead;
-      return OpResult.duplicate(existing, s.delivered).with(from, to,
-          pending ? List.of(k) : List.of());
+      return OpResult.duplicate(existing, s.delivered).with(from, to, below)
+          .with(from, to, pending ? List.of(k) : List.of());
     }
     if (s.head - s.delivered >= b.maxUndelivered) {
       return OpResult.full(s.delivered);
@@ -355,11 +360,17 @@ final class StreamOp {
     bucket.byRecipient.forEach((recipient, streams) -> streams.forEach((sender, s) -> {
       s.shrink(b.policy(), b.now);
       if (!b.keepAll) {
-        for (Kept k : s.pending()) {
-          if (k.acceptedAt < b.now - b.staleMs) {
-            r.addEntry(sender, recipient, k);
+        // up to the newest stale one, every one below it too: the mark of their write covers
+        // every offset below, and a message accepted by a node whose clock is behind may be
+        // stale before the one below it
+        List<Kept> pending = s.pending();
+        int stale = 0;
+        for (int i = 0; i < pending.size(); i++) {
+          if (pending.get(i).acceptedAt < b.now - b.staleMs) {
+            stale = i + 1;
           }
         }
+        r.with(sender, recipient, pending.subList(0, stale));
       }
     }));
     if (!b.keepAll) {

@@ -335,6 +335,19 @@ final class StreamState {
     return out;
   }
 
+  /**
+   * Like {@link #pendingOfOthers}, below {@code offset} only: what a node writes with the
+   * unwritten message at {@code offset} when it writes that one again (a retry of it, or a
+   * Hazelcast retry of its append). The mark of that write covers every offset below it.
+   */
+  java.util.List<Kept> pendingOfOthersBelow(long offset, String node) {
+    java.util.List<Kept> out = pendingOfOthers(node);
+    if (!out.isEmpty()) { // a list of its own
+      out.removeIf(k -> k.offset >= offset);
+    }
+    return out;
+  }
+
   /** Whether the cluster may forget the stream: everything is in the database. */
   boolean fullySaved() {
     return durableHead == head && savedDelivered == delivered && savedRead == read;

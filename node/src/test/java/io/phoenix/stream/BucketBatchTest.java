@@ -212,6 +212,49 @@ class BucketBatchTest {
     assertEquals(2, append(e, false, "s1", "again", 3000, "n1", 100).offset);
   }
 
+  private static List<Long> offsets(OpResult r) {
+    return r.entries.stream().map(MessageLog.Entry::offset).toList();
+  }
+
+  @Test
+  void aRetryOfAnUnwrittenMessageIsWrittenWithTheOtherNodesUnwrittenOnesBelowIt() {
+    Entry e = new Entry(null);
+    run(e, false, 0, StreamOp.load("alice", "bob", 10, 10, 10, null));
+    for (int i = 1; i <= 3; i++) { // accepted by n1, which dies before writing them
+      assertEquals(10 + i, append(e, false, "alice", "m" + i, 1000, "n1", i).offset);
+    }
+    // the client retries m3 through n2: its write is marked DURABLE up to 13, so it must hold
+    // 11 and 12 too (written alone, 11 and 12 would be marked written and never be)
+    OpResult retry = append(e, false, "alice", "m3", 1100, "n2", 50);
+    assertEquals(OpResult.DUPLICATE, retry.code);
+    assertEquals(13, retry.offset);
+    assertEquals(List.of(11L, 12L, 13L), offsets(retry));
+    // n2 appends m4, and Hazelcast applies that batch again (its owner died after applying
+    // it; the promoted backup had applied it too): the same answer, unwritten ones included
+    BucketBatch batch = batch(false, 1200, "n2", StreamOp.append("alice", "bob", "m4",
+        MessageType.SENDER_VALUE, new byte[] {4}, 51));
+    OpResult first = batch.process(e).results.get(0);
+    OpResult again = batch.process(e).results.get(0);
+    assertEquals(OpResult.STORED, again.code);
+    assertEquals(14, again.offset);
+    assertEquals(offsets(first), offsets(again));
+    assertEquals(List.of(11L, 12L, 13L), offsets(again));
+    // what n2 wrote itself goes with its own writes: a retry through n2 carries only n1's
+    run(e, false, 1300, StreamOp.durable("alice", "bob", 12, 10, 10));
+    OpResult m4 = append(e, false, "alice", "m4", 1300, "n2", 52);
+    assertEquals(List.of(13L, 14L), offsets(m4), "13 (n1's) below, then 14 itself");
+  }
+
+  @Test
+  void messagesLeftUnwrittenAreHandedBackWithEveryUnwrittenOneBelowThem() {
+    Entry e = new Entry(null);
+    run(e, false, 0, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    append(e, false, "alice", "a", 2000, "n1", 1); // n1's clock is ahead of n2's
+    append(e, false, "alice", "b", 1500, "n2", 1);
+    OpResult r = run(e, false, 6800, StreamOp.maintain()); // b is stale (5 s), a not yet
+    assertEquals(List.of(1L, 2L), offsets(r), "the write of 2 is marked up to 2: 1 goes too");
+  }
+
   /**
    * Owner and backup forget the same streams, also when the backup got its copy by migration
    * (maps of other capacities, which iterate in another order) and every stream was used by
