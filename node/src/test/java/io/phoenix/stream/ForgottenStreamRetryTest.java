@@ -1,0 +1,190 @@
+package io.phoenix.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.stream.StreamStore.AppendResult;
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import io.phoenix.stream.log.RocksDbMessageLog;
+import io.phoenix.testing.LoneMember;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * storage.maxStreamsInMemory and a retry of a stream's last message: past the bound, upkeep
+ * forgets a saved stream once unused for idHoldMs, and a retry is still a 208 at its first
+ * offset, never a new message. A retry whose check of the database ran before its first copy
+ * was written (made to happen: the check answers "absent" and is held) reaches the owner while
+ * upkeep runs; the stream, written within idHoldMs, is not forgotten under it. Once the hold is
+ * over the stream is forgotten, and a retry then is found in the database and the stream read
+ * back, its offsets going on. Through a real Hazelcast member and RocksDB; one bucket holds at
+ * most one stream here.
+ *
+ * <p>The rule's limit, as for held ids: a check that ran before the write and reaches the owner
+ * more than idHoldMs after it finds the stream forgotten (and read back without the id), and
+ * that retry is stored a second time.
+ */
+class ForgottenStreamRetryTest {
+  private static final long ID_HOLD_MS = 3_000;
+
+  @TempDir
+  Path dir;
+
+  /** RocksDB, except that the next lookup of {@link #gatedId} answers "absent", once let go. */
+  private static final class Gated implements MessageLog {
+    final MessageLog db;
+    volatile String gatedId;
+    final CountDownLatch checking = new CountDownLatch(1);
+    final CountDownLatch letGo = new CountDownLatch(1);
+
+    Gated(MessageLog db) {
+      this.db = db;
+    }
+
+    @Override
+    public boolean lookupsBlock() {
+      return true; // on a thread of their own, as with PostgreSQL: the store goes on meanwhile
+    }
+
+    @Override
+    public long[] offsetsOf(List<IdKey> keys) throws LogException {
+      long[] found = db.offsetsOf(keys);
+      for (int i = 0; i < keys.size(); i++) {
+        if (keys.get(i).messageId().equals(gatedId)) {
+          gatedId = null;
+          found[i] = 0; // what it answered before the first copy was written
+          checking.countDown();
+          try {
+            letGo.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+      return found;
+    }
+
+    @Override
+    public String epoch() {
+      return db.epoch();
+    }
+
+    @Override
+    public StreamRow stream(String from, String to) throws LogException {
+      return db.stream(from, to);
+    }
+
+    @Override
+    public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+      db.commit(entries, rows);
+    }
+
+    @Override
+    public List<Entry> read(String from, String to, long after, long before, int max,
+        long notBefore) throws LogException {
+      return db.read(from, to, after, before, max, notBefore);
+    }
+
+    @Override
+    public List<StreamRow> backlogInto(String to) throws LogException {
+      return db.backlogInto(to);
+    }
+
+    @Override
+    public int trimExpired(long cutoff, int max) throws LogException {
+      return db.trimExpired(cutoff, max);
+    }
+
+    @Override
+    public long bytesOnDisk() {
+      return db.bytesOnDisk();
+    }
+
+    @Override
+    public void close() {
+      db.close();
+    }
+  }
+
+  private static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
+      String from, String id) {
+    CompletableFuture<AppendResult> out = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> store.append(from, "bob", id, 1,
+        new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            out.complete(ar.result());
+          } else {
+            out.completeExceptionally(ar.cause());
+          }
+        }));
+    return out;
+  }
+
+  private static AppendResult get(CompletableFuture<AppendResult> f) throws Exception {
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aRetryOfTheLastMessageIsA208WhetherItsStreamIsHeldOrForgotten() throws Exception {
+    HazelcastInstance hz = LoneMember.start("n1", "embedded");
+    Vertx vertx = Vertx.vertx();
+    Gated db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
+    LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
+    StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+        hz.getPartitionService(), db,
+        new StreamPipeline.Settings("n1", true, 16, Long.MAX_VALUE,
+            1, ID_HOLD_MS, 1_000_000, 3_600_000, 10_000,
+            120_000, 5_000, 64),
+        meter, db.epoch());
+    try {
+      assertEquals(1, get(append(vertx, store, "alice", "m1")).offset());
+      assertEquals(2, get(append(vertx, store, "alice", "m2")).offset());
+      assertEquals(1, get(append(vertx, store, "carol", "c1")).offset());
+      // the client, which never got m2's answer, sends it again; the check of that retry ran
+      // before m2 was written, and answers only now, while upkeep keeps running
+      db.gatedId = "m2";
+      CompletableFuture<AppendResult> retry = append(vertx, store, "alice", "m2");
+      assertTrue(db.checking.await(10, TimeUnit.SECONDS));
+      for (int i = 0; i < 5; i++) {
+        store.maintain();
+        Thread.sleep(ID_HOLD_MS / 10);
+      }
+      db.letGo.countDown();
+      AppendResult late = get(retry);
+      assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome());
+      assertEquals(2, late.offset());
+      assertEquals(0, meter.forgotten.get(), "written within idHoldMs: not forgotten");
+
+      // unused for longer than idHoldMs: past the bound (one stream), alice->bob is forgotten
+      assertEquals(2, get(append(vertx, store, "carol", "c2")).offset());
+      Thread.sleep(ID_HOLD_MS + 200);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (meter.forgotten.get() == 0 && System.nanoTime() < deadline) {
+        store.maintain();
+        Thread.sleep(50);
+      }
+      assertEquals(1, meter.forgotten.get());
+      long loaded = meter.loaded.get();
+      AppendResult again = get(append(vertx, store, "alice", "m2"));
+      assertEquals(AppendResult.Outcome.DUPLICATE, again.outcome(), "found in the database");
+      assertEquals(2, again.offset());
+      assertEquals(3, get(append(vertx, store, "alice", "m3")).offset(),
+          "read back from the database, the stream goes on");
+      assertTrue(meter.loaded.get() > loaded);
+      assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
+          .map(MessageLog.Entry::offset).toList());
+    } finally {
+      store.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+      hz.shutdown();
+    }
+  }
+}
