@@ -79,7 +79,8 @@ public final class ClientBuilder {
 
   /**
    * Where tokens come from: asked once per connection attempt (on the client's context, so it
-   * must not block), which lets a reconnect use a fresh token.
+   * must not block), which lets a reconnect use a fresh token. A future that has not completed
+   * within the hello timeout fails the attempt; the next attempt asks again.
    */
   public ClientBuilder token(Supplier<Future<String>> tokens) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -101,7 +102,10 @@ public final class ClientBuilder {
     return this;
   }
 
-  /** How long to wait for Welcome after connecting (default 10 s). */
+  /**
+   * How long to wait for a token from the supplier, and then for Welcome after connecting,
+   * before the attempt counts as failed (default 10 s).
+   */
   public ClientBuilder helloTimeout(Duration timeout) {
     this.helloTimeout = Objects.requireNonNull(timeout, "timeout");
     return this;

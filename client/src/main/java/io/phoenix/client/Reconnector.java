@@ -12,11 +12,12 @@ import io.vertx.core.Vertx;
 /**
  * Keeps one session open: tries the endpoints in turn, each attempt with a token fresh from
  * the supplier, waits a backoff delay (full jitter) after each loss, and reports every change
- * of state. The backoff starts over once a session has lasted {@link #STABLE_MS}. Goodbye 401
- * or 409, or a TLS certificate that does not verify, stops it for good (FAILED), as does
- * {@link #close()} (CLOSED). It also remembers the store epoch of the last Welcome, and tells
- * when a new session's differs (PROTOCOL.md §9: the offsets of the old store mean nothing in the
- * new one).
+ * of state. A token that has not come within the hello timeout fails the attempt like a
+ * connection that failed. The backoff starts over once a session has lasted
+ * {@link #STABLE_MS}. Goodbye 401 or 409, or a TLS certificate that does not verify, stops it
+ * for good (FAILED), as does {@link #close()} (CLOSED). It also remembers the store epoch of
+ * the last Welcome, and tells when a new session's differs (PROTOCOL.md §9: the offsets of the
+ * old store mean nothing in the new one).
  *
  * <p>Used on the client's context only, except {@link #state()} and {@link #identity()}, which
  * any thread may read.
@@ -50,6 +51,7 @@ final class Reconnector implements ClientSession.Events {
   private int next;
   private int failures;
   private long retryTimer = -1;
+  private long tokenTimer = -1;
   private Promise<Identity> firstWelcome;
   private boolean stopped;
 
@@ -113,6 +115,7 @@ final class Reconnector implements ClientSession.Events {
       return;
     }
     vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(tokenTimer);
     ClientSession s = session;
     stop(ConnectionState.CLOSED, s == null ? null : s.endpoint(), "client closed");
     if (s != null) {
@@ -135,10 +138,19 @@ final class Reconnector implements ClientSession.Events {
     } catch (RuntimeException e) {
       token = Future.failedFuture(e);
     }
+    // A supplier whose future never completes (an identity provider that does not answer)
+    // must not hold the client here for good: the attempt fails, and the next one asks again.
+    long timeout = settings.helloTimeoutMs();
+    tokenTimer = vertx.setTimer(timeout, id -> {
+      if (session == s) {
+        s.end(0, "no token within " + timeout + " ms");
+      }
+    });
     token.onComplete(ar -> onContext(() -> {
       if (session != s) {
         return;
       }
+      vertx.cancelTimer(tokenTimer);
       if (ar.failed()) {
         s.end(0, "no token: " + ar.cause().getMessage());
       } else {

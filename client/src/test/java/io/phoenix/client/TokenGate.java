@@ -3,6 +3,8 @@ package io.phoenix.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 
 /**
@@ -31,16 +33,21 @@ final class TokenGate {
     return p.future();
   }
 
-  /** Lets one token request through (the waiting one, or the next). */
+  /**
+   * Lets one token request through (the waiting one, or the next). Requests of attempts the
+   * client gave up on (it waits for a token at most its hello timeout) are answered too: it
+   * ignores them.
+   */
   void open() {
-    Promise<String> p;
+    List<Promise<String>> all;
     synchronized (this) {
-      p = waiting.poll();
-      if (p == null) {
+      if (waiting.isEmpty()) {
         permits++;
         return;
       }
+      all = new ArrayList<>(waiting);
+      waiting.clear();
     }
-    p.complete(token);
+    all.forEach(p -> p.complete(token));
   }
 }

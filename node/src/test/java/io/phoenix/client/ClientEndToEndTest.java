@@ -324,6 +324,25 @@ class ClientEndToEndTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void aTokenThatNeverComesIsGivenUpAfterTheHelloTimeout(Transport t) {
+    String a = "alice-no-token-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    // the first request for a token never completes (an identity provider that never answers)
+    PhoenixClient ac = alice.builder(vertx, t, a, node)
+        .token(() -> asked.incrementAndGet() == 1 ? io.vertx.core.Promise.<String>promise().future()
+            : Future.succeededFuture(node.token(a)))
+        .helloTimeout(java.time.Duration.ofMillis(500))
+        .build();
+    assertEquals(a, await(ac.connect()).getEid());
+    StateChange lost = alice.nextState(ConnectionState.RECONNECTING);
+    assertEquals("no token within 500 ms", lost.reason());
+    assertEquals(2, asked.get());
+    await(ac.close());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void aRefusedTokenFailsForGood(Transport t) {
     NodeRecorder r = new NodeRecorder();
     PhoenixClient c = r.builder(vertx, t, "mallory-" + t, node).token("not-a-token").build();
