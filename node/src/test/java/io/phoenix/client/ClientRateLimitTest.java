@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
  * A burst of sends over the node's rate limit (5 messages a second here): the node answers
  * 429 to most of them, and the client retries them in the order they were sent, so that each
  * stream still holds them in that order, and none fails while the node lets messages through.
+ * Once maxSendAttempts attempts in a row bring none through, the refused sends fail with 429,
+ * and later sends to that recipient go on.
  */
 class ClientRateLimitTest {
   static TestNode node;
@@ -66,5 +68,27 @@ class ClientRateLimitTest {
     }
     assertTrue(bob.messages.isEmpty() && carol.messages.isEmpty());
     await(Future.join(ac.close(), bc.close(), cc.close()));
+  }
+
+  @Test
+  void refusedSendsFailWithTheNodesStatusOnceTheAttemptsRunOut() throws InterruptedException {
+    NodeRecorder alice = new NodeRecorder();
+    PhoenixClient ac = alice.builder(vertx, Transport.TCP, "alice-give-up", node)
+        .maxSendAttempts(1).build();
+    await(ac.connect());
+    List<Future<MessagePeerAckSignal>> sends = new ArrayList<>();
+    for (int i = 1; i <= 7; i++) {
+      sends.add(ac.send("dave-give-up", "d" + i));
+    }
+    for (int i = 1; i <= 5; i++) {
+      assertEquals(i, await(sends.get(i - 1)).getPeer().getOffset());
+    }
+    for (int i = 6; i <= 7; i++) {
+      assertEquals(429, ((SendException) Recorder.failure(sends.get(i - 1))).status(), "d" + i);
+    }
+    Thread.sleep(1_000); // the bucket fills again
+    assertEquals(6, await(ac.send("dave-give-up", "d8")).getPeer().getOffset(),
+        "the recipient's sends go on");
+    await(ac.close());
   }
 }
