@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
@@ -110,10 +111,13 @@ final class Outbox {
     Lane lane = lanes.computeIfAbsent(to, Lane::new);
     Pending p = new Pending(message, promise, lane);
     pending.put(message.getMessageId(), p);
+    Pending last = lane.sends.peekLast();
     lane.sends.add(p);
-    if (lane.retryTimer == -1 && !lane.oneAtATime) {
-      write(p); // every earlier send of the lane is written already, or the session is gone
+    if (lane.retryTimer == -1 && !lane.oneAtATime && (last == null || last.written)) {
+      write(p); // every earlier send of the lane is on its way: this one follows at once
     } else {
+      // Earlier ones go first: they wait for a retry, or for the session that is just being
+      // welcomed (a state listener that sends runs before they are written again).
       pump(lane);
     }
   }
@@ -203,35 +207,53 @@ final class Outbox {
     if (lane.retryTimer != -1) {
       return;
     }
-    if (!lane.oneAtATime) {
-      for (Pending p : new ArrayList<>(lane.sends)) {
-        if (!p.written && !write(p) && pending.containsKey(p.message.getMessageId())) {
-          return; // not connected
+    List<Pending> tooLarge = new ArrayList<>(0);
+    for (Pending p : lane.sends) {
+      if (!p.written) {
+        Frame frame = frame(p);
+        if (!fits(frame)) {
+          tooLarge.add(p); // failed below, after the walk: on to the next
+          continue;
+        }
+        p.written = wire.write(frame);
+        if (!p.written) {
+          break; // not connected
         }
       }
-      return;
-    }
-    for (Pending first = lane.sends.peekFirst(); first != null && !first.written;
-        first = lane.sends.peekFirst()) {
-      if (!write(first) && pending.containsKey(first.message.getMessageId())) {
-        return; // not connected (else it was too large, and failed: on to the next)
+      if (lane.oneAtATime) {
+        break;
       }
+    }
+    tooLarge.forEach(this::failTooLarge);
+  }
+
+  /** Writes one send (or fails it as too large); it stays unwritten while not connected. */
+  private void write(Pending p) {
+    Frame frame = frame(p);
+    if (fits(frame)) {
+      p.written = wire.write(frame);
+    } else {
+      failTooLarge(p);
     }
   }
 
-  /** Writes one send; false when it was not written (not connected, or failed as too large). */
-  private boolean write(Pending p) {
+  /** The frame of {@code p}, prepared (signed) as it goes out. */
+  private Frame frame(Pending p) {
     p.message = prepare.apply(p.message);
-    Frame frame = Frame.newBuilder().setMessage(p.message).build();
+    return Frame.newBuilder().setMessage(p.message).build();
+  }
+
+  /** False when the session's max_frame_bytes is known and {@code frame} is over it. */
+  private boolean fits(Frame frame) {
     int limit = frameLimit.getAsInt();
-    if (limit > 0 && frame.getSerializedSize() > limit) {
-      finish(p).fail(new SendException(Status.TOO_LARGE, "message " + p.message.getMessageId()
-          + " is " + frame.getSerializedSize() + " bytes as a frame, over the node's "
-          + "max_frame_bytes " + limit + " (not sent)"));
-      return false;
-    }
-    p.written = wire.write(frame);
-    return p.written;
+    return limit <= 0 || frame.getSerializedSize() <= limit;
+  }
+
+  private void failTooLarge(Pending p) {
+    int size = Frame.newBuilder().setMessage(p.message).build().getSerializedSize();
+    finish(p).fail(new SendException(Status.TOO_LARGE, "message " + p.message.getMessageId()
+        + " is " + size + " bytes as a frame, over the node's max_frame_bytes "
+        + frameLimit.getAsInt() + " (not sent)"));
   }
 
   private Promise<MessagePeerAckSignal> finish(Pending p) {

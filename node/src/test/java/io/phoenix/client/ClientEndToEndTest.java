@@ -192,6 +192,44 @@ class ClientEndToEndTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void aSendFromTheStateListenerDoesNotOvertakeSendsWaitingForTheReconnect(Transport t) {
+    String a = "alice-overtake-" + t;
+    String b = "bob-overtake-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    PhoenixClient bc = bob.connect(vertx, t, b, node);
+    TokenGate gate = new TokenGate(node.token(a));
+    java.util.concurrent.atomic.AtomicReference<PhoenixClient> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    List<Future<MessagePeerAckSignal>> fromListener = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PhoenixClient ac = alice.builder(vertx, t, a, node).token(gate::next)
+        .onStateChange(change -> {
+          alice.states.add(change);
+          if (change.state() == ConnectionState.CONNECTED && self.get() != null) {
+            fromListener.add(self.get().send(b, "back")); // e.g. an application's "online again"
+          }
+        })
+        .build();
+    gate.open();
+    await(ac.connect());
+    self.set(ac);
+    ac.dropConnection();
+    alice.nextState(ConnectionState.RECONNECTING);
+    Future<MessagePeerAckSignal> first = ac.send(b, "waited-1");
+    Future<MessagePeerAckSignal> second = ac.send(b, "waited-2");
+    gate.open();
+    assertEquals(1, await(first).getPeer().getOffset());
+    assertEquals(2, await(second).getPeer().getOffset());
+    alice.nextState(ConnectionState.CONNECTED);
+    assertEquals(3, await(fromListener.get(0)).getPeer().getOffset());
+    bob.nextMessage("waited-1", 1);
+    bob.nextMessage("waited-2", 2);
+    bob.nextMessage("back", 3);
+    await(Future.join(ac.close(), bc.close()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void deliveredAndReadTicksReachTheSender(Transport t) {
     String a = "alice-ticks-" + t;
     String b = "bob-ticks-" + t;
