@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * does not pull a stream that has history requests ({@link #busy}) until they are done
  * ({@link Streams#released}). Requests of one stream run one after the other. A request cut off
  * by a lost connection sends its current step again after the next Welcome; a new store
- * epoch starts it over.
+ * epoch starts it over. At most {@link #MAX_WAITING} requests wait at once.
  *
  * <p>Used on the client's context only.
  */
@@ -35,6 +35,11 @@ final class HistoryPulls {
   /** Beyond any offset (and far from overflowing, in any store): answers with the head only. */
   static final long HEAD_PROBE = 1L << 62;
   private static final long RETRY_MS = 1_000;
+  /**
+   * Requests that may wait or run at once; more fail at once, so that an application that
+   * keeps asking while the node is unreachable does not fill the memory with them.
+   */
+  static final int MAX_WAITING = 1_000;
 
   /** The receiver's side of the sharing of streams. */
   interface Streams {
@@ -66,6 +71,7 @@ final class HistoryPulls {
   private final Streams streams;
   private final Map<Key, ArrayDeque<Request>> byStream = new HashMap<>();
   private final Map<String, Request> byId = new HashMap<>();
+  private int waiting;
   private long sequence;
 
   HistoryPulls(Vertx vertx, FrameWriter wire, Streams streams) {
@@ -79,6 +85,12 @@ final class HistoryPulls {
       promise.complete(List.of());
       return;
     }
+    if (waiting >= MAX_WAITING) {
+      promise.fail(new SendException(0, MAX_WAITING
+          + " history requests are already waiting for an answer"));
+      return;
+    }
+    waiting++;
     Key key = new Key(from, to);
     ArrayDeque<Request> queue = byStream.computeIfAbsent(key, k -> new ArrayDeque<>());
     queue.add(new Request(key, count, promise));
@@ -162,6 +174,7 @@ final class HistoryPulls {
     byStream.values().forEach(all::addAll);
     byStream.clear();
     byId.clear();
+    waiting = 0;
     all.forEach(r -> r.promise.tryFail(new SendException(0, reason)));
   }
 
@@ -195,6 +208,7 @@ final class HistoryPulls {
   private void finish(Request r, Throwable failure) {
     ArrayDeque<Request> queue = byStream.get(r.key);
     queue.pollFirst();
+    waiting--;
     if (queue.isEmpty()) {
       byStream.remove(r.key);
     }

@@ -172,7 +172,8 @@ public final class PhoenixClient {
    * someone, or someone's to the user). They go to the returned future only, not to the
    * message listener, and are not acknowledged. Waits for a connection; a request cut off by
    * a lost connection goes on after the next Welcome. Fails with a {@link SendException} when
-   * the node refuses (403: not the user's stream) or the client is closed or failed.
+   * the node refuses (403: not the user's stream), the client is closed or failed, or 1,000
+   * requests are already waiting (status 0).
    *
    * @throws NullPointerException when {@code from} or {@code to} is null (checked here: on the
    *     client's context it would leave a request that breaks every later reconnect)

@@ -85,6 +85,27 @@ class ClientHistoryTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void historyRequestsWaitingForAConnectionAreBounded(Transport t) {
+    String a = "alice-history-bound-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    PhoenixClient ac = alice.builder(vertx, t, a, node).build(); // not connected: they wait
+    List<Future<List<Message>>> waiting = new ArrayList<>();
+    for (int i = 0; i < HistoryPulls.MAX_WAITING; i++) {
+      waiting.add(ac.history(a, "bob-" + (i % 3), 10));
+    }
+    SendException tooMany = (SendException) Recorder.failure(ac.history(a, "bob-0", 10));
+    assertEquals(0, tooMany.status());
+    assertTrue(waiting.stream().noneMatch(Future::isComplete), "the others still wait");
+    await(ac.connect());
+    for (Future<List<Message>> f : waiting) {
+      assertEquals(List.of(), await(f));
+    }
+    assertEquals(List.of(), await(ac.history(a, "bob-0", 10)), "room again once answered");
+    await(ac.close());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void copiesOfOwnMessagesAreNeverAcknowledged(Transport t) {
     String a = "alice-copies-" + t;
     String b = "bob-copies-" + t;
