@@ -163,7 +163,13 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
 
   private StreamPipeline.Settings storeSettings() {
     StorageOptions s = config.storage();
-    return new StreamPipeline.Settings(config.node().id(),
+    // The writer of this node's messages is this run of the node, not its id: a node restarted
+    // with the same id after a crash must write the messages its previous run accepted and
+    // left unwritten (they are "another node's" to it), or the mark of its first write on
+    // their stream would cover them (PROTOCOL.md §9: ACCEPTED in replicate mode, then lost).
+    String writer = config.node().id() + "/"
+        + cluster.hazelcast().getCluster().getLocalMember().getUuid();
+    return new StreamPipeline.Settings(writer,
         s.durable() && s.acceptAfterCommit(), s.hotWindow(), s.hotWindowBytes(),
         s.streamsInMemory(), ID_HOLD_MS,
         config.retention().maxMessagesPerStream(), config.retention().seconds() * 1000L,

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Not thread-safe: part of a {@link StreamState}.
  */
 final class HeldIds {
-  /** Node ids, shared: each held id names the node that appended it. */
+  /** Writers (node runs), shared: each held id names the node run that appended it. */
   private static final ConcurrentHashMap<String, String> OWNERS = new ConcurrentHashMap<>();
+  /** Past this many writers (every restart of a member is a new one), sharing starts over. */
+  private static final int MAX_SHARED_OWNERS = 1024;
 
   private long first = 1;
   private int start;
@@ -55,6 +57,17 @@ final class HeldIds {
   }
 
   /** Holds the id of {@code offset}, which must be {@code last() + 1} unless empty. */
+  private static String shared(String owner) {
+    String s = OWNERS.get(owner);
+    if (s == null) {
+      if (OWNERS.size() >= MAX_SHARED_OWNERS) {
+        OWNERS.clear(); // only sharing is lost: equal strings stay equal
+      }
+      s = OWNERS.computeIfAbsent(owner, o -> o);
+    }
+    return s;
+  }
+
   void add(long offset, long hash, long writtenAt, long request, String owner) {
     if (size == 0) {
       first = offset;
@@ -70,7 +83,7 @@ final class HeldIds {
     hashes[at] = hash;
     this.writtenAt[at] = writtenAt;
     requests[at] = request;
-    owners[at] = OWNERS.computeIfAbsent(owner, o -> o);
+    owners[at] = shared(owner);
     size++;
     insert(offset, hash);
   }

@@ -74,7 +74,11 @@ public final class StreamPipeline implements StreamStore {
    */
   static final long MAX_WAITING_BYTES = Runtime.getRuntime().maxMemory() / 4;
 
-  /** How the pipeline is set up. */
+  /**
+   * How the pipeline is set up. {@code node} names the writer of the messages this pipeline
+   * appends: one run of the node (a node restarted with the same id is another writer, so that
+   * it writes what its previous run left unwritten).
+   */
   public record Settings(String node, boolean commitMode, int hotWindow, long hotWindowBytes,
       int maxStreams, long idHoldMs,
       int maxKeptInMemory, long retentionMs, long maxUndelivered, long idleMs, long staleMs,

@@ -73,7 +73,7 @@ final class StreamState {
   /**
    * One message in the window. {@code body} is null once the window no longer needs it (the
    * message then leaves the window, its id held in {@link HeldIds}); {@code owner} is the node
-   * that writes it; {@code durableAt} is 0 until it is in the database.
+   * run that writes it (its id and Hazelcast member uuid); {@code durableAt} is 0 until it is in the database.
    */
   static final class Kept {
     final long offset;
