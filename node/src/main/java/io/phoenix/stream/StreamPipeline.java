@@ -650,9 +650,10 @@ public final class StreamPipeline implements StreamStore {
       }
     }
     if (!missing.isEmpty()) {
-      load(b, missing);
-    }
-    if (again != null) {
+      // the streams are read first; the bucket sends nothing meanwhile, then the re-checks
+      List<Request> recheck = again;
+      load(b, missing, recheck == null ? null : () -> recheck(b, recheck));
+    } else if (again != null) {
       recheck(b, again);
     }
   }
@@ -680,43 +681,111 @@ public final class StreamPipeline implements StreamStore {
   /**
    * Store thread: reads of streams the cluster does not hold are answered by the database
    * alone; for changes, the streams are read from the database and put in the cluster, then
-   * the operations are sent again, in their order, ahead of anything queued since.
+   * the operations are sent again, in their order, ahead of anything queued since. The bucket
+   * sends nothing else until then ({@code next} runs after, if any). With a database whose
+   * reads block, the reads run on the id-check thread, not on the store thread.
+   *
+   * <p>The message_ids of the appends are checked in the database again with the read: their
+   * first check may have run before a first copy of the message was written, and a stream read
+   * back from the database holds none of its ids (the owner cannot tell a retry from a new
+   * message). Read after the stream was forgotten, which is after everything in it was
+   * written, the check sees every earlier copy.
    */
-  private void load(int b, List<Request> missing) {
-    Map<String, StreamOp> loads = new HashMap<>();
-    List<Request> retry = new ArrayList<>();
+  private void load(int b, List<Request> missing, Runnable next) {
+    List<Request> changes = new ArrayList<>(missing.size());
     for (Request r : missing) {
       if (r.op.readOnly()) {
         readFromDatabase(r);
-        continue;
+      } else {
+        changes.add(r);
       }
-      String key = r.op.from + '\u0000' + r.op.to;
-      if (!loads.containsKey(key)) {
-        try {
+    }
+    if (changes.isEmpty()) {
+      if (next != null) {
+        next.run();
+      }
+      return;
+    }
+    inFlight[b] = true;
+    if (!dbLog.lookupsBlock()) {
+      loaded(b, changes, readStreams(changes), next);
+      return;
+    }
+    idChecks.execute(() -> {
+      Object read = readStreams(changes);
+      onStoreThread.execute(() -> loaded(b, changes, read, next));
+    });
+  }
+
+  /**
+   * What {@link #load} reads: the streams' loads by key, and the offsets of the appends' ids
+   * (in the order of the appends to streams that have messages; none for a new stream).
+   */
+  private record StreamsRead(Map<String, StreamOp> loads, long[] offsets) {}
+
+  /** The streams of these changes and the offsets of their appends' ids, or the LogException. */
+  private Object readStreams(List<Request> changes) {
+    try {
+      Map<String, StreamOp> loads = new HashMap<>();
+      List<MessageLog.IdKey> ids = new ArrayList<>();
+      for (Request r : changes) {
+        String key = r.op.from + '\u0000' + r.op.to;
+        StreamOp load = loads.get(key);
+        if (load == null) {
           MessageLog.StreamRow row = dbLog.stream(r.op.from, r.op.to);
-          loads.put(key, row == null ? StreamOp.load(r.op.from, r.op.to, 0, 0, 0, null)
+          load = row == null ? StreamOp.load(r.op.from, r.op.to, 0, 0, 0, null)
               : StreamOp.load(r.op.from, r.op.to, row.head(), row.delivered(), row.read(),
-                  row.runs()));
-          meter.loaded();
-        } catch (LogException e) {
-          commits.failed(e);
-          r.fail(new UnavailableException(e.getMessage()));
-          continue;
+                  row.runs());
+          loads.put(key, load);
+        }
+        if (r.op.kind == Kind.APPEND && load.offset > 0) {
+          ids.add(new MessageLog.IdKey(r.op.from, r.op.to, r.op.messageId));
         }
       }
-      retry.add(r);
+      return new StreamsRead(loads, ids.isEmpty() ? new long[0] : dbLog.offsetsOf(ids));
+    } catch (LogException e) {
+      return e;
     }
-    List<Request> front = new ArrayList<>();
-    Set<String> placed = new HashSet<>();
-    for (Request r : retry) {
-      String key = r.op.from + '\u0000' + r.op.to;
-      if (placed.add(key)) {
-        front.add(new Request(loads.get(key), null, Promise.promise()));
+  }
+
+  /** Store thread: the streams read, the operations go first in the bucket's queue. */
+  private void loaded(int b, List<Request> changes, Object read, Runnable next) {
+    if (read instanceof LogException e) {
+      commits.failed(e);
+      for (Request r : changes) {
+        r.fail(new UnavailableException(e.getMessage()));
       }
-      front.add(r);
+    } else {
+      StreamsRead streams = (StreamsRead) read;
+      for (int k = 0; k < streams.loads().size(); k++) {
+        meter.loaded();
+      }
+      int i = 0;
+      List<Request> front = new ArrayList<>(changes.size() + streams.loads().size());
+      Set<String> placed = new HashSet<>();
+      for (Request r : changes) {
+        String key = r.op.from + '\u0000' + r.op.to;
+        StreamOp load = streams.loads().get(key);
+        if (r.op.kind == Kind.APPEND && load.offset > 0) {
+          long found = streams.offsets()[i++];
+          if (found > 0) {
+            r.op.offset = found;
+          }
+        }
+        if (placed.add(key)) {
+          front.add(new Request(load, null, Promise.promise()));
+        }
+        front.add(r);
+      }
+      for (int j = front.size() - 1; j >= 0; j--) {
+        queued[b].addFirst(front.get(j));
+      }
     }
-    for (int i = front.size() - 1; i >= 0; i--) {
-      queued[b].addFirst(front.get(i));
+    if (next != null) {
+      next.run(); // the bucket stays held until it is done
+    } else {
+      inFlight[b] = false;
+      sendNext(b);
     }
   }
 

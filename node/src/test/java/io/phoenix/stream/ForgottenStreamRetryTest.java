@@ -28,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * back, its offsets going on. Through a real Hazelcast member and RocksDB; one bucket holds at
  * most one stream here.
  *
- * <p>The rule's limit, as for held ids: a check that ran before the write and reaches the owner
- * more than idHoldMs after it finds the stream forgotten (and read back without the id), and
- * that retry is stored a second time.
+ * <p>A check that ran before the write and reaches the owner more than idHoldMs after it finds
+ * the stream forgotten: the stream is read back from the database, and the ids of the appends
+ * that found it missing are checked again with it, so that retry is a 208 too.
  */
 class ForgottenStreamRetryTest {
   private static final long ID_HOLD_MS = 3_000;
@@ -132,18 +132,23 @@ class ForgottenStreamRetryTest {
     return f.get(30, TimeUnit.SECONDS);
   }
 
+  private static StreamPipeline pipeline(HazelcastInstance hz, Vertx vertx, Gated db,
+      LoneMember.CountingMeter meter) {
+    return new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+        hz.getPartitionService(), db,
+        new StreamPipeline.Settings("n1", true, 16, Long.MAX_VALUE,
+            1, ID_HOLD_MS, 1_000_000, 3_600_000, 10_000,
+            120_000, 5_000, 64),
+        meter, db.epoch());
+  }
+
   @Test
   void aRetryOfTheLastMessageIsA208WhetherItsStreamIsHeldOrForgotten() throws Exception {
     HazelcastInstance hz = LoneMember.start("n1", "embedded");
     Vertx vertx = Vertx.vertx();
     Gated db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
     LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
-    StreamPipeline store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
-        hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", true, 16, Long.MAX_VALUE,
-            1, ID_HOLD_MS, 1_000_000, 3_600_000, 10_000,
-            120_000, 5_000, 64),
-        meter, db.epoch());
+    StreamPipeline store = pipeline(hz, vertx, db, meter);
     try {
       assertEquals(1, get(append(vertx, store, "alice", "m1")).offset());
       assertEquals(2, get(append(vertx, store, "alice", "m2")).offset());
@@ -179,6 +184,47 @@ class ForgottenStreamRetryTest {
       assertEquals(3, get(append(vertx, store, "alice", "m3")).offset(),
           "read back from the database, the stream goes on");
       assertTrue(meter.loaded.get() > loaded);
+      assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
+          .map(MessageLog.Entry::offset).toList());
+    } finally {
+      store.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+      hz.shutdown();
+    }
+  }
+
+  @Test
+  void aRetryWhoseCheckRanBeforeTheWriteIsA208AfterItsStreamWasForgotten() throws Exception {
+    HazelcastInstance hz = LoneMember.start("n1", "embedded");
+    Vertx vertx = Vertx.vertx();
+    Gated db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
+    LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
+    StreamPipeline store = pipeline(hz, vertx, db, meter);
+    try {
+      assertEquals(1, get(append(vertx, store, "alice", "m1")).offset());
+      assertEquals(2, get(append(vertx, store, "alice", "m2")).offset());
+      assertEquals(1, get(append(vertx, store, "carol", "c1")).offset());
+      // the retry of m2 checked the database before m2 was written, and reaches the owner
+      // only after alice->bob, unused for longer than idHoldMs, was forgotten (past the bound
+      // of one stream, carol->bob being used later)
+      db.gatedId = "m2";
+      CompletableFuture<AppendResult> retry = append(vertx, store, "alice", "m2");
+      assertTrue(db.checking.await(10, TimeUnit.SECONDS));
+      Thread.sleep(ID_HOLD_MS + 200);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (meter.forgotten.get() == 0 && System.nanoTime() < deadline) {
+        store.maintain();
+        Thread.sleep(50);
+      }
+      assertEquals(1, meter.forgotten.get());
+      long loaded = meter.loaded.get();
+      db.letGo.countDown();
+      AppendResult late = get(retry);
+      assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome(),
+          "read back without its ids, the stream's retry is checked in the database again");
+      assertEquals(2, late.offset());
+      assertTrue(meter.loaded.get() > loaded, "alice->bob was read back");
+      assertEquals(3, get(append(vertx, store, "alice", "m3")).offset());
       assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
           .map(MessageLog.Entry::offset).toList());
     } finally {
