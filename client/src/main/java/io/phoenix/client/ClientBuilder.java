@@ -44,6 +44,7 @@ public final class ClientBuilder {
   private Duration helloTimeout = Duration.ofSeconds(10);
   private int maxSendAttempts = 8;
   private int maxPendingSends = 10_000;
+  private long maxPendingBytes = 16L << 20; // 16 MiB
   private Consumer<Message> onMessage = m -> { };
   private Consumer<MessagePeerAckSignal> onAck = a -> { };
   private Consumer<StateChange> onStateChange = s -> { };
@@ -132,6 +133,19 @@ public final class ClientBuilder {
     return this;
   }
 
+  /**
+   * Bytes of messages (their serialized size) that may wait for an answer at once; a send that
+   * would pass it fails at once (default 16 MiB: 256 messages of 64 KiB, or the 10,000 sends of
+   * {@link #maxPendingSends} at 1.6 KiB each). A message larger than this bound always fails.
+   */
+  public ClientBuilder maxPendingBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("maxPendingBytes must be at least 1");
+    }
+    this.maxPendingBytes = bytes;
+    return this;
+  }
+
   /** Receives every incoming message once, in offset order per stream. */
   public ClientBuilder onMessage(Consumer<Message> listener) {
     this.onMessage = Objects.requireNonNull(listener, "listener");
@@ -206,7 +220,7 @@ public final class ClientBuilder {
       throw new IllegalStateException("a client needs a token");
     }
     return new PhoenixClient(new ClientSettings(vertx, endpoints, tokens, resourceId, backoff,
-        Math.max(1, helloTimeout.toMillis()), maxSendAttempts, maxPendingSends, onMessage, onAck,
-        onStateChange, trust, signingKey));
+        Math.max(1, helloTimeout.toMillis()), maxSendAttempts, maxPendingSends, maxPendingBytes,
+        onMessage, onAck, onStateChange, trust, signingKey));
   }
 }

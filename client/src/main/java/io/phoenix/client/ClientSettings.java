@@ -28,6 +28,7 @@ record ClientSettings(
     long helloTimeoutMs,
     int maxSendAttempts,
     int maxPendingSends,
+    long maxPendingBytes,
     Consumer<Message> messageListener,
     Consumer<MessagePeerAckSignal> ackListener,
     Consumer<StateChange> stateListener,

@@ -39,6 +39,11 @@ import java.util.function.UnaryOperator;
  * refused, after {@code maxAttempts} attempts in a row have brought none of its messages
  * through.
  *
+ * <p>Bounds: at most {@code maxPending} sends, holding at most {@code maxPendingBytes} bytes of
+ * messages (their serialized size), wait for their answers at once, written or not (while
+ * disconnected, all of them wait here). A send past either bound fails at once (status 0), so
+ * that sending on while the node is unreachable does not fill the memory.
+ *
  * <p>Used on the client's context only.
  */
 final class Outbox {
@@ -47,6 +52,9 @@ final class Outbox {
   private final Backoff backoff;
   private final int maxAttempts;
   private final int maxPending;
+  private final long maxPendingBytes;
+  /** The serialized size of every message in {@link #pending}, as submitted. */
+  private long pendingBytes;
   private final Map<String, Pending> pending = new HashMap<>();
   private final Map<String, Lane> lanes = new HashMap<>();
   private final UnaryOperator<Message> prepare;
@@ -56,13 +64,15 @@ final class Outbox {
     Message message;
     final Promise<MessagePeerAckSignal> promise;
     final Lane lane;
+    final int bytes;
     boolean written;
     boolean refused;
 
-    Pending(Message message, Promise<MessagePeerAckSignal> promise, Lane lane) {
+    Pending(Message message, Promise<MessagePeerAckSignal> promise, Lane lane, int bytes) {
       this.message = message;
       this.promise = promise;
       this.lane = lane;
+      this.bytes = bytes;
     }
   }
 
@@ -87,7 +97,7 @@ final class Outbox {
    * @param prepare applied to a message just before it is written (the signer)
    */
   Outbox(Vertx vertx, FrameWriter wire, Backoff backoff, int maxAttempts, int maxPending,
-      IntSupplier frameLimit, UnaryOperator<Message> prepare) {
+      long maxPendingBytes, IntSupplier frameLimit, UnaryOperator<Message> prepare) {
     this.vertx = vertx;
     this.prepare = prepare;
     this.frameLimit = frameLimit;
@@ -95,6 +105,7 @@ final class Outbox {
     this.backoff = backoff;
     this.maxAttempts = maxAttempts;
     this.maxPending = maxPending;
+    this.maxPendingBytes = maxPendingBytes;
   }
 
   void submit(Message message, Promise<MessagePeerAckSignal> promise) {
@@ -107,10 +118,18 @@ final class Outbox {
       promise.fail(new SendException(0, maxPending + " sends are already waiting for an answer"));
       return;
     }
+    int bytes = message.getSerializedSize();
+    if (pendingBytes + bytes > maxPendingBytes) {
+      promise.fail(new SendException(0, "sends waiting for an answer already hold "
+          + pendingBytes + " bytes; " + bytes + " more would pass the bound of "
+          + maxPendingBytes + " bytes"));
+      return;
+    }
     String to = message.getTo().getEid();
     Lane lane = lanes.computeIfAbsent(to, Lane::new);
-    Pending p = new Pending(message, promise, lane);
+    Pending p = new Pending(message, promise, lane, bytes);
     pending.put(message.getMessageId(), p);
+    pendingBytes += bytes;
     Pending last = lane.sends.peekLast();
     lane.sends.add(p);
     if (lane.retryTimer == -1 && !lane.oneAtATime && (last == null || last.written)) {
@@ -258,6 +277,7 @@ final class Outbox {
 
   private Promise<MessagePeerAckSignal> finish(Pending p) {
     pending.remove(p.message.getMessageId());
+    pendingBytes -= p.bytes;
     Lane lane = p.lane;
     lane.sends.remove(p);
     if (lane.sends.isEmpty()) {

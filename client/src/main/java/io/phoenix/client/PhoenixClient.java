@@ -94,7 +94,7 @@ public final class PhoenixClient {
       }
     });
     this.outbox = new Outbox(vertx, this::write, settings.backoff(), settings.maxSendAttempts(),
-        settings.maxPendingSends(), reconnector::maxFrameBytes, this::sign);
+        settings.maxPendingSends(), settings.maxPendingBytes(), reconnector::maxFrameBytes, this::sign);
   }
 
   /** Starts building a client that runs on {@code vertx}. */

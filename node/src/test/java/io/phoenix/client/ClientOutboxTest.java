@@ -1,0 +1,107 @@
+package io.phoenix.client;
+
+import static io.phoenix.client.Recorder.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the outbox takes while sends wait for their answer: a bound in bytes as well as in
+ * count.
+ */
+class ClientOutboxTest {
+  static TestNode node;
+  static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+    node.close();
+  }
+
+  @Test
+  void sendsWaitingForAConnectionAreBoundedInBytesByDefault() {
+    String a = "alice-bytes";
+    String b = "bob-bytes";
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    PhoenixClient bc = bob.connect(vertx, Transport.TCP, b, node);
+    PhoenixClient ac = alice.builder(vertx, Transport.TCP, a, node).build(); // not connected
+    // 300 sends of 60,000 bytes: 18 MB, over the default 16 MiB (far under 10,000 sends)
+    ByteString payload = ByteString.copyFrom(new byte[60_000]);
+    List<Future<MessagePeerAckSignal>> sends = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      sends.add(ac.send(b, payload));
+    }
+    SendException over = (SendException) Recorder.failure(sends.get(299));
+    assertEquals(0, over.status(), "given up by the client, like a send past the count bound");
+    assertTrue(over.getMessage().contains("16777216 bytes"), over.getMessage());
+    int waiting = 0;
+    for (Future<MessagePeerAckSignal> f : sends) {
+      if (!f.failed()) {
+        assertFalse(f.isComplete(), "not connected: nothing is answered yet");
+        waiting++;
+      }
+    }
+    assertTrue(waiting * 60_000L <= 16L << 20 && (waiting + 1) * 60_100L > 16L << 20,
+        "as many as 16 MiB holds wait: " + waiting);
+    for (int i = waiting; i < 300; i++) {
+      assertTrue(sends.get(i).failed(), "every later send failed at once: " + i);
+    }
+
+    await(ac.connect());
+    for (int i = 0; i < waiting; i++) {
+      assertEquals(i + 1, await(sends.get(i)).getPeer().getOffset());
+    }
+    // answered: the bytes they held are free again
+    assertEquals(waiting + 1, await(ac.send(b, payload)).getPeer().getOffset());
+    await(Future.join(ac.close(), bc.close()));
+  }
+
+  @Test
+  void theBoundInBytesIsSetInTheBuilder() {
+    String a = "alice-bytes-set";
+    String b = "bob-bytes-set";
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    PhoenixClient bc = bob.connect(vertx, Transport.TCP, b, node);
+    PhoenixClient ac = alice.builder(vertx, Transport.TCP, a, node).maxPendingBytes(200_000)
+        .build();
+    ByteString payload = ByteString.copyFrom(new byte[60_000]);
+    List<Future<MessagePeerAckSignal>> sends = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sends.add(ac.send(b, payload));
+    }
+    SendException over = (SendException) Recorder.failure(ac.send(b, payload));
+    assertEquals(0, over.status());
+    assertTrue(over.getMessage().contains("200000 bytes"), over.getMessage());
+    sends.add(ac.send(b, "small")); // still fits beside the three
+    await(ac.connect());
+    for (int i = 0; i < 4; i++) {
+      assertEquals(i + 1, await(sends.get(i)).getPeer().getOffset());
+    }
+    assertEquals(5, await(ac.send(b, payload)).getPeer().getOffset());
+    assertThrows(IllegalArgumentException.class,
+        () -> PhoenixClient.builder(vertx).maxPendingBytes(0));
+    await(Future.join(ac.close(), bc.close()));
+  }
+}
