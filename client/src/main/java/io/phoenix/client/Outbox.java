@@ -16,10 +16,12 @@ import java.util.function.IntSupplier;
 import java.util.function.UnaryOperator;
 
 /**
- * The client's sends until the node answers them: each Message waits here, by message_id, for
- * its ACCEPTED signal. 200 and 208 (a retry the node had already stored) complete the send
- * with the signal; 429 and 503 are retried (see below); any other status fails it with a
- * {@link SendException}. A send whose answer was lost with its connection is written again,
+ * The client's sends until the node answers them: each Message waits here, by recipient and
+ * message_id, for its ACCEPTED signal. The node de-duplicates per stream (sender → recipient,
+ * PROTOCOL.md §4), so one message_id may be on its way to two recipients at once: two messages,
+ * told apart by the ACCEPTED signal's {@code from}, the recipient. 200 and 208 (a retry the
+ * node had already stored) complete the send with the signal; 429 and 503 are retried (see
+ * below); any other status fails it with a {@link SendException}. A send whose answer was lost with its connection is written again,
  * with the same message_id, on the next connection, so the node stores it once. DEVICE
  * messages are not stored, hence not de-duplicated, so one cut off after it was written fails
  * instead of being sent twice. Each message passes through {@code prepare} (the signer) before
@@ -55,12 +57,16 @@ final class Outbox {
   private final long maxPendingBytes;
   /** The serialized size of every message in {@link #pending}, as submitted. */
   private long pendingBytes;
-  private final Map<String, Pending> pending = new HashMap<>();
+  private final Map<Key, Pending> pending = new HashMap<>();
   private final Map<String, Lane> lanes = new HashMap<>();
   private final UnaryOperator<Message> prepare;
   private final IntSupplier frameLimit;
 
+  /** A send's recipient (its stream) and message_id: what the node de-duplicates by. */
+  private record Key(String to, String messageId) {}
+
   private static final class Pending {
+    final Key key;
     Message message;
     final Promise<MessagePeerAckSignal> promise;
     final Lane lane;
@@ -68,7 +74,9 @@ final class Outbox {
     boolean written;
     boolean refused;
 
-    Pending(Message message, Promise<MessagePeerAckSignal> promise, Lane lane, int bytes) {
+    Pending(Key key, Message message, Promise<MessagePeerAckSignal> promise, Lane lane,
+        int bytes) {
+      this.key = key;
       this.message = message;
       this.promise = promise;
       this.lane = lane;
@@ -109,8 +117,10 @@ final class Outbox {
   }
 
   void submit(Message message, Promise<MessagePeerAckSignal> promise) {
-    if (pending.containsKey(message.getMessageId())) {
-      promise.fail(new SendException(0, "message_id " + message.getMessageId()
+    String to = message.getTo().getEid();
+    Key key = new Key(to, message.getMessageId());
+    if (pending.containsKey(key)) {
+      promise.fail(new SendException(0, "message_id " + message.getMessageId() + " to " + to
           + " is already being sent"));
       return;
     }
@@ -125,10 +135,9 @@ final class Outbox {
           + maxPendingBytes + " bytes"));
       return;
     }
-    String to = message.getTo().getEid();
     Lane lane = lanes.computeIfAbsent(to, Lane::new);
-    Pending p = new Pending(message, promise, lane, bytes);
-    pending.put(message.getMessageId(), p);
+    Pending p = new Pending(key, message, promise, lane, bytes);
+    pending.put(key, p);
     pendingBytes += bytes;
     Pending last = lane.sends.peekLast();
     lane.sends.add(p);
@@ -158,7 +167,7 @@ final class Outbox {
   }
 
   void accepted(MessagePeerAckSignal ack) {
-    Pending p = pending.get(ack.getMessageId());
+    Pending p = answered(ack);
     if (p == null || !p.written) {
       return;
     }
@@ -205,6 +214,28 @@ final class Outbox {
     for (Pending p : new ArrayList<>(pending.values())) {
       finish(p).fail(new SendException(0, reason));
     }
+  }
+
+  /**
+   * The send {@code ack} answers: by its {@code from}, the recipient (the node names it in every
+   * ACCEPTED signal), and its message_id. An answer that names no recipient is matched by
+   * message_id alone, when only one waiting send has it.
+   */
+  private Pending answered(MessagePeerAckSignal ack) {
+    Pending p = pending.get(new Key(ack.getFrom().getEid(), ack.getMessageId()));
+    if (p != null || ack.hasFrom()) {
+      return p;
+    }
+    Pending only = null;
+    for (Pending q : pending.values()) {
+      if (q.key.messageId().equals(ack.getMessageId())) {
+        if (only != null) {
+          return null; // which of them it answers cannot be told
+        }
+        only = q;
+      }
+    }
+    return only;
   }
 
   /** The node let none of the lane's messages through in maxAttempts attempts in a row. */
@@ -276,7 +307,7 @@ final class Outbox {
   }
 
   private Promise<MessagePeerAckSignal> finish(Pending p) {
-    pending.remove(p.message.getMessageId());
+    pending.remove(p.key);
     pendingBytes -= p.bytes;
     Lane lane = p.lane;
     lane.sends.remove(p);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.phoenix.protocol.v1.Identity;
+import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -17,10 +19,12 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What the outbox takes while sends wait for their answer: a bound in bytes as well as in
- * count.
+ * count, and message_ids told apart per recipient (the node de-duplicates per stream).
  */
 class ClientOutboxTest {
   static TestNode node;
@@ -103,5 +107,58 @@ class ClientOutboxTest {
     assertThrows(IllegalArgumentException.class,
         () -> PhoenixClient.builder(vertx).maxPendingBytes(0));
     await(Future.join(ac.close(), bc.close()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void oneMessageIdMayGoToTwoRecipientsAtOnce(Transport t) {
+    String a = "alice-same-id-" + t;
+    String b = "bob-same-id-" + t;
+    String c = "carol-same-id-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    NodeRecorder bob = new NodeRecorder();
+    NodeRecorder carol = new NodeRecorder();
+    PhoenixClient bc = bob.connect(vertx, t, b, node);
+    PhoenixClient cc = carol.connect(vertx, t, c, node);
+    TokenGate gate = new TokenGate(node.token(a));
+    PhoenixClient ac = alice.builder(vertx, t, a, node).token(gate::next).build();
+    gate.open();
+    // both wait for the connection, under one message_id: two streams, two messages
+    Future<MessagePeerAckSignal> toBob = ac.send(message("same-id", b, "for bob"));
+    Future<MessagePeerAckSignal> toCarol = ac.send(message("same-id", c, "for carol"));
+    await(ac.connect());
+    MessagePeerAckSignal bobAck = await(toBob);
+    MessagePeerAckSignal carolAck = await(toCarol);
+    assertEquals(200, bobAck.getStatusCode());
+    assertEquals(b, bobAck.getPeer().getTo(), "each send completes with its own stream's answer");
+    assertEquals(1, bobAck.getPeer().getOffset());
+    assertEquals(200, carolAck.getStatusCode());
+    assertEquals(c, carolAck.getPeer().getTo());
+    assertEquals(1, carolAck.getPeer().getOffset());
+    bob.nextMessage("for bob", 1);
+    carol.nextMessage("for carol", 1);
+
+    // the same again to the same recipient while the first waits is still refused: it would be
+    // stored once, and only one of the two futures could have the answer
+    ac.dropConnection(); // and no token for the next connection until the gate opens
+    alice.nextState(ConnectionState.RECONNECTING);
+    Future<MessagePeerAckSignal> again = ac.send(message("other-id", b, "again"));
+    SendException twice = (SendException) Recorder.failure(
+        ac.send(message("other-id", b, "again, twice")));
+    assertEquals(0, twice.status());
+    assertTrue(twice.getMessage().contains("already being sent"), twice.getMessage());
+    Future<MessagePeerAckSignal> toCarolAgain = ac.send(message("other-id", c, "again"));
+    gate.open();
+    assertEquals(2, await(again).getPeer().getOffset());
+    assertEquals(2, await(toCarolAgain).getPeer().getOffset());
+    bob.nextMessage("again", 2);
+    carol.nextMessage("again", 2);
+    assertTrue(bob.messages.isEmpty() && carol.messages.isEmpty(), "nothing twice");
+    await(Future.join(ac.close(), bc.close(), cc.close()));
+  }
+
+  private static Message.Builder message(String id, String to, String text) {
+    return Message.newBuilder().setMessageId(id).setTo(Identity.newBuilder().setEid(to))
+        .setPayload(ByteString.copyFromUtf8(text));
   }
 }
