@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Everything a {@link PhoenixClient} is built with (see {@link ClientBuilder} for the meaning
  * and defaults of each).
  *
- * <p>Immutable; the listeners are called on the client's context, and one that throws is
- * logged, never allowed to break the client.
+ * <p>Immutable; the listeners are called on the client's context, and one that throws
+ * (anything, Errors included, see {@link #rethrowIfFatal}) is logged, never allowed to break
+ * the client.
  */
 record ClientSettings(
     Vertx vertx,
@@ -44,7 +45,8 @@ record ClientSettings(
   void notifyAck(MessagePeerAckSignal signal) {
     try {
       ackListener.accept(signal);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       log.warn("ack listener failed", e);
     }
   }
@@ -52,8 +54,25 @@ record ClientSettings(
   void notifyState(StateChange change) {
     try {
       stateListener.accept(change);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       log.warn("state listener failed", e);
+    }
+  }
+
+  /**
+   * Rethrows what the application's code (a listener, the token supplier) threw when it says
+   * the JVM itself is failing: a {@link VirtualMachineError} such as OutOfMemoryError or
+   * InternalError, which logging and going on would hide. Anything else, an Error such as
+   * AssertionError or NoClassDefFoundError included, is a fault of that code alone, and the
+   * caller logs it and goes on: thrown out of the client's context it would cut short what the
+   * client was doing (the rest of a TCP read, a reconnect, the held messages of a stream).
+   * StackOverflowError is a VirtualMachineError too, but it is taken as the code's own: by the
+   * time it reaches the client, the stack has unwound and the client's state is intact.
+   */
+  static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError e && !(t instanceof StackOverflowError)) {
+      throw e;
     }
   }
 }

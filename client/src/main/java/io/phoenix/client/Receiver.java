@@ -284,7 +284,8 @@ final class Receiver implements HistoryPulls.Streams {
   private void deliver(Message m) {
     try {
       listener.accept(m);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      ClientSettings.rethrowIfFatal(e);
       log.warn("message listener failed on {}", m.getMessageId(), e);
     }
   }

@@ -135,7 +135,8 @@ final class Reconnector implements ClientSession.Events {
     Future<String> token;
     try {
       token = settings.tokens().get();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      ClientSettings.rethrowIfFatal(e);
       token = Future.failedFuture(e);
     }
     // A supplier whose future never completes (an identity provider that does not answer)

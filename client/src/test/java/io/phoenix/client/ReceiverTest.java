@@ -1,6 +1,8 @@
 package io.phoenix.client;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
@@ -305,5 +307,33 @@ class ReceiverTest {
     receiver.message(pulled(5));
     pullDone(lastPull(), 200, 5);
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), delivered);
+  }
+
+  @Test
+  void anErrorThrownByTheListenerIsLoggedAndTheHeldMessagesStillFollow() {
+    List<Long> heard = new ArrayList<>();
+    Receiver r = new Receiver(vertx, f -> written.add(f), m -> {
+      heard.add(m.getPeer().getOffset());
+      if (m.getPeer().getOffset() == 1) {
+        throw new AssertionError("a listener's bug");
+      }
+      throw new StackOverflowError();
+    });
+    r.connected("bob");
+    r.message(push(2));
+    r.message(push(3)); // both held: 1 is missing, and pulled
+    assertDoesNotThrow(() -> r.message(pulled(1)));
+    assertEquals(List.of(1L, 2L, 3L), heard, "each delivered once, in order, despite the errors");
+    r.message(push(4));
+    assertEquals(List.of(1L, 2L, 3L, 4L), heard);
+  }
+
+  @Test
+  void anOutOfMemoryErrorInTheListenerIsNotSwallowed() {
+    Receiver r = new Receiver(vertx, f -> written.add(f), m -> {
+      throw new OutOfMemoryError("the JVM's, not the listener's");
+    });
+    r.connected("bob");
+    assertThrows(OutOfMemoryError.class, () -> r.message(push(1)));
   }
 }
