@@ -221,7 +221,10 @@ public final class NodeMetrics {
         methodName(m)).description("Ack signals received from clients").register(registry));
   }
 
-  /** Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). */
+  /**
+   * Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). Not for the
+   * Goodbye of a replaced session (409) or of a node stopping (503): nothing was refused.
+   */
   public void refused(int status) {
     refusals.computeIfAbsent(status, s -> Counter.builder("phoenix_rejections")
         .tag("status", Integer.toString(s)).description("Refusals by status code")

@@ -439,7 +439,9 @@ public final class Session implements Subscriber {
         return;
       }
       closeReason = status + " " + reason;
-      if (status >= 400) {
+      // a session replaced by a newer one, or closed because the node stops, was not refused
+      boolean stopping = status == Status.UNAVAILABLE && services.hub().isClosed();
+      if (status >= 400 && status != Status.REPLACED && !stopping) {
         services.metrics().refused(status);
       }
       EncodedFrame goodbye = FrameCodec.encode(Frame.newBuilder().setGoodbye(
