@@ -11,9 +11,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * GET /health/ready   200 {"status":"UP"} once the node joined its cluster and its maps answer,
  *                     503 {"status":"DOWN"} before that and while it stops; "details" tell
  *                     the state of parts that degrade without stopping the node (the JWKS)
- * GET /metrics        Prometheus text format: phoenix_* meters, Vert.x and JVM meters
+ * GET /metrics        phoenix_* meters, Vert.x and JVM meters: OpenMetrics text 1.0.0 when the
+ *                     Accept header lists application/openmetrics-text, else Prometheus text
+ *                     0.0.4
  * GET /api/stats      this node's figures as JSON
  * GET /api/cluster    every member's figures ({@link ClusterStats})
  * GET /api/info       what the page needs to connect: node id, WebSocket path, dev tokens on/off
@@ -85,6 +88,11 @@ public final class AdminRoutes {
   public static final String WEBJARS = "META-INF/resources/webjars";
   /** Path prefix of the WebJars' files: {@code /webjars/NAME/VERSION/FILE}. */
   public static final String WEBJARS_PATH = "/webjars/";
+  /** Content-Type of the Prometheus text format, the answer of /metrics by default. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  /** Content-Type of OpenMetrics text, the answer of /metrics to a scraper that asks for it. */
+  static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; "
+      + "charset=utf-8";
 
   public static Router create(Vertx vertx, NodeView node, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
@@ -99,7 +107,7 @@ public final class AdminRoutes {
       }
       json(ctx.response(), up ? 200 : 503, body);
     }));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/metrics").handler(ctx -> metrics(ctx, registry));
     router.get("/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));
     router.get("/api/cluster").handler(ctx -> answerLater(ClusterStats.gather(vertx, node),
         ar -> json(ctx.response(), ar.succeeded() ? 200 : 503, ar.succeeded() ? ar.result()
@@ -141,6 +149,42 @@ public final class AdminRoutes {
         loop.runOnContext(v -> answer.handle(ar));
       }
     });
+  }
+
+  /** Answers a scrape in the format its Accept header asks for (see {@link #OPENMETRICS_TEXT}). */
+  private static void metrics(RoutingContext ctx, PrometheusMeterRegistry registry) {
+    String type = acceptsOpenMetrics(ctx.request().getHeader("accept"))
+        ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
+    ctx.response().putHeader("content-type", type).putHeader("vary", "accept")
+        .end(registry.scrape(type));
+  }
+
+  /** Whether an Accept header lists {@code application/openmetrics-text}, not with q=0. */
+  static boolean acceptsOpenMetrics(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    for (String range : accept.split(",")) {
+      String[] parts = range.split(";");
+      if (!parts[0].trim().equalsIgnoreCase("application/openmetrics-text")) {
+        continue;
+      }
+      double q = 1;
+      for (int i = 1; i < parts.length; i++) {
+        String param = parts[i].trim().toLowerCase(Locale.ROOT);
+        if (param.startsWith("q=")) {
+          try {
+            q = Double.parseDouble(param.substring(2));
+          } catch (NumberFormatException e) {
+            q = 0;
+          }
+        }
+      }
+      if (q > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** This node's dashboard figures. */

@@ -131,6 +131,36 @@ class AdminRoutesTest {
   }
 
   /**
+   * A scraper that asks for OpenMetrics (Prometheus does, with the Accept header below) gets
+   * OpenMetrics; any other gets the Prometheus text format 0.0.4.
+   */
+  @Test
+  void metricsAnswerInTheFormatAskedFor() throws Exception {
+    String url = "http://127.0.0.1:" + node.httpPort() + "/metrics";
+    HttpResponse<String> open = Http.getWith(url, "accept", "application/openmetrics-text;"
+        + "version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+        + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+    assertEquals(200, open.statusCode());
+    assertEquals("application/openmetrics-text; version=1.0.0; charset=utf-8",
+        open.headers().firstValue("content-type").orElse(null));
+    assertTrue(open.body().endsWith("# EOF\n"), () -> tail(open.body()));
+    assertTrue(open.body().contains("\nphoenix_sessions "), () -> tail(open.body()));
+    for (HttpResponse<String> text : java.util.List.of(get("/metrics"),
+        Http.getWith(url, "accept", "text/plain"),
+        Http.getWith(url, "accept", "application/openmetrics-text;q=0, text/plain"))) {
+      assertEquals(200, text.statusCode());
+      assertEquals("text/plain; version=0.0.4; charset=utf-8",
+          text.headers().firstValue("content-type").orElse(null));
+      assertTrue(!text.body().contains("# EOF") && text.body().contains("\nphoenix_sessions "),
+          () -> tail(text.body()));
+    }
+  }
+
+  private static String tail(String body) {
+    return body.substring(Math.max(0, body.length() - 300));
+  }
+
+  /**
    * A client that offers the cleartext HTTP/2 upgrade (the JDK's default) gets every answer
    * whole: over upgraded connections the body of /metrics sometimes never arrived.
    */

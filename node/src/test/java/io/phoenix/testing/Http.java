@@ -34,9 +34,19 @@ public final class Http {
   /** Like {@link #get(String)}, through the given client (e.g. a new one: a new connection). */
   public static HttpResponse<String> get(HttpClient client, String url)
       throws IOException, InterruptedException {
+    return send(client, url, HttpRequest.newBuilder(URI.create(url)));
+  }
+
+  /** Like {@link #get(String)}, with request headers: name, value, name, value… */
+  public static HttpResponse<String> getWith(String url, String... headers)
+      throws IOException, InterruptedException {
+    return send(CLIENT, url, HttpRequest.newBuilder(URI.create(url)).headers(headers));
+  }
+
+  private static HttpResponse<String> send(HttpClient client, String url,
+      HttpRequest.Builder request) throws IOException, InterruptedException {
     CompletableFuture<HttpResponse<String>> exchange = client.sendAsync(
-        HttpRequest.newBuilder(URI.create(url)).timeout(DEADLINE).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+        request.timeout(DEADLINE).GET().build(), HttpResponse.BodyHandlers.ofString());
     try {
       return exchange.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
