@@ -3,6 +3,7 @@ package io.phoenix.session;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,6 +50,8 @@ public final class Authenticator {
   /** Threads that verify message signatures (see {@link SignatureCheck}). */
   static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
+  /** Characters of a refused {@code crit} echoed in the refusal, at most. */
+  private static final int MAX_CRIT_SHOWN = 64;
   private final Vertx vertx;
   private final JWTAuth hs256;
   private final AuthOptions options;
@@ -141,7 +144,9 @@ public final class Authenticator {
     try {
       parsed = JWTParser.parse(token);
     } catch (java.text.ParseException | RuntimeException e) {
-      return Future.failedFuture("invalid token: not a JWT");
+      // nimbus refuses a header whose crit is not an array of names as no JWS header at all
+      String crit = refusedCrit(headerOf(token));
+      return Future.failedFuture(crit != null ? crit : "invalid token: not a JWT");
     }
     if (!(parsed instanceof SignedJWT signed)) {
       return Future.failedFuture("invalid token: unsigned tokens (alg none) are refused");
@@ -192,9 +197,9 @@ public final class Authenticator {
     } catch (java.text.ParseException e) {
       return "invalid token: not a JWT"; // parsed once already: does not happen
     }
-    if (header.containsKey("crit")) {
-      return "invalid token: it has critical header parameters the node does not support: "
-          + header.get("crit");
+    String crit = refusedCrit(header);
+    if (crit != null) {
+      return crit;
     }
     Map<String, Object> claims = token.getPayload().toJSONObject();
     if (claims == null) {
@@ -203,6 +208,36 @@ public final class Authenticator {
     long now = Instant.now().getEpochSecond();
     String early = ahead(claims, "nbf", "not valid yet", now);
     return early != null ? early : ahead(claims, "iat", "issued in the future", now);
+  }
+
+  /**
+   * The refusal of a header with {@code crit}, or null when it has none (see
+   * {@link #refusedUnverified}). The names echoed are cut at {@link #MAX_CRIT_SHOWN} characters.
+   */
+  private static String refusedCrit(Map<String, Object> header) {
+    if (header == null || !header.containsKey("crit")) {
+      return null;
+    }
+    Object crit = header.get("crit");
+    if (crit != null && !(crit instanceof List)) {
+      return "invalid token: its crit header parameter is not a JSON array";
+    }
+    String names = String.valueOf(crit);
+    return "invalid token: it has critical header parameters the node does not support: "
+        + (names.length() <= MAX_CRIT_SHOWN ? names : names.substring(0, MAX_CRIT_SHOWN) + "...");
+  }
+
+  /** The JSON header of a token the parser refused, or null when it is not a JSON object. */
+  private static Map<String, Object> headerOf(String token) {
+    int dot = token.indexOf('.');
+    if (dot < 0) {
+      return null;
+    }
+    try {
+      return JSONObjectUtils.parse(new Base64URL(token.substring(0, dot)).decodeToString());
+    } catch (java.text.ParseException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -205,6 +205,17 @@ class HandshakeTest {
             .add("https://ext.test/flag"), claims(eid("crit", t)))));
     assertEquals("invalid token: it has critical header parameters the node does not support: "
         + "[]", refusal(t, critical(new JsonArray(), claims(eid("crit-empty", t)))));
+    // what of crit is echoed is cut at 64 characters
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 100; i++) {
+      many.add("https://ext.test/flag-" + i);
+    }
+    assertEquals("invalid token: it has critical header parameters the node does not support: "
+        + "[https://ext.test/flag-0, https://ext.test/flag-1, https://ext.t...",
+        refusal(t, critical(many, claims(eid("crit-long", t)))));
+    // a crit that is not an array is no JWS header at all to the parser: still a crit refusal
+    assertEquals("invalid token: its crit header parameter is not a JSON array",
+        refusal(t, critical("exp", claims(eid("crit-string", t)))));
     String early = refusal(t, token(claims(eid("nbf", t)).put("nbf", now + 600)));
     assertTrue(early.matches("invalid token: not valid yet \\(nbf is (600|599) s ahead of the "
         + "node's clock, which tolerates 30 s\\)"), early);
@@ -400,6 +411,13 @@ class HandshakeTest {
   private static String critical(JsonArray crit, JsonObject claims) {
     JsonObject header = new JsonObject().put("alg", "HS256").put("typ", "JWT").put("crit", crit);
     crit.forEach(name -> header.put((String) name, true));
+    return Jwt.hs256(TestNode.SECRET, header, claims);
+  }
+
+  /** A token signed with the right secret whose header's {@code crit} is one name, no array. */
+  private static String critical(String crit, JsonObject claims) {
+    JsonObject header = new JsonObject().put("alg", "HS256").put("typ", "JWT").put("crit", crit)
+        .put(crit, true);
     return Jwt.hs256(TestNode.SECRET, header, claims);
   }
 
