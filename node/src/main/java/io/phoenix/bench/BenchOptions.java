@@ -135,6 +135,11 @@ public final class BenchOptions {
     return tls;
   }
 
+  /** The transport, as a run's summary names it: tcp, tls, ws or wss. */
+  public String transport() {
+    return webSocket ? (tls ? "wss" : "ws") : (tls ? "tls" : "tcp");
+  }
+
   public Path caFile() {
     return caFile;
   }

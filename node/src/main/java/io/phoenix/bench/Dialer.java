@@ -110,8 +110,7 @@ final class Dialer {
         f = netClients.get(source).connect(server.port(), server.host())
             .compose(socket -> BenchConnection.tcp(socket, token, "bench"));
       }
-      Endpoint endpoint = new Endpoint(options.tls() ? (options.webSocket() ? "wss" : "tls")
-          : (options.webSocket() ? "ws" : "tcp"), server.host(), server.port(),
+      Endpoint endpoint = new Endpoint(options.transport(), server.host(), server.port(),
           options.webSocket() ? options.webSocketPath() : "");
       f.recover(e -> Future.failedFuture(UntrustedServerException.explain(endpoint, e)))
           .onComplete(opened);

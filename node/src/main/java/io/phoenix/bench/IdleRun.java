@@ -105,7 +105,7 @@ public final class IdleRun {
     o.servers().forEach(s -> servers.add(s.toString()));
     JsonObject out = new JsonObject()
         .put("mode", "idle")
-        .put("transport", o.webSocket() ? "ws" : "tcp")
+        .put("transport", o.transport())
         .put("deflate", o.webSocketDeflate())
         .put("servers", servers)
         .put("sessions", sessions)

@@ -212,7 +212,7 @@ public final class LoadRun {
     long lagAtStart = stats.lagAtWindowStart.get();
     return new JsonObject()
         .put("mode", "messages")
-        .put("transport", o.webSocket() ? (o.tls() ? "wss" : "ws") : (o.tls() ? "tls" : "tcp"))
+        .put("transport", o.transport())
         .put("deflate", o.webSocketDeflate())
         .put("signed", o.signingKey() == null ? "no"
             : o.signingKey().jwk().getString("crv"))

@@ -84,6 +84,26 @@ class BenchTlsTest {
     assertTrue(n.getDouble("cpuCores") >= 0, n::encode);
   }
 
+  /** An idle run over TLS says so in its transport, as a messages run does: tls or wss. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"tls", "wss"})
+  void idleRowsNameTheTlsTransport(String scheme) {
+    String server = scheme.equals("tls") ? "tls://localhost:" + node.tcpPort()
+        : "wss://localhost:" + node.httpPort() + "/socket";
+    Map.Entry<Integer, String> r = BenchSmokeTest.bench("bench", "--ca", self.cert().toString(),
+        "--token-secret", TestNode.SECRET, "--server", server, "--idle", "2", "--warmup", "0",
+        "--duration", "1", "--json", "--quiet");
+    assertEquals(0, r.getKey(), r.getValue());
+    List<String> rows = BenchSmokeTest.jsonLines(r.getValue());
+    assertEquals(1, rows.size(), r.getValue());
+    JsonObject s = new JsonObject(rows.get(0));
+    assertEquals("idle", s.getString("mode"), s::encode);
+    assertEquals(scheme, s.getString("transport"), s::encode);
+    assertEquals(2, s.getLong("sessions"), s::encode);
+    assertTrue(IdleRun.describe(s).startsWith(scheme.toUpperCase(java.util.Locale.ROOT)
+        + " idle sessions: 2 open"), () -> IdleRun.describe(s));
+  }
+
   /** Without the CA file the JVM's trust store decides, and it does not know the certificate. */
   @Test
   void anUntrustedCertificateIsNamedInOneLine() {
