@@ -26,9 +26,12 @@ public final class BenchOptions {
   /** Smallest payload: it carries two timestamps. */
   public static final int MIN_SIZE = 16;
 
-  /** A node address, {@code host:port}. */
+  /** A node address, {@code host:port}; an IPv6 host is held without brackets. */
   public record Server(String host, int port) {
-    /** Parses {@code host:port}, the value of {@code option}. */
+    /**
+     * Parses {@code host:port}, the value of {@code option}; an IPv6 host may be in brackets
+     * ({@code [::1]:4000}) or not ({@code ::1:4000}: the port is after the last colon).
+     */
     public static Server parse(String option, String s) {
       int colon = s.lastIndexOf(':');
       int port = -1;
@@ -43,12 +46,17 @@ public final class BenchOptions {
         throw new IllegalArgumentException(option + " must be host:port with a port of 1 to "
             + "65535, not \"" + s + "\"");
       }
-      return new Server(s.substring(0, colon), port);
+      String host = s.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return new Server(host, port);
     }
 
+    /** {@code host:port}, an IPv6 host in brackets ({@code [::1]:4000}), as in a URL. */
     @Override
     public String toString() {
-      return host + ":" + port;
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
   }
 

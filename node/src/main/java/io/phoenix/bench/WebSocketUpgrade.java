@@ -30,7 +30,7 @@ final class WebSocketUpgrade {
     String key = Base64.getEncoder().encodeToString(nonce);
     accept = WebSocketFrames.acceptFor(key);
     request = "GET " + path + " HTTP/1.1\r\n"
-        + "Host: " + host + ":" + port + "\r\n"
+        + "Host: " + new BenchOptions.Server(host, port) + "\r\n"
         + "Upgrade: websocket\r\n"
         + "Connection: Upgrade\r\n"
         + "Sec-WebSocket-Key: " + key + "\r\n"

@@ -68,8 +68,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--server", paramLabel = "HOST:PORT",
       description = "A node's TCP port (HTTP port with --ws), or a full endpoint (tcp://, "
-          + "tls://, ws://…/PATH, wss://…/PATH); repeat to spread the connections (default: the "
-          + "configured node)")
+          + "tls://, ws://…/PATH, wss://…/PATH); an IPv6 host in brackets ([::1]:4100); repeat "
+          + "to spread the connections (default: the configured node)")
   List<String> servers = new ArrayList<>();
 
   @Option(names = "--ws", description = "WebSocket at --ws-path on the HTTP port instead of TCP")
