@@ -51,7 +51,7 @@ public final class Authenticator {
   static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   /** Characters of a refused {@code crit} echoed in the refusal, at most. */
-  private static final int MAX_CRIT_SHOWN = 64;
+  private static final int MAX_SHOWN = 64;
   private final Vertx vertx;
   private final JWTAuth hs256;
   private final AuthOptions options;
@@ -154,7 +154,8 @@ public final class Authenticator {
     JWSAlgorithm alg = signed.getHeader().getAlgorithm();
     boolean hs = JWSAlgorithm.HS256.equals(alg);
     if (hs ? hs256 == null : publicKeys == null || !PublicKeyTokens.handles(alg)) {
-      return Future.failedFuture("invalid token: " + alg + " tokens are not accepted here");
+      return Future.failedFuture("invalid token: " + shown(String.valueOf(alg))
+          + " tokens are not accepted here");
     }
     String refused = refusedUnverified(signed);
     if (refused != null) {
@@ -212,7 +213,7 @@ public final class Authenticator {
 
   /**
    * The refusal of a header with {@code crit}, or null when it has none (see
-   * {@link #refusedUnverified}). The names echoed are cut at {@link #MAX_CRIT_SHOWN} characters.
+   * {@link #refusedUnverified}). The names echoed are cut at {@link #MAX_SHOWN} characters.
    */
   private static String refusedCrit(Map<String, Object> header) {
     if (header == null || !header.containsKey("crit")) {
@@ -224,7 +225,12 @@ public final class Authenticator {
     }
     String names = String.valueOf(crit);
     return "invalid token: it has critical header parameters the node does not support: "
-        + (names.length() <= MAX_CRIT_SHOWN ? names : names.substring(0, MAX_CRIT_SHOWN) + "...");
+        + shown(names);
+  }
+
+  /** What a refusal echoes of a header value: at most {@link #MAX_SHOWN} characters. */
+  private static String shown(String value) {
+    return value.length() <= MAX_SHOWN ? value : value.substring(0, MAX_SHOWN) + "...";
   }
 
   /** The JSON header of a token the parser refused, or null when it is not a JSON object. */

@@ -213,6 +213,11 @@ class HandshakeTest {
     assertEquals("invalid token: it has critical header parameters the node does not support: "
         + "[https://ext.test/flag-0, https://ext.test/flag-1, https://ext.t...",
         refusal(t, critical(many, claims(eid("crit-long", t)))));
+    // so is an algorithm the node does not take
+    String alg = "X".repeat(200);
+    assertEquals("invalid token: " + "X".repeat(64) + "... tokens are not accepted here",
+        refusal(t, Jwt.hs256(TestNode.SECRET, new JsonObject().put("alg", alg).put("typ", "JWT"),
+            claims(eid("alg-long", t)))));
     // a crit that is not an array is no JWS header at all to the parser: still a crit refusal
     assertEquals("invalid token: its crit header parameter is not a JSON array",
         refusal(t, critical("exp", claims(eid("crit-string", t)))));
