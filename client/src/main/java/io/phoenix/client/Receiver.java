@@ -42,11 +42,15 @@ import org.slf4j.LoggerFactory;
  * an own message at or below a copy already seen) restarts that one stream. A node restarted
  * on a store that kept its epoch continues its offsets, and the cursors simply go on.
  *
- * <p>Remembers at most {@link #MAX_STREAMS} streams (least recently used first forgotten).
+ * <p>Remembers at most {@link #MAX_STREAMS} streams (least recently used first forgotten),
+ * and holds at most {@link #MAX_HELD_BYTES} of early messages over all streams: past that, an
+ * early message is not held but left to the pull of its gap, which brings it again.
  * Used on the client's context only.
  */
 final class Receiver implements HistoryPulls.Streams {
   static final int MAX_STREAMS = 10_000;
+  /** Bytes of early messages (past a gap) held over all streams. */
+  static final long MAX_HELD_BYTES = 16L << 20;
   private static final Logger log = LoggerFactory.getLogger(Receiver.class);
   private static final long RETRY_MS = 1_000;
 
@@ -66,6 +70,8 @@ final class Receiver implements HistoryPulls.Streams {
     }
   };
   private final Map<String, Pull> pulls = new HashMap<>();
+  /** The sum of every cursor's {@link StreamCursor#heldBytes}. */
+  private long heldBytes;
   private String me;
   private String syncId;
   private long sequence;
@@ -102,6 +108,7 @@ final class Receiver implements HistoryPulls.Streams {
           streams.size());
     }
     streams.clear();
+    heldBytes = 0;
     pulls.clear();
     history.storeChanged();
   }
@@ -137,7 +144,11 @@ final class Receiver implements HistoryPulls.Streams {
       deliver(c, m);
       drain(c, 0);
     } else {
-      c.hold(m);
+      if (heldBytes + m.getSerializedSize() <= MAX_HELD_BYTES) {
+        long before = c.heldBytes;
+        c.hold(m);
+        heldBytes += c.heldBytes - before;
+      } // else the pull of the gap brings it again
       pull(c);
     }
   }
@@ -256,14 +267,22 @@ final class Receiver implements HistoryPulls.Streams {
   private void restart(StreamCursor c, long after) {
     log.info("stream {}->{} started over on the node (its head went back); following it from "
         + "offset {}", c.from, c.to, after + 1);
+    heldBytes -= c.heldBytes;
     c.restart(Math.max(0, after));
   }
 
   /** Delivers held messages that come next, or that lie at or below {@code through}. */
   private void drain(StreamCursor c, long through) {
+    long before = c.heldBytes;
     for (Message next = c.nextHeld(through); next != null; next = c.nextHeld(through)) {
       deliver(c, next);
     }
+    heldBytes += c.heldBytes - before;
+  }
+
+  /** Bytes of early messages held over all streams (for tests). */
+  long heldBytes() {
+    return heldBytes;
   }
 
   private StreamCursor cursor(Peer p, long startAt) {

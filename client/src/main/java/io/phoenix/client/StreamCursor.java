@@ -34,6 +34,8 @@ final class StreamCursor {
   /** Counts restarts; answers to requests of an earlier generation say nothing of this one. */
   int generation;
   private final TreeMap<Long, Message> held = new TreeMap<>();
+  /** The serialized size of the messages in {@link #held}. */
+  long heldBytes;
 
   StreamCursor(String from, String to, long last) {
     this.from = from;
@@ -54,6 +56,7 @@ final class StreamCursor {
     highestSeen = offset;
     lastAtSync = 0;
     held.clear();
+    heldBytes = 0;
   }
 
   void saw(long offset) {
@@ -67,9 +70,10 @@ final class StreamCursor {
 
   /** Keeps a message that arrived past a gap. */
   void hold(Message m) {
-    held.put(m.getPeer().getOffset(), m);
+    Message before = held.put(m.getPeer().getOffset(), m);
+    heldBytes += m.getSerializedSize() - (before == null ? 0 : before.getSerializedSize());
     if (held.size() > MAX_HELD) {
-      held.pollLastEntry();
+      heldBytes -= held.pollLastEntry().getValue().getSerializedSize();
     }
   }
 
@@ -80,13 +84,14 @@ final class StreamCursor {
    */
   Message nextHeld(long through) {
     while (!held.isEmpty() && held.firstKey() <= last) {
-      held.pollFirstEntry();
+      heldBytes -= held.pollFirstEntry().getValue().getSerializedSize();
     }
     Map.Entry<Long, Message> first = held.firstEntry();
     if (first == null || (first.getKey() != last + 1 && first.getKey() > through)) {
       return null;
     }
     held.pollFirstEntry();
+    heldBytes -= first.getValue().getSerializedSize();
     return first.getValue();
   }
 

@@ -3,6 +3,7 @@ package io.phoenix.client;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
@@ -124,6 +125,54 @@ class ReceiverTest {
       assertEquals(i + 1, delivered.get(i));
     }
     assertEquals(last, delivered.size());
+  }
+
+  private static Message big(String from, long offset, int mode) {
+    return Message.newBuilder().setMessageId(from + offset).setTransmissionMode(mode)
+        .setPayload(com.google.protobuf.ByteString.copyFrom(new byte[60_000]))
+        .setPeer(Peer.newBuilder().setFrom(from).setTo("bob").setOffset(offset)).build();
+  }
+
+  @Test
+  void earlyMessagesAreHeldUpToABoundInBytesOverAllStreamsAndTheRestIsPulled() {
+    List<String> order = new ArrayList<>();
+    Receiver r = new Receiver(vertx, f -> written.add(f),
+        m -> order.add(m.getPeer().getFrom() + m.getPeer().getOffset()));
+    r.connected("bob");
+    List<String> senders = List.of("s1", "s2");
+    long last = 200; // two streams of 199 early messages of 60 KB: 24 MB
+    for (String from : senders) {
+      r.message(big(from, 1, 2));
+      for (long o = 3; o <= last; o++) {
+        r.message(big(from, o, 2));
+        assertTrue(r.heldBytes() <= Receiver.MAX_HELD_BYTES, "held " + r.heldBytes());
+      }
+    }
+    assertTrue(r.heldBytes() > Receiver.MAX_HELD_BYTES - 100_000, "the bound was reached");
+    // each stream's gap is pulled once; the node answers with everything from offset 2 on
+    for (String from : senders) {
+      MessagePeerAckSignal pull = written.stream().map(Frame::getAck)
+          .filter(a -> a.getMethod() == AckMethod.PULL_REQUEST_VALUE
+              && a.getPeer().getFrom().equals(from)).reduce((a, b) -> b).orElseThrow();
+      assertEquals(1, pull.getPeer().getOffset());
+      for (long o = 2; o <= last; o++) {
+        r.message(big(from, o, 1));
+      }
+      r.pulled(MessagePeerAckSignal.newBuilder().setMethod(AckMethod.PULL_REQUEST_VALUE)
+          .setMessageId(pull.getMessageId()).setStatusCode(200)
+          .setPeer(Peer.newBuilder().setFrom(from).setTo("bob").setOffset(last)).build());
+    }
+    List<String> expected = new ArrayList<>();
+    for (String from : senders) {
+      expected.add(from + 1);
+    }
+    for (String from : senders) {
+      for (long o = 2; o <= last; o++) {
+        expected.add(from + o);
+      }
+    }
+    assertEquals(expected, order, "every message once, in order per stream");
+    assertEquals(0, r.heldBytes());
   }
 
   @Test
