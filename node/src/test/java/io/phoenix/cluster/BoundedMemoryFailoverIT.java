@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,6 +33,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -454,22 +454,9 @@ class BoundedMemoryFailoverIT {
    * the lock is held; the future completes when it is let go.
    */
   private static CompletableFuture<Void> stallWrites(String url, long ms) {
-    String db = url.substring(url.lastIndexOf('/') + 1);
-    CompletableFuture<Void> locked = new CompletableFuture<>();
-    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-      try (Connection c = TestPostgres.server().getDatabase("postgres", db).getConnection();
-           Statement st = c.createStatement()) {
-        c.setAutoCommit(false);
-        st.execute("LOCK TABLE phoenix_messages, phoenix_streams IN EXCLUSIVE MODE");
-        locked.complete(null);
-        Thread.sleep(ms);
-        c.commit();
-      } catch (Exception e) {
-        locked.completeExceptionally(e);
-        throw new IllegalStateException(e);
-      }
-    });
-    locked.join();
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> done = TestPostgres.lockWrites(url, release);
+    CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS).execute(release::countDown);
     return done;
   }
 

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +87,7 @@ class RestartedNodeIT {
 
     Map<Long, String> accepted = new TreeMap<>();
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Void> lock = lockWrites(url, release);
+    CompletableFuture<Void> lock = TestPostgres.lockWrites(url, release);
     try {
       TestClient alice = TestClient.login(vertx, Transport.TCP, a, "alice", "phone");
       for (int i = 1; i <= BEFORE; i++) {
@@ -141,30 +140,6 @@ class RestartedNodeIT {
         Thread.sleep(500);
       }
     }
-  }
-
-  /**
-   * Holds a lock on the message and stream tables that lets reads through (id checks, stream
-   * loads) but blocks every write until {@code release}; returns once it is held.
-   */
-  private static CompletableFuture<Void> lockWrites(String url, CountDownLatch release) {
-    String db = url.substring(url.lastIndexOf('/') + 1);
-    CompletableFuture<Void> locked = new CompletableFuture<>();
-    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-      try (Connection c = TestPostgres.server().getDatabase("postgres", db).getConnection();
-           Statement st = c.createStatement()) {
-        c.setAutoCommit(false);
-        st.execute("LOCK TABLE phoenix_messages, phoenix_streams IN EXCLUSIVE MODE");
-        locked.complete(null);
-        release.await(2, TimeUnit.MINUTES);
-        c.commit();
-      } catch (Exception e) {
-        locked.completeExceptionally(e);
-        throw new IllegalStateException(e);
-      }
-    });
-    locked.join();
-    return done;
   }
 
   /** "offset message_id" of every stored message of alice→bob, by offset. */

