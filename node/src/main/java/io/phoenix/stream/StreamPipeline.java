@@ -541,7 +541,19 @@ public final class StreamPipeline implements StreamStore {
       return keys.isEmpty() ? new long[0] : dbLog.offsetsOf(keys);
     } catch (LogException e) {
       return e;
+    } catch (RuntimeException e) {
+      return unexpected(e);
     }
+  }
+
+  /**
+   * An exception the database layer should not throw, as the {@link LogException} its callers
+   * answer (503, the commit loop told): thrown out of a task instead, it would leave the
+   * request unanswered for good, and with it the bucket or the id checks that wait on it.
+   */
+  private static LogException unexpected(RuntimeException e) {
+    log.error("the database failed unexpectedly", e);
+    return new LogException("the database failed: " + e, e);
   }
 
   /**
@@ -745,6 +757,8 @@ public final class StreamPipeline implements StreamStore {
       return new StreamsRead(loads, ids.isEmpty() ? new long[0] : dbLog.offsetsOf(ids));
     } catch (LogException e) {
       return e;
+    } catch (RuntimeException e) {
+      return unexpected(e);
     }
   }
 
@@ -1046,6 +1060,8 @@ public final class StreamPipeline implements StreamStore {
         r.complete(out);
       } catch (LogException e) {
         r.fail(new UnavailableException(e.getMessage()));
+      } catch (RuntimeException e) {
+        r.fail(new UnavailableException(unexpected(e).getMessage()));
       }
     });
   }
@@ -1071,6 +1087,8 @@ public final class StreamPipeline implements StreamStore {
         r.complete(window);
       } catch (LogException e) {
         r.fail(new UnavailableException(e.getMessage()));
+      } catch (RuntimeException e) {
+        r.fail(new UnavailableException(unexpected(e).getMessage()));
       }
     });
   }
@@ -1091,6 +1109,8 @@ public final class StreamPipeline implements StreamStore {
         r.complete(out);
       } catch (LogException e) {
         r.fail(new UnavailableException(e.getMessage()));
+      } catch (RuntimeException e) {
+        r.fail(new UnavailableException(unexpected(e).getMessage()));
       }
     });
   }
