@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,27 +74,22 @@ class ForgottenStreamRetryTest {
     }
   }
 
-  private static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
-      String from, String id) {
-    CompletableFuture<AppendResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.append(from, "bob", id, 1,
-        new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
-    return out;
-  }
-
   private static AppendResult get(CompletableFuture<AppendResult> f) throws Exception {
     return f.get(30, TimeUnit.SECONDS);
   }
 
-  private static StreamPipeline pipeline(HazelcastInstance hz, Vertx vertx, Gated db,
-      LoneMember.CountingMeter meter) {
-    return new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+  private HazelcastInstance hz;
+  private Vertx vertx;
+  private Gated db;
+  private final LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
+  private StreamPipeline store;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    hz = LoneMember.start("n1", "embedded");
+    vertx = Vertx.vertx();
+    db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
+    store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
         hz.getPartitionService(), db,
         new StreamPipeline.Settings("n1", true, 16, Long.MAX_VALUE,
             1, ID_HOLD_MS, 1_000_000, 3_600_000, 10_000,
@@ -100,95 +97,80 @@ class ForgottenStreamRetryTest {
         meter, db.epoch());
   }
 
+  @AfterEach
+  void tearDown() throws Exception {
+    db.letGo.countDown(); // a test that failed while a lookup was held
+    store.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+    hz.shutdown();
+  }
+
+  /** Waits past idHoldMs, running upkeep until alice->bob is forgotten (past the bound). */
+  private void awaitAliceForgotten() throws InterruptedException {
+    Thread.sleep(ID_HOLD_MS + 200);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (meter.forgotten.get() == 0 && System.nanoTime() < deadline) {
+      store.maintain();
+      Thread.sleep(50);
+    }
+    assertEquals(1, meter.forgotten.get());
+  }
+
   @Test
   void aRetryOfTheLastMessageIsA208WhetherItsStreamIsHeldOrForgotten() throws Exception {
-    HazelcastInstance hz = LoneMember.start("n1", "embedded");
-    Vertx vertx = Vertx.vertx();
-    Gated db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
-    LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
-    StreamPipeline store = pipeline(hz, vertx, db, meter);
-    try {
-      assertEquals(1, get(append(vertx, store, "alice", "m1")).offset());
-      assertEquals(2, get(append(vertx, store, "alice", "m2")).offset());
-      assertEquals(1, get(append(vertx, store, "carol", "c1")).offset());
-      // the client, which never got m2's answer, sends it again; the check of that retry ran
-      // before m2 was written, and answers only now, while upkeep keeps running
-      db.gatedId = "m2";
-      CompletableFuture<AppendResult> retry = append(vertx, store, "alice", "m2");
-      assertTrue(db.checking.await(10, TimeUnit.SECONDS));
-      for (int i = 0; i < 5; i++) {
-        store.maintain();
-        Thread.sleep(ID_HOLD_MS / 10);
-      }
-      db.letGo.countDown();
-      AppendResult late = get(retry);
-      assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome());
-      assertEquals(2, late.offset());
-      assertEquals(0, meter.forgotten.get(), "written within idHoldMs: not forgotten");
-
-      // unused for longer than idHoldMs: past the bound (one stream), alice->bob is forgotten
-      assertEquals(2, get(append(vertx, store, "carol", "c2")).offset());
-      Thread.sleep(ID_HOLD_MS + 200);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (meter.forgotten.get() == 0 && System.nanoTime() < deadline) {
-        store.maintain();
-        Thread.sleep(50);
-      }
-      assertEquals(1, meter.forgotten.get());
-      long loaded = meter.loaded.get();
-      AppendResult again = get(append(vertx, store, "alice", "m2"));
-      assertEquals(AppendResult.Outcome.DUPLICATE, again.outcome(), "found in the database");
-      assertEquals(2, again.offset());
-      assertEquals(3, get(append(vertx, store, "alice", "m3")).offset(),
-          "read back from the database, the stream goes on");
-      assertTrue(meter.loaded.get() > loaded);
-      assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
-          .map(MessageLog.Entry::offset).toList());
-    } finally {
-      store.close();
-      vertx.close().await(10, TimeUnit.SECONDS);
-      hz.shutdown();
+    assertEquals(1, get(LoneMember.append(vertx, store, "alice", "m1")).offset());
+    assertEquals(2, get(LoneMember.append(vertx, store, "alice", "m2")).offset());
+    assertEquals(1, get(LoneMember.append(vertx, store, "carol", "c1")).offset());
+    // the client, which never got m2's answer, sends it again; the check of that retry ran
+    // before m2 was written, and answers only now, while upkeep keeps running
+    db.gatedId = "m2";
+    CompletableFuture<AppendResult> retry = LoneMember.append(vertx, store, "alice", "m2");
+    assertTrue(db.checking.await(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 5; i++) {
+      store.maintain();
+      Thread.sleep(ID_HOLD_MS / 10);
     }
+    db.letGo.countDown();
+    AppendResult late = get(retry);
+    assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome());
+    assertEquals(2, late.offset());
+    assertEquals(0, meter.forgotten.get(), "written within idHoldMs: not forgotten");
+
+    // unused for longer than idHoldMs: past the bound (one stream), alice->bob is forgotten
+    assertEquals(2, get(LoneMember.append(vertx, store, "carol", "c2")).offset());
+    awaitAliceForgotten();
+    long loaded = meter.loaded.get();
+    AppendResult again = get(LoneMember.append(vertx, store, "alice", "m2"));
+    assertEquals(AppendResult.Outcome.DUPLICATE, again.outcome(), "found in the database");
+    assertEquals(2, again.offset());
+    assertEquals(3, get(LoneMember.append(vertx, store, "alice", "m3")).offset(),
+        "read back from the database, the stream goes on");
+    assertTrue(meter.loaded.get() > loaded);
+    assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
+        .map(MessageLog.Entry::offset).toList());
   }
 
   @Test
   void aRetryWhoseCheckRanBeforeTheWriteIsA208AfterItsStreamWasForgotten() throws Exception {
-    HazelcastInstance hz = LoneMember.start("n1", "embedded");
-    Vertx vertx = Vertx.vertx();
-    Gated db = new Gated(RocksDbMessageLog.open(dir.resolve("db")));
-    LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
-    StreamPipeline store = pipeline(hz, vertx, db, meter);
-    try {
-      assertEquals(1, get(append(vertx, store, "alice", "m1")).offset());
-      assertEquals(2, get(append(vertx, store, "alice", "m2")).offset());
-      assertEquals(1, get(append(vertx, store, "carol", "c1")).offset());
-      // the retry of m2 checked the database before m2 was written, and reaches the owner
-      // only after alice->bob, unused for longer than idHoldMs, was forgotten (past the bound
-      // of one stream, carol->bob being used later)
-      db.gatedId = "m2";
-      CompletableFuture<AppendResult> retry = append(vertx, store, "alice", "m2");
-      assertTrue(db.checking.await(10, TimeUnit.SECONDS));
-      Thread.sleep(ID_HOLD_MS + 200);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (meter.forgotten.get() == 0 && System.nanoTime() < deadline) {
-        store.maintain();
-        Thread.sleep(50);
-      }
-      assertEquals(1, meter.forgotten.get());
-      long loaded = meter.loaded.get();
-      db.letGo.countDown();
-      AppendResult late = get(retry);
-      assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome(),
-          "read back without its ids, the stream's retry is checked in the database again");
-      assertEquals(2, late.offset());
-      assertTrue(meter.loaded.get() > loaded, "alice->bob was read back");
-      assertEquals(3, get(append(vertx, store, "alice", "m3")).offset());
-      assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
-          .map(MessageLog.Entry::offset).toList());
-    } finally {
-      store.close();
-      vertx.close().await(10, TimeUnit.SECONDS);
-      hz.shutdown();
-    }
+    assertEquals(1, get(LoneMember.append(vertx, store, "alice", "m1")).offset());
+    assertEquals(2, get(LoneMember.append(vertx, store, "alice", "m2")).offset());
+    assertEquals(1, get(LoneMember.append(vertx, store, "carol", "c1")).offset());
+    // the retry of m2 checked the database before m2 was written, and reaches the owner
+    // only after alice->bob, unused for longer than idHoldMs, was forgotten (past the bound
+    // of one stream, carol->bob being used later)
+    db.gatedId = "m2";
+    CompletableFuture<AppendResult> retry = LoneMember.append(vertx, store, "alice", "m2");
+    assertTrue(db.checking.await(10, TimeUnit.SECONDS));
+    awaitAliceForgotten();
+    long loaded = meter.loaded.get();
+    db.letGo.countDown();
+    AppendResult late = get(retry);
+    assertEquals(AppendResult.Outcome.DUPLICATE, late.outcome(),
+        "read back without its ids, the stream's retry is checked in the database again");
+    assertEquals(2, late.offset());
+    assertTrue(meter.loaded.get() > loaded, "alice->bob was read back");
+    assertEquals(3, get(LoneMember.append(vertx, store, "alice", "m3")).offset());
+    assertEquals(List.of(1L, 2L, 3L), db.read("alice", "bob", 0, 4, 10, 0).stream()
+        .map(MessageLog.Entry::offset).toList());
   }
 }

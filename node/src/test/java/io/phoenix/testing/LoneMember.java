@@ -42,8 +42,14 @@ public final class LoneMember {
    */
   public static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
       String id) {
+    return append(vertx, store, "alice", id);
+  }
+
+  /** The same, from {@code from} to bob. */
+  public static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
+      String from, String id) {
     CompletableFuture<AppendResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.append("alice", "bob", id, 1,
+    vertx.getOrCreateContext().runOnContext(v -> store.append(from, "bob", id, 1,
         new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
           if (ar.succeeded()) {
             out.complete(ar.result());
