@@ -42,6 +42,7 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   private final Counter loaded;
   private final Counter forgotten;
   private final Counter rechecked;
+  private final Counter displaced;
   /** By {@link StreamPipeline.Stage} ordinal. */
   private final Timer[] stages = new Timer[StreamPipeline.Stage.values().length];
   private final LongAdder committedTotal = new LongAdder();
@@ -78,6 +79,9 @@ public final class StoreMetrics implements StreamPipeline.Meter {
         .description("Appends whose message_id was checked in the database again: it may have "
             + "been written while their first check ran")
         .tag("type", type).register(registry);
+    displaced = Counter.builder("phoenix_store_displaced_messages")
+        .description("Messages not written because their offset was given to another message "
+            + "too; appended again").tag("type", type).register(registry);
     for (StreamPipeline.Stage s : StreamPipeline.Stage.values()) {
       stages[s.ordinal()] = Timer.builder("phoenix_store_append_stage")
           .description("Time a sampled new message spent in one stage of the store's pipeline, "
@@ -127,6 +131,11 @@ public final class StoreMetrics implements StreamPipeline.Meter {
   @Override
   public void rechecked(int appends) {
     rechecked.increment(appends);
+  }
+
+  @Override
+  public void displaced(int messages) {
+    displaced.increment(messages);
   }
 
   /**

@@ -39,8 +39,11 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
     /**
      * @param waiters the waiters of the staged content, in staging order; empty when they
      *     were already told of a failure of this commit
+     * @param displaced the entries not written because their offset holds another message
+     *     ({@link MessageLog#commit}); usually empty
      */
-    void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, List<W> waiters);
+    void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, List<W> waiters,
+        List<MessageLog.Entry> displaced);
   }
 
   private record Staged<W>(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
@@ -138,7 +141,7 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
     while (true) {
       long start = System.nanoTime();
       try {
-        dbLog.commit(entries, rows);
+        List<MessageLog.Entry> displaced = dbLog.commit(entries, rows);
         meter.committed(entries.size(), System.nanoTime() - start);
         if (!healthy) {
           log.info("the database takes writes again");
@@ -154,7 +157,7 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
             }
           }
         }
-        written.written(entries, rows, waiters);
+        written.written(entries, rows, waiters, displaced);
         return;
       } catch (LogException | RuntimeException e) {
         if (healthy) {

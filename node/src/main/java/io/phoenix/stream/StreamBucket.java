@@ -41,6 +41,12 @@ final class StreamBucket implements IdentifiedDataSerializable {
   /** eid → resource → {node, session}: the online devices. */
   final Map<String, Map<String, String[]>> devices = new HashMap<>();
   /**
+   * Streams forgotten because the cluster had given some of their offsets twice (see
+   * {@link StreamOp.Kind#FORGET}): "from\0to" → {head it had reached, when}. A stream read back
+   * from the database starts at least there, so that no offset it gave is given again.
+   */
+  final Map<String, long[]> floors = new HashMap<>();
+  /**
    * Bytes of the message bodies its streams' windows hold: kept up to date by the operations
    * that add or drop bodies, recounted by {@link #recountBodies} (not serialized).
    */
@@ -48,7 +54,7 @@ final class StreamBucket implements IdentifiedDataSerializable {
 
   /** Whether it holds no stream and no device (a bucket not worth keeping in the map). */
   boolean isEmpty() {
-    return byRecipient.isEmpty() && devices.isEmpty();
+    return byRecipient.isEmpty() && devices.isEmpty() && floors.isEmpty();
   }
 
   /**
@@ -154,6 +160,31 @@ final class StreamBucket implements IdentifiedDataSerializable {
     byRecipient.computeIfAbsent(to, k -> new HashMap<>()).put(from, s);
   }
 
+  /**
+   * Forgets a stream whose offsets were given twice, remembering the head it had reached;
+   * returns it, or null when the bucket does not hold it.
+   */
+  StreamState forget(String from, String to, long now) {
+    Map<String, StreamState> streams = byRecipient.get(to);
+    StreamState s = streams == null ? null : streams.remove(from);
+    if (s == null) {
+      return null;
+    }
+    if (streams.isEmpty()) {
+      byRecipient.remove(to);
+    }
+    bodyBytes -= s.bodyBytes();
+    floors.merge(from + '\u0000' + to, new long[] {s.head, now},
+        (a, b) -> new long[] {Math.max(a[0], b[0]), b[1]});
+    return s;
+  }
+
+  /** The head a stream read back must start at at least (0 when none); forgets it. */
+  long takeFloor(String from, String to) {
+    long[] f = floors.isEmpty() ? null : floors.remove(from + '\u0000' + to);
+    return f == null ? 0 : f[0];
+  }
+
   /** Removes every stream {@code keep} rejects; returns how many. */
   int removeIf(java.util.function.BiPredicate<String, StreamState> drop) {
     int n = 0;
@@ -205,6 +236,12 @@ final class StreamBucket implements IdentifiedDataSerializable {
         e.getValue().writeTo(out);
       }
     }
+    out.writeInt(floors.size());
+    for (Map.Entry<String, long[]> f : floors.entrySet()) {
+      out.writeString(f.getKey());
+      out.writeLong(f.getValue()[0]);
+      out.writeLong(f.getValue()[1]);
+    }
   }
 
   @Override
@@ -228,6 +265,10 @@ final class StreamBucket implements IdentifiedDataSerializable {
         streams.put(in.readString(), StreamState.readFrom(in));
       }
       byRecipient.put(to, streams);
+    }
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      floors.put(in.readString(), new long[] {in.readLong(), in.readLong()});
     }
     recountBodies();
   }

@@ -38,7 +38,14 @@ final class StreamOp {
     /** The online devices of eid {@code to}. */
     DEVICES,
     /** Remove every device a node holds (it left the cluster); answer how many. */
-    REMOVE_NODE
+    REMOVE_NODE,
+    /**
+     * Forget a stream some of whose offsets the cluster gave twice (a commit found one holding
+     * another message): it is read back from the database, starting at least at the head it
+     * had reached, so that no offset is given a third time. Answers the other nodes' unwritten
+     * messages it held (the forgetting node writes them: no hole below what is written).
+     */
+    FORGET
   }
 
   Kind kind;
@@ -108,6 +115,10 @@ final class StreamOp {
     return op;
   }
 
+  static StreamOp forget(String from, String to) {
+    return new StreamOp(Kind.FORGET, from, to);
+  }
+
   static StreamOp maintain() {
     return new StreamOp(Kind.MAINTAIN, "", "");
   }
@@ -161,10 +172,20 @@ final class StreamOp {
       case POSITIONS -> positions(bucket, b);
       case LOAD -> {
         if (bucket.get(from, to) == null) {
-          bucket.put(from, to, new StreamState(offset, delivered, read, runs, b.now));
+          long head = Math.max(offset, bucket.takeFloor(from, to));
+          bucket.put(from, to, new StreamState(head, delivered, read, runs, b.now));
           yield OpResult.done(true);
         }
         yield OpResult.done(false);
+      }
+      case FORGET -> {
+        StreamState s = bucket.get(from, to);
+        if (s == null) {
+          yield OpResult.done(false);
+        }
+        List<Kept> others = s.pendingOfOthers(b.node);
+        bucket.forget(from, to, b.now);
+        yield OpResult.done(true).with(from, to, others);
       }
       case DURABLE -> {
         StreamState s = bucket.get(from, to);
@@ -385,6 +406,8 @@ final class StreamOp {
       }
     }
     r.offset = evicted[0];
+    // a floor outlives every write that was waiting when it was set
+    bucket.floors.values().removeIf(f -> f[1] < b.now - b.idleMs);
     bucket.recountBodies();
     return r;
   }

@@ -135,6 +135,12 @@ public final class StreamPipeline implements StreamStore {
 
     /** Appends sent back by the owner to have their ids checked in the database again. */
     void rechecked(int appends);
+
+    /**
+     * Messages not written because the cluster had given their offset to another message
+     * too (it lost a bucket's memory while their commit waited): appended again.
+     */
+    default void displaced(int messages) {}
   }
 
   private final Vertx vertx;
@@ -805,7 +811,7 @@ public final class StreamPipeline implements StreamStore {
 
   /** Store thread: an answer from the bucket's owner becomes the caller's result. */
   private void settle(Request r, OpResult result) {
-    if (r.internal != null && r.op.kind != Kind.MAINTAIN) {
+    if (r.internal != null && r.op.kind != Kind.MAINTAIN && r.op.kind != Kind.APPEND) {
       r.internal.accept(result);
       return;
     }
@@ -968,12 +974,23 @@ public final class StreamPipeline implements StreamStore {
    * buckets, looks up the devices of the waiters' results, so that the mark and the lookups
    * of a bucket travel in one batch, and the lookups (hence the ACCEPTED answers) come back
    * after the mark: a pull made after an ACCEPTED sees the message.
+   *
+   * <p>Entries {@code displaced} from an offset another message holds (the cluster gave it
+   * twice: see {@link MessageLog#commit}) are not answered: their streams are forgotten
+   * ({@link Kind#FORGET}, ahead of everything else on their buckets) and their appends are
+   * made again, as new ones, from the id check on; the sender is answered at the new offset.
    */
   private void written(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
-      List<Awaiting> waiters) {
+      List<Awaiting> waiters, List<MessageLog.Entry> displaced) {
     long now = System.nanoTime();
     for (Awaiting a : waiters) {
       a.request.entered(Stage.MARK, now);
+    }
+    Set<String> lost = displaced.isEmpty() ? Set.of() : new HashSet<>();
+    Set<String> lostOffsets = displaced.isEmpty() ? Set.of() : new HashSet<>();
+    for (MessageLog.Entry e : displaced) {
+      lost.add(e.from() + '\u0000' + e.to());
+      lostOffsets.add(e.from() + '\u0000' + e.to() + '\u0000' + e.offset());
     }
     Map<String, long[]> streams = new HashMap<>();
     for (MessageLog.Entry e : entries) {
@@ -984,16 +1001,96 @@ public final class StreamPipeline implements StreamStore {
       streams.merge(row.from() + '\u0000' + row.to(), new long[] {0, row.delivered(), row.read()},
           (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
     }
-    List<Request> marks = new ArrayList<>(streams.size());
+    List<Request> marks = new ArrayList<>(streams.size() + lost.size());
+    for (String key : lost) {
+      int split = key.indexOf('\u0000');
+      marks.add(forget(key.substring(0, split), key.substring(split + 1)));
+    }
     streams.forEach((key, v) -> {
+      if (lost.contains(key)) {
+        return; // forgotten: read back from the database, which has the positions
+      }
       int split = key.indexOf('\u0000');
       marks.add(new Request(StreamOp.durable(key.substring(0, split), key.substring(split + 1),
           v[0], v[1], v[2]), null, Promise.promise()));
     });
+    List<Awaiting> answered = waiters;
+    List<Request> again = List.of();
+    if (!displaced.isEmpty()) {
+      answered = new ArrayList<>(waiters.size());
+      again = new ArrayList<>();
+      for (Awaiting a : waiters) {
+        StreamOp op = a.request.op;
+        if (op.kind == Kind.APPEND
+            && lostOffsets.contains(op.from + '\u0000' + op.to + '\u0000' + a.result.offset)) {
+          again.add(a.request);
+        } else {
+          answered.add(a);
+        }
+      }
+      log.warn("{} messages were given an offset another message holds (the cluster lost a "
+          + "bucket while a commit waited): {} streams read back again, {} appends made again",
+          displaced.size(), lost.size(), again.size());
+      meter.displaced(displaced.size());
+      if (!settings.commitMode()) {
+        again.addAll(reappends(displaced)); // answered already: stored, at a new offset
+      }
+    }
+    List<Awaiting> lookups = answered;
+    List<Request> appendAgain = again;
     onStoreThread.execute(() -> {
-      marks.addAll(deviceLookups(waiters)); // behind the marks, in the same batches
+      marks.addAll(deviceLookups(lookups)); // behind the marks, in the same batches
       enqueue(marks);
+      if (!appendAgain.isEmpty()) {
+        appendAgain(appendAgain);
+      }
     });
+  }
+
+  /** A {@link Kind#FORGET} whose answer, the other nodes' unwritten messages, is written. */
+  private Request forget(String from, String to) {
+    return new Request(StreamOp.forget(from, to), StreamBucket.of(to), r -> {
+      if (!r.entries.isEmpty()) {
+        write(r.entries, rowsOf(r.entries), null, null);
+      }
+    });
+  }
+
+  /**
+   * Replicate mode: the appends of displaced messages, already answered at the offset they
+   * lost, made again by the pipeline itself so that they are stored (at a new offset; their
+   * recipients find them by SYNC). A message of another node that node makes again too: the
+   * second one is a duplicate.
+   */
+  private List<Request> reappends(List<MessageLog.Entry> displaced) {
+    List<Request> out = new ArrayList<>(displaced.size());
+    for (MessageLog.Entry e : displaced) {
+      out.add(new Request(StreamOp.append(e.from(), e.to(), e.messageId(), e.type(), e.body(),
+          0), StreamBucket.of(e.to()), r -> {
+            if (r.code != OpResult.STORED && r.code != OpResult.DUPLICATE) {
+              log.warn("a displaced message {} -> {} could not be stored again", e.from(),
+                  e.to());
+            }
+          }));
+    }
+    return out;
+  }
+
+  /**
+   * Store thread: appends whose offset was given twice go through the pipeline again, as new
+   * ones (a new request number; their id checked in the database again), behind the
+   * {@link Kind#FORGET} of their streams, in their order.
+   */
+  private void appendAgain(List<Request> again) {
+    for (Request r : again) {
+      r.op.offset = 0;
+      r.op.heldAfter = 0;
+      r.op.request = requests.incrementAndGet();
+    }
+    checking.addLast(new ArrayList<>(again));
+    if (!checkRunning) {
+      checkIds();
+    }
   }
 
   // ------------------------------------------------------------------ the directory

@@ -94,6 +94,36 @@ class BucketBatchTest {
   }
 
   @Test
+  void aForgottenStreamIsReadBackNoLowerThanTheHeadItHadReached() {
+    Entry e = new Entry(null);
+    run(e, false, 1000, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    assertEquals(1, append(e, false, "alice", "a", 1000, "n1", 1).offset);
+    assertEquals(2, append(e, false, "alice", "b", 1000, "n2", 2).offset);
+    assertEquals(3, append(e, false, "alice", "c", 1000, "n1", 3).offset);
+    OpResult forgot = run(e, false, 1000, StreamOp.forget("alice", "bob"));
+    assertEquals(List.of("b"), forgot.entries.stream().map(MessageLog.Entry::messageId).toList(),
+        "the other node's unwritten message, for the forgetting node to write");
+    assertEquals(OpResult.MISSING, append(e, false, "alice", "d", 1000, "n1", 4).code,
+        "forgotten: read back before the next operation");
+    Entry copy = new Entry(SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue())));
+    run(copy, false, 2000, StreamOp.load("alice", "bob", 1, 0, 0, null)); // the database's head
+    assertEquals(4, append(copy, false, "alice", "d", 2000, "n1", 4).offset,
+        "above every offset given before, not at the database's head + 1");
+    run(copy, false, 2000, StreamOp.forget("alice", "bob"));
+    run(copy, false, 2000, StreamOp.forget("alice", "bob")); // again: no stream, no change
+    run(copy, false, 2000 + 60_000, StreamOp.maintain());
+    run(copy, false, 2000 + 60_000, StreamOp.load("alice", "bob", 4, 0, 0, null));
+    assertEquals(5, append(copy, false, "alice", "e", 62_000, "n1", 5).offset);
+    assertTrue(copy.getValue().floors.isEmpty());
+    OpResult forgotten = run(copy, false, 62_000, StreamOp.forget("alice", "bob"));
+    assertEquals(List.of(), forgotten.entries, "only n1's unwritten message: none to hand");
+    run(copy, false, 62_000 + 60_001, StreamOp.maintain());
+    assertTrue(copy.getValue().floors.isEmpty(), "a floor goes after idleMs");
+    run(copy, false, 200_000, StreamOp.load("alice", "bob", 5, 0, 0, null));
+    assertEquals(6, append(copy, false, "alice", "f", 200_000, "n1", 6).offset);
+  }
+
+  @Test
   void theBacklogAboveDeliveredIsBoundedNotTheHistory() {
     undeliveredLimit = 5;
     Entry e = new Entry(null);

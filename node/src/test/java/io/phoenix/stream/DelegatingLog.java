@@ -32,8 +32,8 @@ abstract class DelegatingLog implements MessageLog {
   }
 
   @Override
-  public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
-    db.commit(entries, rows);
+  public List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+    return db.commit(entries, rows);
   }
 
   @Override

@@ -66,6 +66,7 @@ public final class LoneMember {
     public final AtomicLong loaded = new AtomicLong();
     public final AtomicLong forgotten = new AtomicLong();
     public final AtomicLong rechecked = new AtomicLong();
+    public final AtomicLong displaced = new AtomicLong();
     /** The stage times of each sampled append, in the order told. */
     public final java.util.List<long[]> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -92,6 +93,11 @@ public final class LoneMember {
     @Override
     public void rechecked(int appends) {
       rechecked.addAndGet(appends);
+    }
+
+    @Override
+    public void displaced(int messages) {
+      displaced.addAndGet(messages);
     }
   }
 }

@@ -13,10 +13,15 @@ import java.util.List;
  *   <li>{@link #commit} is atomic and durable: when it returns, every entry and row it was given
  *       survives a crash of the process and of the machine's power; when it throws, the caller
  *       may give the same entries again.</li>
- *   <li>Writing an entry that is already stored (same stream and offset) again leaves one copy.
- *       Callers only ever write an offset again with the very message the cluster assigned it
- *       (a retry, another node writing an unwritten message below its own), so which copy stays
- *       does not matter.</li>
+ *   <li>Writing an entry that is already stored (same stream, offset and message_id) again
+ *       leaves one copy (a retry, another node writing an unwritten message below its own).
+ *       An entry whose offset holds <em>another</em> message is not written, and {@link #commit}
+ *       returns it (the rest of the commit is written): the offset was given twice, which
+ *       happens when the cluster lost a stream's memory (both copies of its bucket) while a
+ *       node's commit of that offset still waited, and read the stream back from the database
+ *       without that offset. The first message written there keeps it; the caller gives the
+ *       other one a new offset. Of two entries of one commit with the same offset, the first
+ *       given is written.</li>
  *   <li>A stream row's head, DELIVERED and READ only move forward: a commit raises each to at
  *       least the value given (a value below the stored one is ignored).</li>
  *   <li>Reads see every commit that returned before they started.</li>
@@ -28,7 +33,47 @@ public interface MessageLog extends AutoCloseable {
 
   /** One stored message: its stream, offset, dedupe id, type, time of acceptance and bytes. */
   record Entry(String from, String to, long offset, String messageId, int type, long acceptedAt,
-      byte[] body) {}
+      byte[] body) {
+
+    /**
+     * One entry per stream offset, the first given (rule 2): a later one of the same offset
+     * with another message_id is added to {@code displaced}, one with the same is left out (it
+     * is the same message).
+     */
+    public static List<Entry> firstPerOffset(List<Entry> entries, List<Entry> displaced) {
+      if (entries.size() < 2) {
+        return entries;
+      }
+      java.util.Map<String, Entry> seen = new java.util.HashMap<>(entries.size() * 2);
+      List<Entry> out = new java.util.ArrayList<>(entries.size());
+      for (Entry e : entries) {
+        Entry first = seen.putIfAbsent(e.from() + '\u0000' + e.to() + '\u0000' + e.offset(), e);
+        if (first == null) {
+          out.add(e);
+        } else if (!first.messageId().equals(e.messageId())) {
+          displaced.add(e);
+        }
+      }
+      return out;
+    }
+
+    /** {@code some}, entries of {@code all} (the same objects), in the order of {@code all}. */
+    public static List<Entry> inOrderOf(List<Entry> all, List<Entry> some) {
+      if (some.size() < 2) {
+        return some;
+      }
+      java.util.Set<Entry> wanted = java.util.Collections.newSetFromMap(
+          new java.util.IdentityHashMap<>());
+      wanted.addAll(some);
+      List<Entry> out = new java.util.ArrayList<>(some.size());
+      for (Entry e : all) {
+        if (wanted.contains(e)) {
+          out.add(e);
+        }
+      }
+      return out;
+    }
+  }
 
   /**
    * A stream's row: head (the last offset assigned and written), the recipient's DELIVERED and
@@ -78,8 +123,13 @@ public interface MessageLog extends AutoCloseable {
     stream("", "");
   }
 
-  /** Writes entries and raises stream rows, atomically and durably. */
-  void commit(List<Entry> entries, List<StreamRow> rows) throws LogException;
+  /**
+   * Writes entries and raises stream rows, atomically and durably.
+   *
+   * @return the entries not written because their offset holds another message (rule 2), in
+   *     the order given; empty (the usual case) when every entry is stored
+   */
+  List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException;
 
   /**
    * Up to {@code max} stored messages of {@code S(from → to)} with {@code after < offset <

@@ -25,17 +25,24 @@ import org.flywaydb.core.api.MigrationVersion;
  *
  * <p>Opening refuses, without writing anything, a database that holds other tables but no
  * Phoenix history, or one migrated by a newer Phoenix. A commit is one transaction: messages
- * inserted (an offset already written is left as it is), stream rows raised with
- * {@code GREATEST}, so members may write the same message or row concurrently.
+ * inserted (an offset already holding the same message is left as it is; one holding another
+ * message is not written and returned), stream rows raised with {@code GREATEST}, so members
+ * may write the same message or row concurrently.
  *
  * <p>Thread-safe (each call takes its own pooled connection).
  */
 public final class PostgresMessageLog implements MessageLog {
   /** The newest schema version this code knows. */
   static final String SCHEMA_VERSION = "1";
+  /**
+   * An offset stored again with the same message is left as it is; one that holds another
+   * message fails the commit (the row's message_id set to null, refused by NOT NULL), which
+   * then finds those entries and is made again without them: no cost when none is.
+   */
   private static final String INSERT_MESSAGE = "INSERT INTO phoenix_messages (to_eid, from_eid, "
       + "msg_offset, message_id, msg_type, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
-      + "ON CONFLICT (to_eid, from_eid, msg_offset) DO NOTHING";
+      + "ON CONFLICT (to_eid, from_eid, msg_offset) DO UPDATE SET message_id = NULL "
+      + "WHERE phoenix_messages.message_id <> EXCLUDED.message_id";
   /** One order of stream rows for every member: by the table's key, (to_eid, from_eid). */
   private static final Comparator<StreamRow> KEY_ORDER =
       Comparator.comparing(StreamRow::to).thenComparing(StreamRow::from);
@@ -204,55 +211,141 @@ public final class PostgresMessageLog implements MessageLog {
   }
 
   @Override
-  public void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        if (!entries.isEmpty()) {
-          try (PreparedStatement s = c.prepareStatement(INSERT_MESSAGE)) {
-            for (Entry e : entries) {
-              s.setString(1, e.to());
-              s.setString(2, e.from());
-              s.setLong(3, e.offset());
-              s.setString(4, e.messageId());
-              s.setShort(5, (short) e.type());
-              s.setLong(6, e.acceptedAt());
-              s.setBytes(7, e.body());
-              s.addBatch();
-            }
-            s.executeBatch();
+  public List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+    List<Entry> displaced = new ArrayList<>(0);
+    // In the order of the table's key, like the rows: two members writing the same unwritten
+    // messages (each carries the other's below its own) insert them in one order, not in
+    // orders that deadlock.
+    List<Entry> writing = new ArrayList<>(Entry.firstPerOffset(entries, displaced));
+    writing.sort(ENTRY_ORDER);
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          insert(c, writing);
+          upsert(c, rows);
+          c.commit();
+          return Entry.inOrderOf(entries, displaced);
+        } catch (SQLException e) {
+          c.rollback();
+          if (!offsetTaken(e) || attempt == MAX_COMMIT_ATTEMPTS) {
+            throw e;
           }
         }
-        if (!rows.isEmpty()) {
-          try (PreparedStatement s = c.prepareStatement(UPSERT_STREAM)) {
-            // An upsert batch touches a row once, and rows in the order of the table's key:
-            // the members sharing the database write the same rows (the sender's node the head,
-            // the recipient's node DELIVERED), and transactions that lock common rows in
-            // different orders deadlock.
-            List<StreamRow> merged = StreamRow.merged(rows);
-            merged.sort(KEY_ORDER);
-            for (StreamRow r : merged) {
-              s.setString(1, r.to());
-              s.setString(2, r.from());
-              s.setLong(3, r.head());
-              s.setLong(4, r.delivered());
-              s.setLong(5, r.read());
-              s.setBytes(6, r.runs() == null ? null : runBytes(r.runs()));
-              s.addBatch();
-            }
-            s.executeBatch();
-          }
-        }
-        c.commit();
-      } catch (SQLException e) {
+        // Some offset holds another message: leave those entries out and write the rest.
+        // (Another commit may take one more meanwhile: then again.)
+        List<Entry> taken = heldByOthers(c, writing);
         c.rollback();
-        throw e;
+        java.util.Set<Entry> out = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
+        out.addAll(taken);
+        writing.removeIf(out::contains);
+        displaced.addAll(taken);
+      } catch (SQLException e) {
+        throw new LogException("writing " + entries.size() + " messages failed: "
+            + e.getMessage(), e);
       }
-    } catch (SQLException e) {
-      throw new LogException("writing " + entries.size() + " messages failed: " + e.getMessage(),
-          e);
     }
   }
+
+  /** Commits that find an offset taken by another message are tried again, this many times. */
+  private static final int MAX_COMMIT_ATTEMPTS = 4;
+
+  private static final Comparator<Entry> ENTRY_ORDER = Comparator.comparing(Entry::to)
+      .thenComparing(Entry::from).thenComparingLong(Entry::offset);
+
+  private static void insert(Connection c, List<Entry> entries) throws SQLException {
+    if (entries.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement(INSERT_MESSAGE)) {
+      for (Entry e : entries) {
+        s.setString(1, e.to());
+        s.setString(2, e.from());
+        s.setLong(3, e.offset());
+        s.setString(4, e.messageId());
+        s.setShort(5, (short) e.type());
+        s.setLong(6, e.acceptedAt());
+        s.setBytes(7, e.body());
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+  }
+
+  private static void upsert(Connection c, List<StreamRow> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement(UPSERT_STREAM)) {
+      // An upsert batch touches a row once, and rows in the order of the table's key:
+      // the members sharing the database write the same rows (the sender's node the head,
+      // the recipient's node DELIVERED), and transactions that lock common rows in
+      // different orders deadlock.
+      List<StreamRow> merged = StreamRow.merged(rows);
+      merged.sort(KEY_ORDER);
+      for (StreamRow r : merged) {
+        s.setString(1, r.to());
+        s.setString(2, r.from());
+        s.setLong(3, r.head());
+        s.setLong(4, r.delivered());
+        s.setLong(5, r.read());
+        s.setBytes(6, r.runs() == null ? null : runBytes(r.runs()));
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+  }
+
+  /**
+   * Whether a commit failed because an entry's offset holds another message: the insert sets
+   * that row's message_id to null (see {@link #INSERT_MESSAGE}), which its NOT NULL refuses.
+   */
+  private static boolean offsetTaken(SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (NOT_NULL_VIOLATION.equals(x.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final String NOT_NULL_VIOLATION = "23502";
+
+  /** The entries whose offset holds another message. */
+  private static List<Entry> heldByOthers(Connection c, List<Entry> entries)
+      throws SQLException {
+    String[] to = new String[entries.size()];
+    String[] from = new String[entries.size()];
+    Long[] offsets = new Long[entries.size()];
+    for (int i = 0; i < entries.size(); i++) {
+      to[i] = entries.get(i).to();
+      from[i] = entries.get(i).from();
+      offsets[i] = entries.get(i).offset();
+    }
+    List<Entry> out = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(STORED_IDS)) {
+      s.setArray(1, c.createArrayOf("varchar", to));
+      s.setArray(2, c.createArrayOf("varchar", from));
+      s.setArray(3, c.createArrayOf("int8", offsets));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          Entry e = entries.get((int) rs.getLong(1) - 1);
+          if (!e.messageId().equals(rs.getString(2))) {
+            out.add(e);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The message_ids stored at offsets: ordinality (1-based) and id, where one is stored. */
+  private static final String STORED_IDS = "SELECT i, id FROM (SELECT k.i, (SELECT "
+      + "m.message_id FROM phoenix_messages m WHERE m.to_eid = k.t AND m.from_eid = k.f "
+      + "AND m.msg_offset = k.o) AS id "
+      + "FROM unnest(?, ?, ?) WITH ORDINALITY AS k(t, f, o, i)) x WHERE id IS NOT NULL";
+
 
   @Override
   public List<Entry> read(String from, String to, long after, long before, int max,

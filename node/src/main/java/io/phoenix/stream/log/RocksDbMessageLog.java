@@ -285,30 +285,56 @@ public final class RocksDbMessageLog implements MessageLog {
   }
 
   @Override
-  public synchronized void commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+  public synchronized List<Entry> commit(List<Entry> entries, List<StreamRow> rows)
+      throws LogException {
     if (broken) {
       reopen();
     }
     Handles h = acquire();
+    List<Entry> displaced = new ArrayList<>(0);
     try (WriteBatch b = new WriteBatch()) {
-      for (Entry e : entries) {
-        b.put(h.messages(), LogKeys.message(e.from(), e.to(), e.offset()),
-            LogKeys.messageValue(e));
+      // the stored rows, each read once (the batch's own puts are not read back)
+      java.util.Map<String, StreamRow> stored = new java.util.HashMap<>();
+      for (Entry e : Entry.firstPerOffset(entries, displaced)) {
+        byte[] key = LogKeys.message(e.from(), e.to(), e.offset());
+        if (e.offset() <= storedRow(h, stored, e.from(), e.to()).head()) {
+          // written before, by this message or (only if offsets were given twice) another
+          byte[] old = h.rocks().get(h.messages(), key);
+          if (old != null && !LogKeys.entry(e.from(), e.to(), e.offset(), old).messageId()
+              .equals(e.messageId())) {
+            displaced.add(e);
+            continue;
+          }
+        }
+        b.put(h.messages(), key, LogKeys.messageValue(e));
         b.put(h.ids(), LogKeys.id(e.from(), e.to(), e.messageId()), LogKeys.long8(e.offset()));
       }
-      for (StreamRow r : StreamRow.merged(rows)) { // the batch's own puts are not read back
-        byte[] key = LogKeys.stream(r.from(), r.to());
-        byte[] old = h.rocks().get(h.streams(), key);
-        StreamRow merged = old == null ? r : LogKeys.raise(LogKeys.row(r.from(), r.to(), old), r);
-        b.put(h.streams(), key, LogKeys.rowValue(merged));
+      for (StreamRow r : StreamRow.merged(rows)) {
+        StreamRow old = storedRow(h, stored, r.from(), r.to());
+        b.put(h.streams(), LogKeys.stream(r.from(), r.to()),
+            LogKeys.rowValue(LogKeys.raise(old, r)));
       }
       write(h, synced, b);
+      return Entry.inOrderOf(entries, displaced);
     } catch (RocksDBException e) {
       throw new LogException("writing " + entries.size() + " messages and " + rows.size()
           + " stream rows failed: " + e.getMessage(), e);
     } finally {
       release();
     }
+  }
+
+  /** The stored row of a stream (all 0 when none), read once per commit. */
+  private static StreamRow storedRow(Handles h, java.util.Map<String, StreamRow> stored,
+      String from, String to) throws RocksDBException {
+    String k = from + '\u0000' + to;
+    StreamRow row = stored.get(k);
+    if (row == null) {
+      byte[] old = h.rocks().get(h.streams(), LogKeys.stream(from, to));
+      row = old == null ? new StreamRow(from, to, 0, 0, 0, null) : LogKeys.row(from, to, old);
+      stored.put(k, row);
+    }
+    return row;
   }
 
   /**

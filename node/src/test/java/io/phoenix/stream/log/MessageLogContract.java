@@ -104,6 +104,31 @@ abstract class MessageLogContract {
   }
 
   @Test
+  void anOffsetHoldingAnotherMessageIsNotWrittenAndTheEntryIsReturned() throws Exception {
+    assertEquals(List.of(), log.commit(entries("alice", "bob", 1, 2, 1000),
+        List.of(row("alice", "bob", 2, 0, 0))));
+    Entry other = new Entry("alice", "bob", 2, "other", 1, 2000, new byte[] {7});
+    Entry again = entry("alice", "bob", 1, 1000); // the same message again: no conflict
+    Entry third = entry("alice", "bob", 3, 2000);
+    Entry carol = entry("carol", "bob", 1, 2000);
+    Entry twice = new Entry("carol", "bob", 1, "twice", 1, 2000, new byte[] {8});
+    assertEquals(List.of(other, twice), log.commit(List.of(again, other, third, carol, twice),
+        List.of(row("alice", "bob", 3, 0, 0), row("carol", "bob", 1, 0, 0))),
+        "the entry whose offset holds another message, and the second of one offset");
+    List<Entry> read = log.read("alice", "bob", 0, Long.MAX_VALUE, 10, 0);
+    assertEquals(List.of("id-1", "id-2", "id-3"), read.stream().map(Entry::messageId).toList(),
+        "the first message written at an offset keeps it; the rest of the commit is written");
+    assertArrayEquals(entry("alice", "bob", 2, 1000).body(), read.get(1).body());
+    assertEquals(3, log.stream("alice", "bob").head());
+    assertEquals(List.of("id-1"), log.read("carol", "bob", 0, Long.MAX_VALUE, 10, 0).stream()
+        .map(Entry::messageId).toList());
+    assertArrayEquals(new long[] {2, 0, 1},
+        log.offsetsOf(List.of(new IdKey("alice", "bob", "id-2"),
+            new IdKey("alice", "bob", "other"), new IdKey("carol", "bob", "id-1"))),
+        "no id of an entry not written is found");
+  }
+
+  @Test
   void severalRowsOfOneStreamInOneCommitRaiseEachPosition() throws Exception {
     log.commit(entries("alice", "bob", 1, 5, 1000), List.of(row("alice", "bob", 5, 0, 0),
         row("alice", "bob", 0, 3, 2), row("alice", "bob", 4, 1, 0)));

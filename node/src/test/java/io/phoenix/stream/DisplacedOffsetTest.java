@@ -1,0 +1,123 @@
+package io.phoenix.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.phoenix.stream.StreamStore.AppendResult;
+import io.phoenix.stream.log.LogException;
+import io.phoenix.stream.log.MessageLog;
+import io.phoenix.stream.log.RocksDbMessageLog;
+import io.phoenix.testing.LoneMember;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An offset the cluster gives twice. When both copies of a bucket are lost while a node's
+ * commit of one of its offsets waits, the stream is read back from the database without that
+ * offset, and the next message is given it again. Made to happen here: the bucket is removed
+ * from the map, and the first commit of the next message finds its offset written meanwhile
+ * with another message (as the waiting commit of another node would). That message must not be
+ * answered at an offset that holds another one: it is appended again, at the next free offset,
+ * and the stream goes on from there. Through a real Hazelcast member and RocksDB.
+ */
+class DisplacedOffsetTest {
+  @TempDir
+  Path dir;
+
+  /** RocksDB, where another message takes offset 2 of alice->bob just before "m2" is written. */
+  private static final class Raced extends DelegatingLog {
+    boolean raced;
+
+    Raced(MessageLog db) {
+      super(db);
+    }
+
+    @Override
+    public List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
+      if (!raced && entries.stream().anyMatch(e -> e.messageId().equals("m2"))) {
+        raced = true;
+        db.commit(List.of(new Entry("alice", "bob", 2, "other", 1, 1, new byte[] {9})),
+            List.of(new StreamRow("alice", "bob", 2, 0, 0, null)));
+      }
+      return db.commit(entries, rows);
+    }
+  }
+
+  private HazelcastInstance hz;
+  private Vertx vertx;
+  private Raced db;
+  private final LoneMember.CountingMeter meter = new LoneMember.CountingMeter();
+  private StreamPipeline store;
+
+  private void start(boolean commitMode) throws Exception {
+    hz = LoneMember.start("n1", "embedded");
+    vertx = Vertx.vertx();
+    db = new Raced(RocksDbMessageLog.open(dir.resolve("db")));
+    store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+        hz.getPartitionService(), db,
+        new StreamPipeline.Settings("n1", commitMode, 16, Long.MAX_VALUE, 1_000, 10_000,
+            1_000_000, 3_600_000, 10_000, 120_000, 5_000, 64),
+        meter, db.epoch());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    store.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+    hz.shutdown();
+  }
+
+  private AppendResult append(String id) throws Exception {
+    return LoneMember.append(vertx, store, id).get(30, TimeUnit.SECONDS);
+  }
+
+  /** The bucket of alice->bob, both copies, gone. */
+  private void loseTheBucket() {
+    hz.getMap(StreamPipeline.MAP_NAME).remove(StreamBucket.of("bob"));
+  }
+
+  private List<String> stored() throws Exception {
+    return db.read("alice", "bob", 0, Long.MAX_VALUE, 100, 0).stream()
+        .map(e -> e.offset() + "=" + e.messageId()).toList();
+  }
+
+  @Test
+  void commitModeAnswersTheMessageAtTheOffsetItIsStoredAt() throws Exception {
+    start(true);
+    assertEquals(1, append("m1").offset());
+    loseTheBucket();
+    AppendResult m2 = append("m2");
+    assertEquals(AppendResult.Outcome.STORED, m2.outcome());
+    assertEquals(3, m2.offset(), "offset 2 holds another message");
+    assertEquals(List.of("1=m1", "2=other", "3=m2"), stored());
+    assertEquals(1, meter.displaced.get());
+    assertEquals(4, append("m3").offset(), "the stream goes on from there");
+    AppendResult retry = append("m2");
+    assertEquals(AppendResult.Outcome.DUPLICATE, retry.outcome());
+    assertEquals(3, retry.offset());
+    assertEquals(List.of("1=m1", "2=other", "3=m2", "4=m3"), stored());
+  }
+
+  @Test
+  void replicateModeStoresTheMessageAnsweredAlreadyAtANewOffset() throws Exception {
+    start(false);
+    assertEquals(1, append("m1").offset());
+    loseTheBucket();
+    assertEquals(2, append("m2").offset(), "answered before it is written");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stored().size() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(List.of("1=m1", "2=other", "3=m2"), stored());
+    assertEquals(1, meter.displaced.get());
+    AppendResult retry = append("m2");
+    assertEquals(AppendResult.Outcome.DUPLICATE, retry.outcome());
+    assertEquals(3, retry.offset(), "where it is stored");
+    assertEquals(4, append("m3").offset());
+  }
+}
