@@ -987,10 +987,11 @@ public final class StreamPipeline implements StreamStore {
       a.request.entered(Stage.MARK, now);
     }
     Set<String> lost = displaced.isEmpty() ? Set.of() : new HashSet<>();
-    Set<String> lostOffsets = displaced.isEmpty() ? Set.of() : new HashSet<>();
+    Set<String> lostEntries = displaced.isEmpty() ? Set.of() : new HashSet<>();
     for (MessageLog.Entry e : displaced) {
       lost.add(e.from() + '\u0000' + e.to());
-      lostOffsets.add(e.from() + '\u0000' + e.to() + '\u0000' + e.offset());
+      lostEntries.add(e.from() + '\u0000' + e.to() + '\u0000' + e.offset() + '\u0000'
+          + e.messageId());
     }
     Map<String, long[]> streams = new HashMap<>();
     for (MessageLog.Entry e : entries) {
@@ -1021,8 +1022,10 @@ public final class StreamPipeline implements StreamStore {
       again = new ArrayList<>();
       for (Awaiting a : waiters) {
         StreamOp op = a.request.op;
-        if (op.kind == Kind.APPEND
-            && lostOffsets.contains(op.from + '\u0000' + op.to + '\u0000' + a.result.offset)) {
+        // its own message displaced (a retry waits for the same one), not another of the
+        // commit that kept the offset
+        if (op.kind == Kind.APPEND && lostEntries.contains(op.from + '\u0000' + op.to + '\u0000'
+            + a.result.offset + '\u0000' + op.messageId)) {
           again.add(a.request);
         } else {
           answered.add(a);

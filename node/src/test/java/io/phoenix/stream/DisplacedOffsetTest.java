@@ -1,6 +1,7 @@
 package io.phoenix.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.phoenix.stream.StreamStore.AppendResult;
@@ -11,6 +12,8 @@ import io.phoenix.testing.LoneMember;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,9 +32,15 @@ class DisplacedOffsetTest {
   @TempDir
   Path dir;
 
-  /** RocksDB, where another message takes offset 2 of alice->bob just before "m2" is written. */
+  /**
+   * RocksDB, where (if {@link #race}) another message takes offset 2 of alice->bob just before
+   * "m2" is written, and a commit of a message "gate" waits until {@link #letGo}.
+   */
   private static final class Raced extends DelegatingLog {
+    volatile boolean race = true;
     boolean raced;
+    final CountDownLatch gated = new CountDownLatch(1);
+    final CountDownLatch letGo = new CountDownLatch(1);
 
     Raced(MessageLog db) {
       super(db);
@@ -39,10 +48,18 @@ class DisplacedOffsetTest {
 
     @Override
     public List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
-      if (!raced && entries.stream().anyMatch(e -> e.messageId().equals("m2"))) {
+      if (race && !raced && entries.stream().anyMatch(e -> e.messageId().equals("m2"))) {
         raced = true;
         db.commit(List.of(new Entry("alice", "bob", 2, "other", 1, 1, new byte[] {9})),
             List.of(new StreamRow("alice", "bob", 2, 0, 0, null)));
+      }
+      if (entries.stream().anyMatch(e -> e.messageId().equals("gate"))) {
+        gated.countDown();
+        try {
+          letGo.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       return db.commit(entries, rows);
     }
@@ -67,6 +84,7 @@ class DisplacedOffsetTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    db.letGo.countDown();
     store.close();
     vertx.close().await(10, TimeUnit.SECONDS);
     hz.shutdown();
@@ -101,6 +119,31 @@ class DisplacedOffsetTest {
     assertEquals(AppendResult.Outcome.DUPLICATE, retry.outcome());
     assertEquals(3, retry.offset());
     assertEquals(List.of("1=m1", "2=other", "3=m2", "4=m3"), stored());
+  }
+
+  /**
+   * Both messages given offset 1 in one commit (the commit thread was busy while both waited):
+   * the first keeps it and is answered as stored there, the second is appended again.
+   */
+  @Test
+  void theMessageThatKeepsItsOffsetIsAnsweredAsStored() throws Exception {
+    start(true);
+    db.race = false;
+    CompletableFuture<AppendResult> gate = LoneMember.append(vertx, store, "carol", "gate");
+    assertTrue(db.gated.await(30, TimeUnit.SECONDS));
+    CompletableFuture<AppendResult> m1 = LoneMember.append(vertx, store, "m1");
+    Thread.sleep(300); // m1 given offset 1, its commit waiting behind the gate
+    loseTheBucket();
+    CompletableFuture<AppendResult> m2 = LoneMember.append(vertx, store, "m2");
+    Thread.sleep(300); // m2 read back from the database, given offset 1 too
+    db.letGo.countDown();
+    assertEquals(1, gate.get(30, TimeUnit.SECONDS).offset());
+    assertEquals(AppendResult.Outcome.STORED, m1.get(30, TimeUnit.SECONDS).outcome());
+    assertEquals(1, m1.get().offset());
+    assertEquals(AppendResult.Outcome.STORED, m2.get(30, TimeUnit.SECONDS).outcome());
+    assertEquals(2, m2.get().offset());
+    assertEquals(List.of("1=m1", "2=m2"), stored());
+    assertEquals(1, meter.displaced.get());
   }
 
   @Test
