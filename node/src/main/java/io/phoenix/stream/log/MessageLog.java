@@ -44,10 +44,10 @@ public interface MessageLog extends AutoCloseable {
       if (entries.size() < 2) {
         return entries;
       }
-      java.util.Map<String, Entry> seen = new java.util.HashMap<>(entries.size() * 2);
+      java.util.Map<OffsetKey, Entry> seen = new java.util.HashMap<>(entries.size() * 2);
       List<Entry> out = new java.util.ArrayList<>(entries.size());
       for (Entry e : entries) {
-        Entry first = seen.putIfAbsent(e.from() + '\u0000' + e.to() + '\u0000' + e.offset(), e);
+        Entry first = seen.putIfAbsent(new OffsetKey(e.from(), e.to(), e.offset()), e);
         if (first == null) {
           out.add(e);
         } else if (!first.messageId().equals(e.messageId())) {
@@ -56,6 +56,9 @@ public interface MessageLog extends AutoCloseable {
       }
       return out;
     }
+
+    /** A stream's offset, as a map key (the eids' hashes are cached by their strings). */
+    private record OffsetKey(String from, String to, long offset) {}
 
     /** {@code some}, entries of {@code all} (the same objects), in the order of {@code all}. */
     public static List<Entry> inOrderOf(List<Entry> all, List<Entry> some) {

@@ -294,10 +294,14 @@ public final class RocksDbMessageLog implements MessageLog {
     List<Entry> displaced = new ArrayList<>(0);
     try (WriteBatch b = new WriteBatch()) {
       // the stored rows, each read once (the batch's own puts are not read back)
-      java.util.Map<String, StreamRow> stored = new java.util.HashMap<>();
+      java.util.Map<List<String>, StreamRow> stored = new java.util.HashMap<>();
+      StreamRow row = null; // of the previous entry's stream: a commit's entries come in runs
       for (Entry e : Entry.firstPerOffset(entries, displaced)) {
         byte[] key = LogKeys.message(e.from(), e.to(), e.offset());
-        if (e.offset() <= storedRow(h, stored, e.from(), e.to()).head()) {
+        if (row == null || !row.from().equals(e.from()) || !row.to().equals(e.to())) {
+          row = storedRow(h, stored, e.from(), e.to());
+        }
+        if (e.offset() <= row.head()) {
           // written before, by this message or (only if offsets were given twice) another
           byte[] old = h.rocks().get(h.messages(), key);
           if (old != null && !LogKeys.entry(e.from(), e.to(), e.offset(), old).messageId()
@@ -325,9 +329,9 @@ public final class RocksDbMessageLog implements MessageLog {
   }
 
   /** The stored row of a stream (all 0 when none), read once per commit. */
-  private static StreamRow storedRow(Handles h, java.util.Map<String, StreamRow> stored,
+  private static StreamRow storedRow(Handles h, java.util.Map<List<String>, StreamRow> stored,
       String from, String to) throws RocksDBException {
-    String k = from + '\u0000' + to;
+    List<String> k = List.of(from, to);
     StreamRow row = stored.get(k);
     if (row == null) {
       byte[] old = h.rocks().get(h.streams(), LogKeys.stream(from, to));
