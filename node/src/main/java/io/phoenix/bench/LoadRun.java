@@ -238,8 +238,9 @@ public final class LoadRun {
         .put("acceptedPerSecond", round(stats.acceptedCount.sum() / seconds))
         .put("deliveredPerSecond", round(stats.delivered.sum() / seconds))
         .put("coordinatedOmissionCorrected", o.rate() > 0)
-        .put("lagAtWindowStartMs", o.rate() > 0 && lagAtStart >= 0 ? round(lagAtStart / 1e6)
-            : null)
+        // three decimals, as the latencies it is compared with (sendLag's max)
+        .put("lagAtWindowStartMs", o.rate() > 0 && lagAtStart >= 0
+            ? LoadStats.ms(lagAtStart / 1_000) : null)
         .put("latencyMs", latency)
         .put("errors", stats.errorsJson())
         .put("errorCount", stats.errorCount())
