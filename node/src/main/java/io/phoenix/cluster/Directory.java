@@ -36,6 +36,11 @@ public interface Directory {
   /** Every online device of {@code eid} (empty when none). */
   Future<List<Device>> lookup(String eid);
 
-  /** Removes every device held by {@code node} (when that node left); returns how many. */
-  Future<Integer> removeNode(String node);
+  /**
+   * Removes every device held by one run of {@code node} (that run left the cluster or stops):
+   * those whose session id starts with {@code run} and {@code ':'} (see
+   * {@link io.phoenix.session.SessionServices#run}); returns how many. A run of the same node
+   * restarted meanwhile keeps its devices.
+   */
+  Future<Integer> removeNode(String node, String run);
 }

@@ -25,7 +25,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -207,12 +207,13 @@ public final class HazelcastCluster {
   }
 
   /**
-   * Calls {@code handler} with the {@code node.id} of every member that leaves the cluster
-   * (shut down or declared dead after {@code cluster.memberTimeoutSeconds}), on the member that
-   * is the oldest once it left, so that exactly one survivor cleans up after it. Runs on a
-   * Hazelcast event thread: the handler must not block.
+   * Calls {@code handler} with the {@code node.id} and the run ({@link #runOf}) of every member
+   * that leaves the cluster (shut down or declared dead after
+   * {@code cluster.memberTimeoutSeconds}), on the member that is the oldest once it left, so
+   * that exactly one survivor cleans up after it. Runs on a Hazelcast event thread: the handler
+   * must not block.
    */
-  public void onMemberLeft(Consumer<String> handler) {
+  public void onMemberLeft(BiConsumer<String, String> handler) {
     hazelcast().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -222,10 +223,23 @@ public final class HazelcastCluster {
       public void memberRemoved(MembershipEvent event) {
         String left = event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
         if (left != null && !left.equals(nodeId) && isOldestMember()) {
-          handler.accept(left);
+          handler.accept(left, runOf(event.getMember().getUuid()));
         }
       }
     });
+  }
+
+  /**
+   * The run of a member: the start of its Hazelcast member uuid, new at every start of a node
+   * (a node restarted with the same {@code node.id} is another run).
+   */
+  public static String runOf(java.util.UUID member) {
+    return member.toString().substring(0, 8);
+  }
+
+  /** This member's run ({@link #runOf}). */
+  public String run() {
+    return runOf(hazelcast().getCluster().getLocalMember().getUuid());
   }
 
   /**

@@ -204,7 +204,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     // a pull's answer takes at most a quarter of what a session may have waiting to be written
     Router router = new Router(store, fanout, config.limits().pullBatch(),
         config.limits().maxOutboundBytes() / 4, metrics);
-    SessionServices services = new SessionServices(nodeId, epoch, config.limits(),
+    SessionServices services = new SessionServices(nodeId, cluster.run(), epoch, config.limits(),
         auth, hub, directory, fanout, router, metrics);
     metrics.clusterMembers(cluster::memberCount);
 
@@ -224,7 +224,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       }
     });
 
-    cluster.onMemberLeft(left -> directory.removeNode(left).onComplete(ar -> {
+    cluster.onMemberLeft((left, run) -> directory.removeNode(left, run).onComplete(ar -> {
       if (ar.succeeded()) {
         log.info("node {} left the cluster: removed its {} directory entries", left, ar.result());
       } else {
@@ -331,7 +331,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         s.close(Status.UNAVAILABLE, "node shutting down");
       }
       try {
-        directory.removeNode(config.node().id()).compose(n -> bus.stop())
+        directory.removeNode(config.node().id(), cluster.run()).compose(n -> bus.stop())
             .await(remaining(deadline), TimeUnit.NANOSECONDS);
       } catch (Exception e) {
         log.warn("could not clear this node's directory entries: {}", e.toString());

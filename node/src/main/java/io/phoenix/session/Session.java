@@ -53,7 +53,7 @@ public final class Session implements Subscriber {
   private final Connection connection;
   private final SessionServices services;
   private final Context context;
-  private final String sessionId = UUID.randomUUID().toString();
+  private final String sessionId;
   private final long openedAtNanos;
   /** Frames that arrived between Hello and Welcome (allocated only when that happens). */
   private ArrayDeque<Frame> queued;
@@ -76,6 +76,7 @@ public final class Session implements Subscriber {
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
     this.services = services;
+    this.sessionId = services.run() + ':' + UUID.randomUUID();
     this.context = context;
     this.openedAtNanos = System.nanoTime();
     this.lastInboundNanos = openedAtNanos;

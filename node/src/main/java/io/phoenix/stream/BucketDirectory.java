@@ -36,7 +36,7 @@ public final class BucketDirectory implements Directory {
   }
 
   @Override
-  public Future<Integer> removeNode(String node) {
-    return pipeline.removeNode(node);
+  public Future<Integer> removeNode(String node, String run) {
+    return pipeline.removeNode(node, run);
   }
 }

@@ -37,7 +37,7 @@ final class StreamOp {
     UNREGISTER,
     /** The online devices of eid {@code to}. */
     DEVICES,
-    /** Remove every device a node holds (it left the cluster); answer how many. */
+    /** Remove every device one run of a node holds (it left the cluster); answer how many. */
     REMOVE_NODE,
     /**
      * Forget a stream some of whose offsets the cluster gave twice (a commit found one holding
@@ -142,8 +142,11 @@ final class StreamOp {
     return new StreamOp(Kind.DEVICES, "", eid);
   }
 
-  static StreamOp removeNode(String node) {
-    return new StreamOp(Kind.REMOVE_NODE, node, "");
+  /** The run travels in messageId. */
+  static StreamOp removeNode(String node, String run) {
+    StreamOp op = new StreamOp(Kind.REMOVE_NODE, node, "");
+    op.messageId = run + ':';
+    return op;
   }
 
   StreamOp() {}
@@ -234,7 +237,7 @@ final class StreamOp {
         int[] n = {0};
         bucket.devices.values().removeIf(set -> {
           n[0] += set.size();
-          set.values().removeIf(d -> d[0].equals(from));
+          set.values().removeIf(d -> d[0].equals(from) && d[1].startsWith(messageId));
           n[0] -= set.size();
           return set.isEmpty();
         });

@@ -1109,15 +1109,18 @@ public final class StreamPipeline implements StreamStore {
     return submit(StreamOp.unregister(d.eid(), d.resource(), d.sessionId())).mapEmpty();
   }
 
-  /** Removes every device held by {@code node} from every bucket; answers how many. */
-  public Future<Integer> removeNode(String node) {
+  /**
+   * Removes every device held by one run of {@code node} (session ids starting with
+   * {@code run + ':'}) from every bucket; answers how many.
+   */
+  public Future<Integer> removeNode(String node, String run) {
     Context context = Vertx.currentContext();
     Promise<Integer> done = Promise.promise();
     onStoreThread.execute(() -> {
       int[] left = {StreamBucket.BUCKETS};
       int[] removed = {0};
       for (int b = 0; b < StreamBucket.BUCKETS; b++) {
-        queued[b].addLast(new Request(StreamOp.removeNode(node), b, r -> {
+        queued[b].addLast(new Request(StreamOp.removeNode(node, run), b, r -> {
           removed[0] += (int) r.offset;
           if (--left[0] == 0) {
             if (context == null) {

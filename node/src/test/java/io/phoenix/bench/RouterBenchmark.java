@@ -209,7 +209,7 @@ public class RouterBenchmark {
     }
 
     @Override
-    public Future<Integer> removeNode(String node) {
+    public Future<Integer> removeNode(String node, String run) {
       throw new UnsupportedOperationException();
     }
   }

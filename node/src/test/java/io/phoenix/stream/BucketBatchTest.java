@@ -124,6 +124,22 @@ class BucketBatchTest {
   }
 
   @Test
+  void aNodeThatLeftLosesTheDevicesOfItsRunOnlyNotThoseOfItsRestart() {
+    Entry e = new Entry(null);
+    run(e, false, 1000, StreamOp.register("bob", "phone", "node-2", "aaaa1111:s1"));
+    run(e, false, 1000, StreamOp.register("bob", "laptop", "node-2", "bbbb2222:s2"));
+    run(e, false, 1000, StreamOp.register("carol", "phone", "node-3", "aaaa1111:s3"));
+    OpResult removed = run(e, false, 1000, StreamOp.removeNode("node-2", "aaaa1111"));
+    assertEquals(1, removed.offset, "the devices of node-2's run that left");
+    assertEquals(List.of("laptop"), run(e, false, 1000, StreamOp.devices("bob")).devices.stream()
+        .map(d -> d[1]).toList(), "node-2 restarted with the same id keeps its device");
+    assertEquals(1, run(e, false, 1000, StreamOp.devices("carol")).devices.size(),
+        "another node's, whatever its session id");
+    StreamBucket copy = SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue()));
+    assertEquals(2, copy.devices.values().stream().mapToInt(java.util.Map::size).sum());
+  }
+
+  @Test
   void theBacklogAboveDeliveredIsBoundedNotTheHistory() {
     undeliveredLimit = 5;
     Entry e = new Entry(null);
