@@ -99,6 +99,28 @@ class DisplacedOffsetTest {
     hz.getMap(StreamPipeline.MAP_NAME).remove(StreamBucket.of("bob"));
   }
 
+  /** Waits until the cluster holds alice->bob with this head. */
+  private void awaitAliceHead(long head) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      StreamBucket b = (StreamBucket) hz.getMap(StreamPipeline.MAP_NAME)
+          .get(StreamBucket.of("bob"));
+      StreamState s = b == null ? null : b.get("alice", "bob");
+      if (s != null && s.head == head) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("alice->bob never reached head " + head);
+  }
+
+  private void awaitStored(int messages) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stored().size() < messages && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
   private List<String> stored() throws Exception {
     return db.read("alice", "bob", 0, Long.MAX_VALUE, 100, 0).stream()
         .map(e -> e.offset() + "=" + e.messageId()).toList();
@@ -132,10 +154,10 @@ class DisplacedOffsetTest {
     CompletableFuture<AppendResult> gate = LoneMember.append(vertx, store, "carol", "gate");
     assertTrue(db.gated.await(30, TimeUnit.SECONDS));
     CompletableFuture<AppendResult> m1 = LoneMember.append(vertx, store, "m1");
-    Thread.sleep(300); // m1 given offset 1, its commit waiting behind the gate
+    awaitAliceHead(1); // m1 given offset 1, its commit waiting behind the gate
     loseTheBucket();
     CompletableFuture<AppendResult> m2 = LoneMember.append(vertx, store, "m2");
-    Thread.sleep(300); // m2 read back from the database, given offset 1 too
+    awaitAliceHead(1); // m2 read back from the database, given offset 1 too
     db.letGo.countDown();
     assertEquals(1, gate.get(30, TimeUnit.SECONDS).offset());
     assertEquals(AppendResult.Outcome.STORED, m1.get(30, TimeUnit.SECONDS).outcome());
@@ -150,12 +172,10 @@ class DisplacedOffsetTest {
   void replicateModeStoresTheMessageAnsweredAlreadyAtANewOffset() throws Exception {
     start(false);
     assertEquals(1, append("m1").offset());
+    awaitStored(1); // answered before it is written: lost with the bucket otherwise
     loseTheBucket();
     assertEquals(2, append("m2").offset(), "answered before it is written");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (stored().size() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    awaitStored(3);
     assertEquals(List.of("1=m1", "2=other", "3=m2"), stored());
     assertEquals(1, meter.displaced.get());
     AppendResult retry = append("m2");
