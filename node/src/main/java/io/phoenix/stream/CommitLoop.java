@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p>Commits happen strictly in the order things were staged. One that fails is retried (with
  * backoff, the same content) until it succeeds, and nothing staged after it is written first:
  * a message is never written before an earlier one of its stream. Meanwhile the loop reports
- * itself unhealthy (new messages are refused with 503) and the waiters of the failed commit are
- * told at once; they are not told again when the retry succeeds (their clients retry, and get
- * 208).
+ * itself unhealthy (new messages are refused with 503) and the waiters of the failed commit,
+ * and of everything staged behind it, are told at once; they are not told again when it is
+ * written (their clients retry, and get 208).
  *
  * <p>{@link #stage} is thread-safe; everything else runs on the loop's own thread.
  */
@@ -37,8 +37,8 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
   /** Told on the commit thread what one commit wrote. */
   interface Written<W extends Waiter> {
     /**
-     * @param waiters the waiters of the staged content, in staging order; empty when they
-     *     were already told of a failure of this commit
+     * @param waiters the waiters of the staged content, in staging order, but those already
+     *     told of a failure
      * @param displaced the entries not written because their offset holds another message
      *     ({@link MessageLog#commit}); usually empty
      */
@@ -46,8 +46,32 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         List<MessageLog.Entry> displaced);
   }
 
-  private record Staged<W>(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows,
-      W waiter) {}
+  /** What one caller staged; {@code told} once its waiter was told of a failure. */
+  private static final class Staged<W> {
+    final List<MessageLog.Entry> entries;
+    final List<MessageLog.StreamRow> rows;
+    final W waiter;
+    /** Commit thread only. */
+    boolean told;
+
+    Staged(List<MessageLog.Entry> entries, List<MessageLog.StreamRow> rows, W waiter) {
+      this.entries = entries;
+      this.rows = rows;
+      this.waiter = waiter;
+    }
+
+    List<MessageLog.Entry> entries() {
+      return entries;
+    }
+
+    List<MessageLog.StreamRow> rows() {
+      return rows;
+    }
+
+    W waiter() {
+      return waiter;
+    }
+  }
 
   private final MessageLog dbLog;
   private final int maxBatch;
@@ -137,7 +161,6 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
       rows.addAll(s.rows());
     }
     long backoffMs = 100;
-    boolean told = false;
     while (true) {
       long start = System.nanoTime();
       try {
@@ -149,12 +172,10 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         }
         unwritten.addAndGet(-entries.size());
         unwrittenBytes.addAndGet(-bytes(entries));
-        List<W> waiters = new ArrayList<>(told ? 0 : batch.size());
-        if (!told) {
-          for (Staged<W> s : batch) {
-            if (s.waiter() != null) {
-              waiters.add(s.waiter());
-            }
+        List<W> waiters = new ArrayList<>(batch.size());
+        for (Staged<W> s : batch) {
+          if (s.waiter() != null && !s.told) {
+            waiters.add(s.waiter());
           }
         }
         written.written(entries, rows, waiters, displaced);
@@ -165,20 +186,26 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
               e.getMessage());
         }
         healthy = false;
-        if (!told) {
-          told = true;
-          for (Staged<W> s : batch) {
-            if (s.waiter() != null) {
-              s.waiter().failed(e);
-            }
-          }
-        }
+        tell(batch, e);
+        // and what is staged behind it, which waits for it: answered now (their clients retry,
+        // and get 208 once written), not once the database is back
+        tell(staged, e);
         if (closing && backoffMs > 1_000) {
           log.error("stopping with {} messages unwritten: {}", entries.size(), e.getMessage());
           return;
         }
         Thread.sleep(backoffMs);
         backoffMs = Math.min(5_000, backoffMs * 2);
+      }
+    }
+  }
+
+  /** Commit thread: tells the waiters not told yet that their write failed (for now). */
+  private void tell(Iterable<Staged<W>> waiting, Throwable e) {
+    for (Staged<W> s : waiting) { // the queue's iterator is weakly consistent: no lock
+      if (s.waiter() != null && !s.told) {
+        s.told = true;
+        s.waiter().failed(e);
       }
     }
   }
