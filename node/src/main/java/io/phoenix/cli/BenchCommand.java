@@ -229,8 +229,7 @@ final class BenchCommand implements Callable<Integer> {
         .pairs(pairs).idle(idle).nodePid(nodePid).eventLoops(eventLoops).progress(!quiet)
         .tokens(tokenSecret != null ? tokenSecret : c.auth().jwtSecret(), c.auth().issuer());
     if (servers.isEmpty()) {
-      String host = ws ? c.http().host() : c.tcp().host();
-      host = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+      String host = LocalAddress.of(ws ? c.http().host() : c.tcp().host());
       o.server(new BenchOptions.Server(host, ws ? c.http().port() : c.tcp().port()));
       o.tls(ws ? c.tls().http() : c.tls().tcp());
     }
@@ -261,8 +260,8 @@ final class BenchCommand implements Callable<Integer> {
           metrics.startsWith("https://"));
     } else if (!o.webSocket() && (servers.isEmpty() || config.file != null)) {
       // the configured node's HTTP side (with --ws, BenchOptions takes the first --server)
-      String host = c.http().host().equals("0.0.0.0") ? "127.0.0.1" : c.http().host();
-      o.metrics(new BenchOptions.Server(host, c.http().port()), c.tls().http());
+      o.metrics(new BenchOptions.Server(LocalAddress.of(c.http().host()), c.http().port()),
+          c.tls().http());
     }
     return o;
   }

@@ -253,7 +253,7 @@ final class ChatCommand implements Callable<Integer> {
     boolean tls = false;
     if (targets.isEmpty()) {
       String host = ws ? c.http().host() : c.tcp().host();
-      targets.add(loopbackIfWildcard(host) + ":" + (ws ? c.http().port() : c.tcp().port()));
+      targets.add(LocalAddress.inUrl(host) + ":" + (ws ? c.http().port() : c.tcp().port()));
       tls = ws ? c.tls().http() : c.tls().tcp();
     }
     String scheme = ws ? (tls ? "wss://" : "ws://") : (tls ? "tls://" : "tcp://");
@@ -265,11 +265,6 @@ final class ChatCommand implements Callable<Integer> {
       }
     }
     return list;
-  }
-
-  private static String loopbackIfWildcard(String host) {
-    return host.equals("0.0.0.0") || host.equals("::") || host.isEmpty() ? "127.0.0.1"
-        : host.contains(":") ? "[" + host + "]" : host;
   }
 
   /** The terminal's encoding, where Java tells it; else the platform default. */

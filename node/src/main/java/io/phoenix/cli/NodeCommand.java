@@ -129,15 +129,8 @@ final class NodeCommand implements Callable<Integer> {
 
   /** The page's address as a browser on this machine reaches it. */
   static String dashboardUrl(PhoenixConfig c, int port) {
-    String host = c.http().host();
-    if (host.isEmpty() || host.equals("0.0.0.0")) {
-      host = "127.0.0.1";
-    } else if (host.equals("::")) {
-      host = "[::1]";
-    } else if (host.contains(":")) {
-      host = "[" + host + "]";
-    }
-    return (c.tls().http() ? "https://" : "http://") + host + ":" + port + "/";
+    return (c.tls().http() ? "https://" : "http://") + LocalAddress.inUrl(c.http().host()) + ":"
+        + port + "/";
   }
 
   private static String rootMessage(Throwable e) {

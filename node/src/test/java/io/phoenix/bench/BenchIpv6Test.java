@@ -11,12 +11,15 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -79,6 +82,26 @@ class BenchIpv6Test {
     JsonObject n = s.getJsonObject("node");
     assertNotNull(n, s::encode);
     assertTrue(n.getDouble("heapAfter") > 0, n::encode);
+  }
+
+  /**
+   * Without {@code --server}, a node configured on the IPv6 wildcard {@code ::} is dialled at
+   * {@code ::1}, and its /metrics read there (the configured node's ports, here the test node's).
+   */
+  @Test
+  void aNodeConfiguredOnTheWildcardIsDialledAtTheLoopback(@TempDir Path dir) throws IOException {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("tcp").put("host", "::").put("port", node.tcpPort());
+    config.getJsonObject("http").put("host", "::").put("port", node.httpPort());
+    Path file = dir.resolve("node.json");
+    Files.writeString(file, config.encodePrettily());
+    Map.Entry<Integer, String> r = BenchSmokeTest.bench("bench", "--config", file.toString(),
+        "--idle", "2", "--warmup", "0", "--duration", "1", "--json", "--quiet");
+    assertEquals(0, r.getKey(), r.getValue());
+    JsonObject s = new JsonObject(BenchSmokeTest.jsonLines(r.getValue()).get(0));
+    assertEquals("[::1]:" + node.tcpPort(), s.getJsonArray("servers").getString(0), s::encode);
+    assertEquals(2, s.getLong("sessions"), s::encode);
+    assertTrue(s.getJsonObject("node").getDouble("heapAfter") > 0, s::encode);
   }
 
   /** The URL of /metrics puts an IPv6 host in brackets, however the address was given. */
