@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *                     503 {"status":"DOWN"} before that and while it stops; "details" tell
  *                     the state of parts that degrade without stopping the node (the JWKS)
  * GET /metrics        phoenix_* meters, Vert.x and JVM meters: OpenMetrics text 1.0.0 when the
- *                     Accept header lists application/openmetrics-text, else Prometheus text
+ *                     Accept header prefers application/openmetrics-text, else Prometheus text
  *                     0.0.4
  * GET /api/stats      this node's figures as JSON
  * GET /api/cluster    every member's figures ({@link ClusterStats})
@@ -159,14 +159,22 @@ public final class AdminRoutes {
         .end(registry.scrape(type));
   }
 
-  /** Whether an Accept header lists {@code application/openmetrics-text}, not with q=0. */
+  /**
+   * Whether an Accept header asks for {@code application/openmetrics-text}: listed with a
+   * quality above 0 and not below that of {@code text/plain} (equal: OpenMetrics, as
+   * Prometheus's own clients choose).
+   */
   static boolean acceptsOpenMetrics(String accept) {
     if (accept == null) {
       return false;
     }
+    double open = -1;
+    double text = -1;
     for (String range : accept.split(",")) {
       String[] parts = range.split(";");
-      if (!parts[0].trim().equalsIgnoreCase("application/openmetrics-text")) {
+      String type = parts[0].trim().toLowerCase(Locale.ROOT);
+      boolean isOpen = type.equals("application/openmetrics-text");
+      if (!isOpen && !type.equals("text/plain")) {
         continue;
       }
       double q = 1;
@@ -180,11 +188,13 @@ public final class AdminRoutes {
           }
         }
       }
-      if (q > 0) {
-        return true;
+      if (isOpen) {
+        open = Math.max(open, q);
+      } else {
+        text = Math.max(text, q);
       }
     }
-    return false;
+    return open > 0 && open >= text;
   }
 
   /** This node's dashboard figures. */

@@ -132,7 +132,8 @@ class AdminRoutesTest {
 
   /**
    * A scraper that asks for OpenMetrics (Prometheus does, with the Accept header below) gets
-   * OpenMetrics; any other gets the Prometheus text format 0.0.4.
+   * OpenMetrics; any other, or one that prefers text/plain, gets the Prometheus text format
+   * 0.0.4.
    */
   @Test
   void metricsAnswerInTheFormatAskedFor() throws Exception {
@@ -147,7 +148,8 @@ class AdminRoutesTest {
     assertTrue(open.body().contains("\nphoenix_sessions "), () -> tail(open.body()));
     for (HttpResponse<String> text : java.util.List.of(get("/metrics"),
         Http.getWith(url, "accept", "text/plain"),
-        Http.getWith(url, "accept", "application/openmetrics-text;q=0, text/plain"))) {
+        Http.getWith(url, "accept", "application/openmetrics-text;q=0, text/plain"),
+        Http.getWith(url, "accept", "application/openmetrics-text;q=0.2, text/plain;q=0.9"))) {
       assertEquals(200, text.statusCode());
       assertEquals("text/plain; version=0.0.4; charset=utf-8",
           text.headers().firstValue("content-type").orElse(null));
