@@ -75,11 +75,7 @@ class DisplacedOffsetTest {
     hz = LoneMember.start("n1", "embedded");
     vertx = Vertx.vertx();
     db = new Raced(RocksDbMessageLog.open(dir.resolve("db")));
-    store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
-        hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", commitMode, 16, Long.MAX_VALUE, 1_000, 10_000,
-            1_000_000, 3_600_000, 10_000, 120_000, 5_000, 64),
-        meter, db.epoch());
+    store = LoneMember.pipeline(vertx, hz, db, commitMode, meter);
   }
 
   @AfterEach

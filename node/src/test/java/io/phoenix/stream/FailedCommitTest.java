@@ -77,11 +77,7 @@ class FailedCommitTest {
     hz = LoneMember.start("n1", "embedded");
     vertx = Vertx.vertx();
     db = new Failing(RocksDbMessageLog.open(dir.resolve("db")));
-    store = new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
-        hz.getPartitionService(), db,
-        new StreamPipeline.Settings("n1", true, 16, Long.MAX_VALUE, 1_000, 10_000,
-            1_000_000, 3_600_000, 10_000, 120_000, 5_000, 64),
-        new LoneMember.CountingMeter(), db.epoch());
+    store = LoneMember.pipeline(vertx, hz, db, true, new LoneMember.CountingMeter());
   }
 
   @AfterEach

@@ -37,6 +37,19 @@ public final class LoneMember {
   }
 
   /**
+   * A pipeline on {@code hz} and {@code log} as node "n1", with the node's usual settings where
+   * a test does not need others (hot window 16, 1,000 streams, ids held 10 s, upkeep's times).
+   */
+  public static StreamPipeline pipeline(Vertx vertx, HazelcastInstance hz,
+      io.phoenix.stream.log.MessageLog log, boolean commitMode, StreamPipeline.Meter meter) {
+    return new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
+        hz.getPartitionService(), log,
+        new StreamPipeline.Settings("n1", commitMode, 16, Long.MAX_VALUE, 1_000, 10_000,
+            1_000_000, 3_600_000, 10_000, 120_000, 5_000, 64),
+        meter, log.epoch());
+  }
+
+  /**
    * Appends message {@code id} of alice to bob (type 1, a one-byte body) from an event-loop
    * context of {@code vertx}, as a session does; completes with the store's answer.
    */
