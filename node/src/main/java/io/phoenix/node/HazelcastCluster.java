@@ -55,9 +55,11 @@ public final class HazelcastCluster {
 
   /**
    * This build's layout: 2 since recipients are placed in buckets by the top bits of their
-   * hash (2026-12-04). Members without the attribute are older builds, layout 1.
+   * hash (2026-12-04); 3 since a bucket also holds the floors of streams forgotten after an
+   * offset was given twice, and session ids begin with the node's run (2026-12-05). Members
+   * without the attribute are older builds, layout 1.
    */
-  public static final String LAYOUT = "2";
+  public static final String LAYOUT = "3";
 
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
