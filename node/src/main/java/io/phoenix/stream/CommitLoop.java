@@ -59,18 +59,6 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
       this.rows = rows;
       this.waiter = waiter;
     }
-
-    List<MessageLog.Entry> entries() {
-      return entries;
-    }
-
-    List<MessageLog.StreamRow> rows() {
-      return rows;
-    }
-
-    W waiter() {
-      return waiter;
-    }
   }
 
   private final MessageLog dbLog;
@@ -140,10 +128,10 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         }
         batch.clear();
         batch.add(first);
-        int messages = first.entries().size();
+        int messages = first.entries.size();
         for (Staged<W> next; messages < maxBatch && (next = staged.poll()) != null; ) {
           batch.add(next);
-          messages += next.entries().size();
+          messages += next.entries.size();
         }
         commit(batch, messages);
       } catch (InterruptedException e) {
@@ -157,8 +145,8 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
     List<MessageLog.Entry> entries = new ArrayList<>(messages);
     List<MessageLog.StreamRow> rows = new ArrayList<>(batch.size());
     for (Staged<W> s : batch) {
-      entries.addAll(s.entries());
-      rows.addAll(s.rows());
+      entries.addAll(s.entries);
+      rows.addAll(s.rows);
     }
     long backoffMs = 100;
     while (true) {
@@ -174,8 +162,8 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
         unwrittenBytes.addAndGet(-bytes(entries));
         List<W> waiters = new ArrayList<>(batch.size());
         for (Staged<W> s : batch) {
-          if (s.waiter() != null && !s.told) {
-            waiters.add(s.waiter());
+          if (s.waiter != null && !s.told) {
+            waiters.add(s.waiter);
           }
         }
         written.written(entries, rows, waiters, displaced);
@@ -203,9 +191,9 @@ final class CommitLoop<W extends CommitLoop.Waiter> {
   /** Commit thread: tells the waiters not told yet that their write failed (for now). */
   private void tell(Iterable<Staged<W>> waiting, Throwable e) {
     for (Staged<W> s : waiting) { // the queue's iterator is weakly consistent: no lock
-      if (s.waiter() != null && !s.told) {
+      if (s.waiter != null && !s.told) {
         s.told = true;
-        s.waiter().failed(e);
+        s.waiter.failed(e);
       }
     }
   }
