@@ -105,9 +105,7 @@ class StreamCursorTest {
     void configure(JsonObject config) {
       switch (this) {
         case MEMORY -> config.put("storage", new JsonObject().put("type", "memory"));
-        case POSTGRESQL -> config.put("storage", new JsonObject().put("type", "postgresql")
-            .put("url", TestPostgres.newDatabase()).put("user", TestPostgres.USER)
-            .put("password", TestPostgres.PASSWORD));
+        case POSTGRESQL -> config.put("storage", TestPostgres.storage(TestPostgres.newDatabase()));
         default -> { } // TestNode's default: embedded, in a directory of its own
       }
     }

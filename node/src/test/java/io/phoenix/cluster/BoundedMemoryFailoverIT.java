@@ -360,9 +360,7 @@ class BoundedMemoryFailoverIT {
     List<JsonObject> configs = TestNode.clusterConfigs(3);
     String url = TestPostgres.newDatabase();
     for (JsonObject c : configs) {
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD)
-          .put("hotWindow", 16).put("hotWindowBytes", 64 * 1024)
+      c.put("storage", TestPostgres.storage(url).put("hotWindow", 16).put("hotWindowBytes", 64 * 1024)
           .put("maxStreamsInMemory", 64)
           .put("acceptAfter", "replicate")
           // what a dead node left unwritten is written by the owners after 10 x flushMs: 20 s,

@@ -65,8 +65,7 @@ class ClusterFailoverIT {
   private static List<JsonObject> onPostgres(List<JsonObject> configs) {
     String url = TestPostgres.newDatabase();
     for (JsonObject c : configs) {
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD));
+      c.put("storage", TestPostgres.storage(url));
     }
     return configs;
   }

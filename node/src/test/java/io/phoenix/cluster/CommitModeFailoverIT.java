@@ -374,8 +374,7 @@ class CommitModeFailoverIT {
     String url = TestPostgres.newDatabase();
     for (JsonObject c : configs) {
       // the default durability: acceptAfter commit
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD));
+      c.put("storage", TestPostgres.storage(url));
       c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
     }
     start(configs, 0, 1, 2);
@@ -480,8 +479,7 @@ class CommitModeFailoverIT {
     List<JsonObject> configs = TestNode.clusterConfigs(3);
     String url = TestPostgres.newDatabase();
     for (JsonObject c : configs) {
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD));
+      c.put("storage", TestPostgres.storage(url));
     }
     start(configs, 0, 1, 2);
     int streams = 32;

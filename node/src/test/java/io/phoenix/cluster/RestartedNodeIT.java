@@ -75,9 +75,7 @@ class RestartedNodeIT {
     List<JsonObject> configs = TestNode.clusterConfigs(2);
     String url = TestPostgres.newDatabase();
     for (JsonObject c : configs) {
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD)
-          .put("acceptAfter", "replicate")
+      c.put("storage", TestPostgres.storage(url).put("acceptAfter", "replicate")
           // what a dead node left is written by the cluster after 10 x flushMs: a minute,
           // long after the restarted node's own write below
           .put("flushMs", 6_000));

@@ -136,8 +136,7 @@ class DurabilityIT {
     String url = TestPostgres.newDatabase();
     List<JsonObject> configs = TestNode.clusterConfigs(3);
     for (JsonObject c : configs) {
-      c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-          .put("user", TestPostgres.USER).put("password", TestPostgres.PASSWORD));
+      c.put("storage", TestPostgres.storage(url));
       c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
     }
     List<NodeProcess> cluster = startAll(configs);

@@ -64,8 +64,7 @@ class StorageStartIT {
 
   private static JsonObject postgres(String url, String password) {
     JsonObject c = TestNode.config();
-    c.put("storage", new JsonObject().put("type", "postgresql").put("url", url)
-        .put("user", TestPostgres.USER).put("password", password));
+    c.put("storage", TestPostgres.storage(url).put("password", password));
     return c;
   }
 

@@ -35,9 +35,7 @@ class StoreOutageTest {
     TestPostgres.createRole(pg);
     TestPostgres.execute(pg, "CREATE DATABASE outage OWNER " + TestPostgres.USER);
     JsonObject config = TestNode.config();
-    config.put("storage", new JsonObject().put("type", "postgresql")
-        .put("url", TestPostgres.url(pg, "outage")).put("user", TestPostgres.USER)
-        .put("password", TestPostgres.PASSWORD));
+    config.put("storage", TestPostgres.storage(TestPostgres.url(pg, "outage")));
     Vertx vertx = Vertx.vertx();
     try (TestNode node = TestNode.start(config);
          TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice", "a");

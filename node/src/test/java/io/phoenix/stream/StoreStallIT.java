@@ -55,9 +55,7 @@ class StoreStallIT {
       TestPostgres.createRole(pg);
       TestPostgres.execute(pg, "CREATE DATABASE stall OWNER " + TestPostgres.USER);
       JsonObject config = TestNode.config();
-      config.put("storage", new JsonObject().put("type", "postgresql")
-          .put("url", TestPostgres.url(pg, "stall")).put("user", TestPostgres.USER)
-          .put("password", TestPostgres.PASSWORD));
+      config.put("storage", TestPostgres.storage(TestPostgres.url(pg, "stall")));
       config.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
       try (NodeProcess node = NodeProcess.start(Files.createDirectories(dir.resolve("node")),
           config, Map.of(),

@@ -97,6 +97,12 @@ public final class TestPostgres {
     }
   }
 
+  /** The {@code storage} section of a node's configuration for the database at {@code url}. */
+  public static io.vertx.core.json.JsonObject storage(String url) {
+    return new io.vertx.core.json.JsonObject().put("type", "postgresql").put("url", url)
+        .put("user", USER).put("password", PASSWORD);
+  }
+
   /**
    * Holds a lock on the message and stream tables of the database at {@code url} (one of
    * {@link #newDatabase}) that lets reads through (id checks, stream loads) but blocks every
