@@ -130,8 +130,17 @@ public final class NodeProcess implements AutoCloseable {
 
   /** SIGKILL: no goodbye, no cleanup, like a crashed machine. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
+    killAll(List.of(this));
+  }
+
+  /** SIGKILL to every one of these at once (all signalled before any is waited for). */
+  public static void killAll(List<NodeProcess> nodes) throws InterruptedException {
+    for (NodeProcess n : nodes) {
+      n.process.destroyForcibly();
+    }
+    for (NodeProcess n : nodes) {
+      n.process.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   /** SIGTERM and wait for the exit code. */
