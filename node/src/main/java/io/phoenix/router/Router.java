@@ -322,7 +322,9 @@ public final class Router {
       }
       frames.add(encode(signal(self, null, ack.getMessageId(), AckMethod.SYNC_VALUE,
           Status.END_OF_SYNC, null)));
-      reply.release(() -> frames.forEach(client::send));
+      // one signal per stream, as many as there are: written as the client reads them, and
+      // the session's later answers wait for the terminator
+      reply.releaseUntilDone(done -> client.sendAll(frames, done));
     });
   }
 

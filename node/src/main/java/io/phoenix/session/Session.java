@@ -72,6 +72,8 @@ public final class Session implements Subscriber {
   private String closeReason = "connection closed by peer";
   /** Set when the token binds a device key (PROTOCOL.md §10): every frame passes through it. */
   private SignatureCheck signatures;
+  /** The end of a list being written as the connection drains ({@link #sendAll}), or null. */
+  private Runnable pacedDone;
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -137,6 +139,7 @@ public final class Session implements Subscriber {
     State was = state;
     state = State.CLOSED;
     pushes.close();
+    endPaced();
     if (was == State.ACTIVE) {
       services.metrics().sessionClosed();
     }
@@ -355,9 +358,10 @@ public final class Session implements Subscriber {
 
   // ---------------------------------------------------------------- outbound
 
-  private void write(EncodedFrame frame) {
+  /** Writes a frame; returns when it has been written, or null when it was not written. */
+  private io.vertx.core.Future<Void> write(EncodedFrame frame) {
     if (state == State.CLOSED) {
-      return;
+      return null;
     }
     // what a frame waiting to be written holds besides its bytes (its write's promise and
     // listener, buffers' headers) counts too: 4 MiB of 10-byte pongs would otherwise hold ten
@@ -366,11 +370,50 @@ public final class Session implements Subscriber {
     if (pendingBytes + size > services.limits().maxOutboundBytes()) {
       close(Status.UNAVAILABLE, "slow consumer: more than "
           + services.limits().maxOutboundBytes() + " bytes waiting to be written");
-      return;
+      return null;
     }
     pendingBytes += size;
     services.metrics().frameOut(connection.transport());
-    connection.write(frame).onComplete(ar -> pendingBytes -= size);
+    return connection.write(frame).onComplete(ar -> pendingBytes -= size);
+  }
+
+  /**
+   * Writes {@code frames[from..]} while what waits to be written stays within half of
+   * {@code limits.maxOutboundBytes} (at least one frame at a time), and goes on once the last
+   * of them is written: a long answer (a SYNC listing of many streams) reaches a client that
+   * reads it, instead of making it a slow consumer. The other half is for what else the
+   * session is sent meanwhile (pushes, pongs).
+   */
+  private void pace(java.util.List<EncodedFrame> frames, int from) {
+    long budget = services.limits().maxOutboundBytes() / 2;
+    int i = from;
+    io.vertx.core.Future<Void> last = null;
+    while (state == State.ACTIVE && i < frames.size()) {
+      EncodedFrame f = frames.get(i);
+      if (last != null && pendingBytes + f.delimitedLength() + FRAME_OVERHEAD_BYTES > budget) {
+        break;
+      }
+      last = write(f);
+      if (last == null) {
+        break;
+      }
+      i++;
+    }
+    if (state != State.ACTIVE || i == frames.size() || last == null) {
+      endPaced();
+      return;
+    }
+    int next = i;
+    last.onComplete(ar -> onContext(() -> pace(frames, next)));
+  }
+
+  /** The list being paced is written, or will not be: the replies after it go on. */
+  private void endPaced() {
+    Runnable done = pacedDone;
+    pacedDone = null;
+    if (done != null) {
+      done.run();
+    }
   }
 
   private void onContext(Runnable action) {
@@ -425,6 +468,22 @@ public final class Session implements Subscriber {
       if (state == State.ACTIVE) {
         write(frame);
       }
+    });
+  }
+
+  @Override
+  public void sendAll(java.util.List<EncodedFrame> frames, Runnable done) {
+    onContext(() -> {
+      if (state != State.ACTIVE || pacedDone != null) {
+        // closed (nothing to write), or not called from a held reply (cannot happen): at once
+        if (state == State.ACTIVE) {
+          frames.forEach(this::write);
+        }
+        done.run();
+        return;
+      }
+      pacedDone = done;
+      pace(frames, 0);
     });
   }
 
