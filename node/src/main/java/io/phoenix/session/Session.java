@@ -74,6 +74,15 @@ public final class Session implements Subscriber {
   private SignatureCheck signatures;
   /** The end of a list being written as the connection drains ({@link #sendAll}), or null. */
   private Runnable pacedDone;
+  /**
+   * The Goodbye of a client's protocol error, waiting for what its earlier requests cause
+   * ({@link #refuse}); nothing more is read or handled meanwhile. Null when there is none.
+   */
+  private Runnable refusal;
+  /** Marks a refusal's place among frames waiting for their signature check. */
+  private static final Frame REFUSAL = Frame.getDefaultInstance();
+  /** The refusal has its place in the reply order: frames handled after it are dropped. */
+  private boolean refused;
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -121,14 +130,42 @@ public final class Session implements Subscriber {
           queued.add(frame);
         }
       }
-      case ACTIVE -> inbound(frame);
+      case ACTIVE -> {
+        if (refusal == null) {
+          inbound(frame);
+        }
+      }
       case CLOSED -> { }
     }
   }
 
   /** The transport could not read a frame (malformed, oversized). */
   public void onProtocolError(ProtocolException e) {
-    close(e.status(), e.getMessage());
+    if (state != State.ACTIVE) {
+      close(e.status(), e.getMessage());
+    } else if (refusal == null) {
+      refuse(e.status(), e.getMessage());
+      inbound(REFUSAL); // after the frames read before it
+    }
+  }
+
+  /**
+   * True while the Goodbye of a protocol error waits for the answers to the client's earlier
+   * requests: the session closes the connection itself once it is sent.
+   */
+  public boolean closesLater() {
+    return state == State.ACTIVE && refusal != null;
+  }
+
+  /**
+   * An active session's client broke the protocol: {@code Goodbye{status, reason}} and the
+   * close leave after everything its earlier requests cause (docs/protocol.md item 20), so
+   * that, say, the ACCEPTED of a message read before a malformed frame is not lost. Nothing
+   * more is read from the connection or handled meanwhile.
+   */
+  private void refuse(int status, String reason) {
+    refusal = () -> close(status, reason);
+    connection.pause();
   }
 
   /** The connection is gone: leave the hub and the directory. */
@@ -199,7 +236,7 @@ public final class Session implements Subscriber {
       if (ar.result().binding() != null) {
         signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
             connection::pause, () -> {
-              if (!pausedForBacklog && state == State.ACTIVE) {
+              if (!pausedForBacklog && state == State.ACTIVE && refusal == null) {
                 connection.resume();
               }
             });
@@ -276,6 +313,14 @@ public final class Session implements Subscriber {
   }
 
   private void dispatch(Frame frame) {
+    if (refused) {
+      return; // read after a protocol error: dropped with the session
+    }
+    if (frame == REFUSAL) {
+      refused = true;
+      reserve().release(refusal);
+      return;
+    }
     switch (frame.getBodyCase()) {
       case MESSAGE -> message(frame.getMessage());
       case ACK -> {
@@ -290,8 +335,14 @@ public final class Session implements Subscriber {
         closeReason = "client said goodbye";
         connection.close();
       }
-      case HELLO -> close(Status.BAD_REQUEST, "Hello may be sent only once");
-      default -> close(Status.BAD_REQUEST, "unexpected " + frame.getBodyCase() + " frame");
+      case HELLO -> {
+        refuse(Status.BAD_REQUEST, "Hello may be sent only once");
+        dispatch(REFUSAL);
+      }
+      default -> {
+        refuse(Status.BAD_REQUEST, "unexpected " + frame.getBodyCase() + " frame");
+        dispatch(REFUSAL);
+      }
     }
   }
 
@@ -333,7 +384,7 @@ public final class Session implements Subscriber {
       connection.pause();
     } else if (pausedForBacklog && waiting <= MAX_WAITING_REPLIES / 2) {
       pausedForBacklog = false;
-      if (state == State.ACTIVE) {
+      if (state == State.ACTIVE && refusal == null) {
         connection.resume();
       }
     }
