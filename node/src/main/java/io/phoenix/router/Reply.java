@@ -19,4 +19,14 @@ public interface Reply {
    * to other devices must not be lost); writes to the closed session itself are dropped.
    */
   void release(Runnable action);
+
+  /**
+   * Like {@link #release}, but the replies after this one wait until {@code action} has called
+   * the {@code Runnable} it is given (once, on any thread): for an answer written a part at a
+   * time as the connection drains, which later answers must not overtake. This default, for
+   * orders that run everything at once, does not wait.
+   */
+  default void releaseUntilDone(java.util.function.Consumer<Runnable> action) {
+    release(() -> action.accept(() -> { }));
+  }
 }

@@ -303,7 +303,9 @@ public final class Router {
           frames.add(encode(signal(client.identity(), other, ack.getMessageId(),
               AckMethod.PULL_REQUEST_VALUE, r.more() || cut ? Status.PARTIAL : Status.OK,
               peer(p.getFrom(), p.getTo(), r.head(), r.delivered()))));
-          reply.release(() -> frames.forEach(client::send));
+          // written as the client reads: pulls sent back to back must not add up to a slow
+          // consumer's backlog
+          reply.releaseUntilDone(done -> client.sendAll(frames, done));
         });
   }
 
@@ -322,7 +324,9 @@ public final class Router {
       }
       frames.add(encode(signal(self, null, ack.getMessageId(), AckMethod.SYNC_VALUE,
           Status.END_OF_SYNC, null)));
-      reply.release(() -> frames.forEach(client::send));
+      // one signal per stream, as many as there are: written as the client reads them, and
+      // the session's later answers wait for the terminator
+      reply.releaseUntilDone(done -> client.sendAll(frames, done));
     });
   }
 

@@ -46,6 +46,17 @@ public interface Subscriber {
   void send(EncodedFrame frame);
 
   /**
+   * Sends a list of frames to the session, however long, then runs {@code done} (call from
+   * within a {@link Reply#releaseUntilDone}). A session writes them as its connection drains,
+   * so that a long answer the client asked for does not count as a slow consumer's backlog;
+   * {@code done} runs also when the session closes first. This default sends them at once.
+   */
+  default void sendAll(java.util.List<EncodedFrame> frames, Runnable done) {
+    frames.forEach(this::send);
+    done.run();
+  }
+
+  /**
    * Takes the next place in this session's reply order, for a request that just arrived.
    * Call on the session's context, in the order requests arrive.
    */

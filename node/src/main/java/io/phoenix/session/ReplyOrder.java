@@ -28,6 +28,8 @@ final class ReplyOrder {
   private final Backlog backlog;
   private ArrayDeque<Place> places;
   private boolean draining;
+  /** A reply released with {@link Reply#releaseUntilDone} that ran and is not done yet. */
+  private Place holder;
 
   ReplyOrder(Context context, Backlog backlog) {
     this.context = context;
@@ -55,16 +57,27 @@ final class ReplyOrder {
       throw new IllegalStateException("a reply was released twice");
     }
     p.action = action;
-    if (draining) {
-      return; // the loop below picks it up
+    drain();
+  }
+
+  /** Runs the released replies from the head, up to one that is not released or not done. */
+  private void drain() {
+    if (draining || holder != null) {
+      return; // the loop below picks it up, or the held reply's end does
     }
     draining = true;
     try {
-      while (!places.isEmpty() && places.peekFirst().action != null) {
-        Runnable next = places.pollFirst().action;
+      while (holder == null && !places.isEmpty() && places.peekFirst().action != null) {
+        Place next = places.pollFirst();
+        if (next.untilDone) {
+          holder = next;
+        }
         try {
-          next.run();
+          next.action.run();
         } catch (RuntimeException e) {
+          if (holder == next) {
+            holder = null;
+          }
           log.error("a reply failed; the session's later replies go on", e);
         }
       }
@@ -74,8 +87,30 @@ final class ReplyOrder {
     backlog.changed(places.size());
   }
 
+  /** {@code p} is done: if it held the order, the replies after it go on. */
+  private void done(Place p) {
+    if (holder == p) {
+      holder = null;
+      drain();
+    }
+  }
+
   private final class Place implements Reply {
     private Runnable action;
+    private boolean untilDone;
+
+    @Override
+    public void releaseUntilDone(java.util.function.Consumer<Runnable> action) {
+      Runnable done = () -> {
+        if (Vertx.currentContext() == context) {
+          done(this);
+        } else {
+          context.runOnContext(v -> done(this));
+        }
+      };
+      untilDone = true;
+      release(() -> action.accept(done));
+    }
 
     @Override
     public void release(Runnable action) {

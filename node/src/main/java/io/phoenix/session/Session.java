@@ -72,6 +72,17 @@ public final class Session implements Subscriber {
   private String closeReason = "connection closed by peer";
   /** Set when the token binds a device key (PROTOCOL.md §10): every frame passes through it. */
   private SignatureCheck signatures;
+  /** The end of a list being written as the connection drains ({@link #sendAll}), or null. */
+  private Runnable pacedDone;
+  /**
+   * The Goodbye of a client's protocol error, waiting for what its earlier requests cause
+   * ({@link #refuse}); nothing more is read or handled meanwhile. Null when there is none.
+   */
+  private Runnable refusal;
+  /** Marks a refusal's place among frames waiting for their signature check. */
+  private static final Frame REFUSAL = Frame.getDefaultInstance();
+  /** The refusal has its place in the reply order: frames handled after it are dropped. */
+  private boolean refused;
 
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
@@ -119,14 +130,42 @@ public final class Session implements Subscriber {
           queued.add(frame);
         }
       }
-      case ACTIVE -> inbound(frame);
+      case ACTIVE -> {
+        if (refusal == null) {
+          inbound(frame);
+        }
+      }
       case CLOSED -> { }
     }
   }
 
   /** The transport could not read a frame (malformed, oversized). */
   public void onProtocolError(ProtocolException e) {
-    close(e.status(), e.getMessage());
+    if (state != State.ACTIVE) {
+      close(e.status(), e.getMessage());
+    } else if (refusal == null) {
+      refuse(e.status(), e.getMessage());
+      inbound(REFUSAL); // after the frames read before it
+    }
+  }
+
+  /**
+   * True while the Goodbye of a protocol error waits for the answers to the client's earlier
+   * requests: the session closes the connection itself once it is sent.
+   */
+  public boolean closesLater() {
+    return state == State.ACTIVE && refusal != null;
+  }
+
+  /**
+   * An active session's client broke the protocol: {@code Goodbye{status, reason}} and the
+   * close leave after everything its earlier requests cause (docs/protocol.md item 20), so
+   * that, say, the ACCEPTED of a message read before a malformed frame is not lost. Nothing
+   * more is read from the connection or handled meanwhile.
+   */
+  private void refuse(int status, String reason) {
+    refusal = () -> close(status, reason);
+    connection.pause();
   }
 
   /** The connection is gone: leave the hub and the directory. */
@@ -137,6 +176,7 @@ public final class Session implements Subscriber {
     State was = state;
     state = State.CLOSED;
     pushes.close();
+    endPaced();
     if (was == State.ACTIVE) {
       services.metrics().sessionClosed();
     }
@@ -196,7 +236,7 @@ public final class Session implements Subscriber {
       if (ar.result().binding() != null) {
         signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
             connection::pause, () -> {
-              if (!pausedForBacklog && state == State.ACTIVE) {
+              if (!pausedForBacklog && state == State.ACTIVE && refusal == null) {
                 connection.resume();
               }
             });
@@ -273,6 +313,14 @@ public final class Session implements Subscriber {
   }
 
   private void dispatch(Frame frame) {
+    if (refused) {
+      return; // read after a protocol error: dropped with the session
+    }
+    if (frame == REFUSAL) {
+      refused = true;
+      reserve().release(refusal);
+      return;
+    }
     switch (frame.getBodyCase()) {
       case MESSAGE -> message(frame.getMessage());
       case ACK -> {
@@ -287,8 +335,14 @@ public final class Session implements Subscriber {
         closeReason = "client said goodbye";
         connection.close();
       }
-      case HELLO -> close(Status.BAD_REQUEST, "Hello may be sent only once");
-      default -> close(Status.BAD_REQUEST, "unexpected " + frame.getBodyCase() + " frame");
+      case HELLO -> {
+        refuse(Status.BAD_REQUEST, "Hello may be sent only once");
+        dispatch(REFUSAL);
+      }
+      default -> {
+        refuse(Status.BAD_REQUEST, "unexpected " + frame.getBodyCase() + " frame");
+        dispatch(REFUSAL);
+      }
     }
   }
 
@@ -330,7 +384,7 @@ public final class Session implements Subscriber {
       connection.pause();
     } else if (pausedForBacklog && waiting <= MAX_WAITING_REPLIES / 2) {
       pausedForBacklog = false;
-      if (state == State.ACTIVE) {
+      if (state == State.ACTIVE && refusal == null) {
         connection.resume();
       }
     }
@@ -355,9 +409,10 @@ public final class Session implements Subscriber {
 
   // ---------------------------------------------------------------- outbound
 
-  private void write(EncodedFrame frame) {
+  /** Writes a frame; returns when it has been written, or null when it was not written. */
+  private io.vertx.core.Future<Void> write(EncodedFrame frame) {
     if (state == State.CLOSED) {
-      return;
+      return null;
     }
     // what a frame waiting to be written holds besides its bytes (its write's promise and
     // listener, buffers' headers) counts too: 4 MiB of 10-byte pongs would otherwise hold ten
@@ -366,11 +421,50 @@ public final class Session implements Subscriber {
     if (pendingBytes + size > services.limits().maxOutboundBytes()) {
       close(Status.UNAVAILABLE, "slow consumer: more than "
           + services.limits().maxOutboundBytes() + " bytes waiting to be written");
-      return;
+      return null;
     }
     pendingBytes += size;
     services.metrics().frameOut(connection.transport());
-    connection.write(frame).onComplete(ar -> pendingBytes -= size);
+    return connection.write(frame).onComplete(ar -> pendingBytes -= size);
+  }
+
+  /**
+   * Writes {@code frames[from..]} while what waits to be written stays within half of
+   * {@code limits.maxOutboundBytes} (at least one frame at a time), and goes on once the last
+   * of them is written: a long answer (a SYNC listing of many streams) reaches a client that
+   * reads it, instead of making it a slow consumer. The other half is for what else the
+   * session is sent meanwhile (pushes, pongs).
+   */
+  private void pace(java.util.List<EncodedFrame> frames, int from) {
+    long budget = services.limits().maxOutboundBytes() / 2;
+    int i = from;
+    io.vertx.core.Future<Void> last = null;
+    while (state == State.ACTIVE && i < frames.size()) {
+      EncodedFrame f = frames.get(i);
+      if (last != null && pendingBytes + f.delimitedLength() + FRAME_OVERHEAD_BYTES > budget) {
+        break;
+      }
+      last = write(f);
+      if (last == null) {
+        break;
+      }
+      i++;
+    }
+    if (state != State.ACTIVE || i == frames.size() || last == null) {
+      endPaced();
+      return;
+    }
+    int next = i;
+    last.onComplete(ar -> onContext(() -> pace(frames, next)));
+  }
+
+  /** The list being paced is written, or will not be: the replies after it go on. */
+  private void endPaced() {
+    Runnable done = pacedDone;
+    pacedDone = null;
+    if (done != null) {
+      done.run();
+    }
   }
 
   private void onContext(Runnable action) {
@@ -425,6 +519,22 @@ public final class Session implements Subscriber {
       if (state == State.ACTIVE) {
         write(frame);
       }
+    });
+  }
+
+  @Override
+  public void sendAll(java.util.List<EncodedFrame> frames, Runnable done) {
+    onContext(() -> {
+      if (state != State.ACTIVE || pacedDone != null) {
+        // closed (nothing to write), or not called from a held reply (cannot happen): at once
+        if (state == State.ACTIVE) {
+          frames.forEach(this::write);
+        }
+        done.run();
+        return;
+      }
+      pacedDone = done;
+      pace(frames, 0);
     });
   }
 

@@ -85,6 +85,34 @@ class BadInputTest {
     assertNodeStillServes(t);
   }
 
+  /**
+   * A stored message and then garbage (docs/protocol.md item 20: what a session's requests
+   * cause leaves in the order they arrived, refusals included): the message's ACCEPTED comes
+   * before the Goodbye of the garbage, though the store answers after the garbage was read.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aMessageBeforeGarbageIsAcceptedBeforeTheGoodbye(Transport t) {
+    String to = eid("garbage-after-message-to", t);
+    try (TestClient c = TestClient.login(vertx, t, node, eid("garbage-after-message", t), "r")) {
+      byte[] message = Frame.newBuilder().setMessage(TestClient.message("m1", to)).build()
+          .toByteArray();
+      if (t == Transport.TCP) { // both in one write
+        c.sendRaw(concat(TestClient.delimited(message), TestClient.delimited(garbage())));
+      } else {
+        c.sendRaw(message);
+        c.sendRaw(garbage());
+      }
+      Frame accepted = c.next();
+      assertEquals(Frame.BodyCase.ACK, accepted.getBodyCase(),
+          () -> "expected ACCEPTED, got " + accepted);
+      assertEquals("m1", accepted.getAck().getMessageId());
+      assertEquals(200, accepted.getAck().getStatusCode(), accepted::toString);
+      assertGoodbye(c, 400);
+    }
+    assertNodeStillServes(t);
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void emptyFrameGetsGoodbye400(Transport t) {

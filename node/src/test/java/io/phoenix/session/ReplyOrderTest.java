@@ -67,4 +67,32 @@ class ReplyOrderTest {
     assertEquals(List.of("a", "b", "c", "d", "e"), ran);
     assertEquals(0, onContext(order::waiting));
   }
+
+  @Test
+  void aReplyReleasedUntilDoneHoldsTheLaterOnesUntilItIsDone() throws Exception {
+    List<String> ran = new CopyOnWriteArrayList<>();
+    ReplyOrder order = new ReplyOrder(context, n -> { });
+    List<Reply> replies = onContext(() -> List.of(order.reserve(), order.reserve(),
+        order.reserve()));
+    Runnable[] done = new Runnable[1];
+    replies.get(0).releaseUntilDone(d -> {
+      ran.add("a");
+      done[0] = d;
+    });
+    replies.get(1).release(() -> ran.add("b"));
+    replies.get(2).releaseUntilDone(d -> {
+      ran.add("c");
+      d.run(); // done at once: nothing waits
+    });
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> ran.size() == 1);
+    assertEquals(2, onContext(order::waiting), "b and c wait for a to be done");
+    assertEquals(List.of("a"), ran);
+    done[0].run(); // from another thread
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> ran.size() == 3);
+    assertEquals(List.of("a", "b", "c"), ran);
+    done[0].run(); // a second call changes nothing
+    assertEquals(0, onContext(order::waiting));
+  }
 }

@@ -188,7 +188,9 @@ final class WebSocketConnection
     closeCode = e instanceof FrameTooLargeException ? MESSAGE_TOO_BIG
         : e instanceof WebSocketException w ? w.closeCode() : NORMAL_CLOSURE;
     session.onProtocolError(e);
-    close(); // the session closes the connection; this covers a session already ended
+    if (!session.closesLater()) {
+      close(); // the session closes the connection; this covers a session already ended
+    }
   }
 
   @Override
