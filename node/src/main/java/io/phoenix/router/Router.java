@@ -5,6 +5,7 @@ import io.phoenix.cluster.Directory.Device;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
+import io.phoenix.protocol.MessageRules;
 import io.phoenix.protocol.Status;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
@@ -202,6 +203,15 @@ public final class Router {
 
   /** An ack signal sent by a client (§6). */
   public void acknowledge(Subscriber client, MessagePeerAckSignal ack, Reply reply) {
+    if (!MessageRules.boundedAck(ack)) {
+      // refused without repeating what is over the bounds: the answer stays a small frame
+      metrics.refused(Status.BAD_REQUEST);
+      EncodedFrame answer = encode(signal(client.identity(), null,
+          MessageRules.cut(ack.getMessageId(), MessageRules.MAX_MESSAGE_ID_BYTES),
+          ack.getMethod(), Status.BAD_REQUEST, null));
+      reply.release(() -> client.send(answer));
+      return;
+    }
     switch (ack.getMethod()) {
       case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> recordAck(client, ack, reply);
       case AckMethod.PULL_REQUEST_VALUE -> pull(client, ack, reply);

@@ -203,6 +203,46 @@ class AckTest {
     }
   }
 
+  /**
+   * The node repeats an ack's names in what it forwards and answers, so names over the bounds
+   * of a message's (message_id 128 bytes, eids and resources 256) would let one client make the
+   * node send another a frame over max_frame_bytes. Refused 400, the message_id cut to 128
+   * bytes and nothing else of the client's repeated; nothing recorded or forwarded.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void acksWithNamesOverTheBoundsAreRefusedInASmallFrame(Transport t) {
+    String a = "alice-" + t + "-long";
+    String b = "bob-" + t + "-long";
+    try (TestClient a1 = login(t, a, "phone"); TestClient b1 = login(t, b, "phone")) {
+      sendStored(a1, b, 2, 1, b1);
+      int max = b1.welcome().getMaxFrameBytes();
+      String longId = "é".repeat(max / 2 - 100); // two bytes each: the frame just fits
+      b1.send(ackFrom(AckMethod.DELIVERED, longId, a, b, 1).build());
+      Frame refusal = b1.next(TestClient.TIMEOUT);
+      assertTrue(refusal.getSerializedSize() < 1024, () -> "a small frame: " + refusal);
+      assertRefused(refusal.getAck(), AckMethod.DELIVERED_VALUE, "é".repeat(64), 400);
+      assertTrue(!refusal.getAck().hasPeer() && !refusal.getAck().hasFrom(), refusal::toString);
+      assertEquals(b1.welcome().getIdentity(), refusal.getAck().getTo(), "to: the client itself");
+
+      String longEid = "x".repeat(257);
+      b1.send(ackFrom(AckMethod.READ, "long-to", a, b, 1)
+          .setTo(Identity.newBuilder().setEid(a).setConnectionResourceId(longEid)).build());
+      assertRefused(b1.nextAck(), AckMethod.READ_VALUE, "long-to", 400);
+      b1.send(TestClient.ack(AckMethod.PULL_REQUEST, "long-peer", longEid, b, 0).build());
+      assertRefused(b1.nextAck(), AckMethod.PULL_REQUEST_VALUE, "long-peer", 400);
+      assertEquals(List.of(), a1.barrier(), "nothing forwarded to the sender");
+      assertPeer(pullEnd(a1, "check", a, b, 2), a, b, 2, 0);
+
+      // at the bounds: taken
+      String id128 = "m".repeat(128);
+      b1.send(ackFrom(AckMethod.DELIVERED, id128, a, b, 1).build());
+      MessagePeerAckSignal forwarded = a1.nextAck();
+      assertEquals(id128, forwarded.getMessageId());
+      assertEquals(200, forwarded.getStatusCode(), forwarded::toString);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void unknownOrServerOnlyMethodsAreMalformed(Transport t) {

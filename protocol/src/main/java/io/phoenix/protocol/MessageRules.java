@@ -3,6 +3,7 @@ package io.phoenix.protocol;
 import com.google.protobuf.CodedOutputStream;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.MessageType;
 import io.phoenix.protocol.v1.TransmissionMode;
@@ -81,6 +82,51 @@ public final class MessageRules {
         .setOffset(Long.MAX_VALUE).setPeerOffset(Long.MAX_VALUE).build());
     size += 2 + 2 + MAX_NODE_ID_CHARS + 5; // to.node, growth of to's length, transmission_mode
     return (int) Math.min(Integer.MAX_VALUE, size + 1 + 5); // the Frame's tag and length
+  }
+
+  /**
+   * True when every name an ack signal carries is within the bounds of a message's: message_id
+   * at most {@link #MAX_MESSAGE_ID_BYTES} (it may be empty), the eids and
+   * connection_resource_ids of {@code to}, {@code from} and {@code peer} at most
+   * {@link #MAX_ID_BYTES}, and {@code to.node} and {@code from.node} at most
+   * {@value #MAX_NODE_ID_CHARS} characters. The server repeats these names in what it sends
+   * back and forwards; bounded, those frames stay within max_frame_bytes whatever the client
+   * sent.
+   */
+  public static boolean boundedAck(MessagePeerAckSignal a) {
+    return bounded(a.getMessageId(), MAX_MESSAGE_ID_BYTES)
+        && (!a.hasTo() || bounded(a.getTo()))
+        && (!a.hasFrom() || bounded(a.getFrom()))
+        && (!a.hasPeer() || bounded(a.getPeer().getFrom(), MAX_ID_BYTES)
+            && bounded(a.getPeer().getTo(), MAX_ID_BYTES));
+  }
+
+  private static boolean bounded(Identity id) {
+    return bounded(id.getEid(), MAX_ID_BYTES) && bounded(id.getConnectionResourceId(), MAX_ID_BYTES)
+        && id.getNode().length() <= MAX_NODE_ID_CHARS;
+  }
+
+  private static boolean bounded(String s, int maxBytes) {
+    return s.isEmpty() || validId(s, maxBytes);
+  }
+
+  /** {@code id} cut to at most {@code maxBytes} of UTF-8, at a character boundary. */
+  public static String cut(String id, int maxBytes) {
+    if (bounded(id, maxBytes)) {
+      return id;
+    }
+    int bytes = 0;
+    int end = 0;
+    while (end < id.length()) {
+      int cp = id.codePointAt(end);
+      int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + n > maxBytes) {
+        break;
+      }
+      bytes += n;
+      end += Character.charCount(cp);
+    }
+    return id.substring(0, end);
   }
 
   /** Longest node id (see the configuration rules of node.id). */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.protocol.v1.Peer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -95,5 +97,34 @@ class MessageRulesTest {
   @ValueSource(strings = {"Q", "QQ=", "=", "QQ===", "Q===", "-_-_", "QU JD", "QUJD\n", "QQ=A"})
   void invalidBase64(String s) {
     assertFalse(MessageRules.isBase64(s), s);
+  }
+
+  @Test
+  void ackNamesAreHeldToTheBoundsOfAMessage() {
+    MessagePeerAckSignal.Builder ok = MessagePeerAckSignal.newBuilder().setMethod(2)
+        .setMessageId("m".repeat(128))
+        .setTo(Identity.newBuilder().setEid("a".repeat(256)).setNode("n".repeat(64)))
+        .setPeer(Peer.newBuilder().setFrom("a".repeat(256)).setTo("b"));
+    assertTrue(MessageRules.boundedAck(ok.build()));
+    assertTrue(MessageRules.boundedAck(MessagePeerAckSignal.newBuilder().setMethod(5).build()),
+        "a SYNC needs no message_id");
+    assertFalse(MessageRules.boundedAck(ok.clone().setMessageId("m".repeat(129)).build()));
+    assertFalse(MessageRules.boundedAck(ok.clone().setMessageId("é".repeat(65)).build()));
+    assertFalse(MessageRules.boundedAck(ok.clone()
+        .setFrom(Identity.newBuilder().setConnectionResourceId("r".repeat(257))).build()));
+    assertFalse(MessageRules.boundedAck(ok.clone()
+        .setTo(Identity.newBuilder().setEid("a").setNode("n".repeat(65))).build()));
+    assertFalse(MessageRules.boundedAck(ok.clone()
+        .setPeer(Peer.newBuilder().setFrom("a").setTo("b".repeat(257))).build()));
+  }
+
+  @Test
+  void cutKeepsWholeCharactersWithinTheBytes() {
+    assertEquals("abc", MessageRules.cut("abc", 128));
+    assertEquals("é".repeat(64), MessageRules.cut("é".repeat(100), 128));
+    assertEquals("a" + "é".repeat(63), MessageRules.cut("a" + "é".repeat(100), 128));
+    String emoji = new String(Character.toChars(0x1F600));
+    assertEquals(emoji.repeat(32), MessageRules.cut(emoji.repeat(40), 128));
+    assertEquals("ab" + emoji.repeat(31), MessageRules.cut("ab" + emoji.repeat(40), 128));
   }
 }
