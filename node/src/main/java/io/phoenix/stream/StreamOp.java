@@ -378,6 +378,9 @@ final class StreamOp {
     return r;
   }
 
+  /** Unused time after which a stream with nothing in it is forgotten (see maintain). */
+  static final long EMPTY_STREAM_MS = 1_000;
+
   private OpResult maintain(StreamBucket bucket, BucketBatch b) {
     OpResult r = OpResult.done(true);
     int[] evicted = {0};
@@ -402,6 +405,11 @@ final class StreamOp {
       // (idleMs is far above idHoldMs): read back on demand.
       evicted[0] = bucket.removeIf((sender, s) -> s.fullySaved()
           && s.touchedAt < b.now - b.idleMs);
+      // A stream read back with nothing in it (an acknowledgement or a pull of a stream that
+      // does not exist) tells nothing the database does not: forgotten once unused for a
+      // moment, so that requests naming ever new streams cannot fill the heap
+      evicted[0] += bucket.removeIf((sender, s) -> s.head == 0
+          && s.touchedAt < b.now - EMPTY_STREAM_MS);
       // Past the bound, sooner: as soon as the ids are no longer needed for dedupe
       int over = bucket.streamCount() - b.maxStreams;
       if (over > 0) {

@@ -462,6 +462,27 @@ class BucketBatchTest {
     assertEquals(null, e.getValue().get("carol", "bob"));
   }
 
+  @Test
+  void aStreamReadBackEmptyIsForgottenOnceUnusedForAMoment() {
+    Entry e = new Entry(null);
+    // acknowledged and pulled by a client, but no such stream: read back with nothing in it
+    for (int i = 0; i < 50; i++) {
+      run(e, false, 1000, StreamOp.load("s" + i, "bob", 0, 0, 0, null));
+      run(e, false, 1000, StreamOp.ack("s" + i, "bob", 5, false));
+      run(e, false, 1000, StreamOp.pull("s" + i, "bob", 0, 10));
+    }
+    run(e, false, 1000, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    append(e, false, "alice", "a", 1000);
+    run(e, false, 1000, StreamOp.load("carol", "bob", 0, 0, 0, null)); // about to be appended
+    OpResult soon = run(e, false, 1000 + StreamOp.EMPTY_STREAM_MS, StreamOp.maintain());
+    assertEquals(0, soon.offset, "not before a moment unused");
+    run(e, false, 1500, StreamOp.load("dave", "bob", 0, 0, 0, null));
+    OpResult later = run(e, false, 1001 + StreamOp.EMPTY_STREAM_MS, StreamOp.maintain());
+    assertEquals(51, later.offset, "the 50 empty streams and carol's");
+    assertEquals(2, e.getValue().streamCount(), "alice's, with a message, and dave's, new");
+    assertTrue(e.getValue().get("alice", "bob") != null && e.getValue().get("dave", "bob") != null);
+  }
+
   /** Appends a body of {@code size} bytes to {@code from → bob} and, if {@code write}, writes it. */
   private static void appendBody(Entry e, String from, int size, long now, boolean write,
       long request) {
