@@ -62,6 +62,15 @@ public final class Session implements Subscriber {
   private final ReplyOrder replies;
   private final PushOrder pushes;
   private boolean pausedForBacklog;
+  /** Reading held back while too many frames wait for their signature check. */
+  private boolean pausedForSignatures;
+  /**
+   * When the node began to hold reading back for its own reasons (backlog, signatures, a
+   * protocol error's Goodbye waiting), 0 while it reads: the client cannot be heard meanwhile.
+   */
+  private long heldSinceNanos;
+  /** When reading last went on after such a hold: the client's silence counts from there. */
+  private long releasedAtNanos;
   private State state = State.AWAITING_HELLO;
   private Identity identity;
   private RateLimiter rateLimiter;
@@ -165,7 +174,25 @@ public final class Session implements Subscriber {
    */
   private void refuse(int status, String reason) {
     refusal = () -> close(status, reason);
-    connection.pause();
+    readingChanged();
+  }
+
+  /**
+   * Pauses or resumes reading as the node's own reasons say: too many replies waiting, too
+   * many frames waiting for their signature check, a protocol error's Goodbye waiting.
+   */
+  private void readingChanged() {
+    boolean hold = pausedForBacklog || pausedForSignatures || refusal != null;
+    if (hold && heldSinceNanos == 0) {
+      heldSinceNanos = System.nanoTime();
+      connection.pause();
+    } else if (!hold && heldSinceNanos != 0) {
+      heldSinceNanos = 0;
+      releasedAtNanos = System.nanoTime();
+      if (state == State.ACTIVE) {
+        connection.resume();
+      }
+    }
   }
 
   /** The connection is gone: leave the hub and the directory. */
@@ -204,8 +231,18 @@ public final class Session implements Subscriber {
       close(Status.UNAVAILABLE, "the token could not be checked within "
           + services.limits().helloTimeoutMs() + " ms");
     } else if (state == State.ACTIVE
-        && nowNanos - lastInboundNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
+        && heldSinceNanos == 0 && nowNanos - Math.max(lastInboundNanos, releasedAtNanos)
+            > services.limits().heartbeatSeconds() * 3_000_000_000L) {
       close(Status.TIMEOUT, "silent for 3 heartbeats");
+    } else if (state == State.ACTIVE && heldSinceNanos != 0
+        && nowNanos - heldSinceNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
+      // the node has not read from the client for 3 heartbeats: not the client's silence
+      if (refusal != null) {
+        refusal.run(); // the protocol error's Goodbye, without the answers it waited for
+      } else {
+        close(Status.UNAVAILABLE, "requests unanswered for "
+            + services.limits().heartbeatSeconds() * 3 + " s");
+      }
     }
   }
 
@@ -235,10 +272,12 @@ public final class Session implements Subscriber {
       }
       if (ar.result().binding() != null) {
         signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
-            connection::pause, () -> {
-              if (!pausedForBacklog && state == State.ACTIVE && refusal == null) {
-                connection.resume();
-              }
+            () -> {
+              pausedForSignatures = true;
+              readingChanged();
+            }, () -> {
+              pausedForSignatures = false;
+              readingChanged();
             });
       }
       identity = Identity.newBuilder().setEid(eid).setConnectionResourceId(resource)
@@ -381,12 +420,10 @@ public final class Session implements Subscriber {
   private void backlogChanged(int waiting) {
     if (!pausedForBacklog && waiting > MAX_WAITING_REPLIES) {
       pausedForBacklog = true;
-      connection.pause();
+      readingChanged();
     } else if (pausedForBacklog && waiting <= MAX_WAITING_REPLIES / 2) {
       pausedForBacklog = false;
-      if (state == State.ACTIVE && refusal == null) {
-        connection.resume();
-      }
+      readingChanged();
     }
   }
 

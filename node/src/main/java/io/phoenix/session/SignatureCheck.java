@@ -82,7 +82,7 @@ public final class SignatureCheck {
     pending.add(e);
     if (pending.size() > MAX_PENDING) {
       paused = true;
-      pause.run(); // every time: another part of the session may have resumed reading
+      pause.run();
     }
     drain();
   }

@@ -67,7 +67,7 @@ class StoreStallIT {
           assertEquals(200, first.getStatusCode(), first::toString);
         }
 
-        signal(pg, "STOP");
+        TestPostgres.signal(dir.resolve("pg"), "STOP");
         stopped = true;
         byte[] body = new byte[PAYLOAD];
         for (int m = 0; m < MESSAGES; m++) {
@@ -81,7 +81,7 @@ class StoreStallIT {
         Thread.sleep(5_000);
         assertTrue(node.isAlive(), "the node died (it exits on OutOfMemoryError)");
 
-        signal(pg, "CONT");
+        TestPostgres.signal(dir.resolve("pg"), "CONT");
         stopped = false;
         long stored = 0;
         for (TestClient s : senders) {
@@ -112,23 +112,12 @@ class StoreStallIT {
       }
     } finally {
       if (stopped) {
-        signal(pg, "CONT"); // a stopped server would outlive the test (close() cannot stop it)
+        // a stopped server would outlive the test (close() cannot stop it)
+        TestPostgres.signal(dir.resolve("pg"), "CONT");
       }
       senders.forEach(TestClient::close);
       vertx.close();
       pg.close();
     }
-  }
-
-  /** Sends {@code STOP} or {@code CONT} to the PostgreSQL server and all its processes. */
-  private void signal(EmbeddedPostgres pg, String signal) throws Exception {
-    long pid = Long.parseLong(Files.readAllLines(dir.resolve("pg").resolve("postmaster.pid"))
-        .get(0).trim());
-    List<String> command = new ArrayList<>(List.of("kill", "-" + signal, Long.toString(pid)));
-    ProcessHandle.of(pid).orElseThrow().descendants()
-        .forEach(p -> command.add(Long.toString(p.pid())));
-    Process kill = new ProcessBuilder(command).inheritIO().start();
-    assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
-    assertEquals(0, kill.exitValue(), "kill -" + signal);
   }
 }

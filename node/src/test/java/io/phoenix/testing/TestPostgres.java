@@ -58,6 +58,23 @@ public final class TestPostgres {
     }
   }
 
+  /**
+   * Sends {@code STOP} or {@code CONT} to the server started on {@code dataDir} and all its
+   * processes: a stopped server neither answers nor fails (its connections stay open).
+   */
+  public static void signal(Path dataDir, String signal) throws Exception {
+    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid"))
+        .get(0).trim());
+    java.util.List<String> command = new java.util.ArrayList<>(
+        java.util.List.of("kill", "-" + signal, Long.toString(pid)));
+    ProcessHandle.of(pid).orElseThrow().descendants()
+        .forEach(p -> command.add(Long.toString(p.pid())));
+    Process kill = new ProcessBuilder(command).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " failed");
+    }
+  }
+
   /** Adds the nodes' role to a server (once). */
   public static void createRole(EmbeddedPostgres pg) {
     execute(pg, "CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
