@@ -38,9 +38,19 @@ public interface Directory {
 
   /**
    * Removes every device held by one run of {@code node} (that run left the cluster or stops):
-   * those whose session id starts with {@code run} and {@code ':'} (see
+   * those whose session id starts with {@link #sessionPrefix} of {@code run} (see
    * {@link io.phoenix.session.SessionServices#run}); returns how many. A run of the same node
    * restarted meanwhile keeps its devices.
    */
   Future<Integer> removeNode(String node, String run);
+
+  /** The id of a new session of {@code run}: {@link #sessionPrefix} and a random UUID. */
+  static String newSessionId(String run) {
+    return sessionPrefix(run) + java.util.UUID.randomUUID();
+  }
+
+  /** What the id of every session of {@code run} begins with (see {@link #removeNode}). */
+  static String sessionPrefix(String run) {
+    return run + ':';
+  }
 }

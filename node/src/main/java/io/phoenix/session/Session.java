@@ -1,5 +1,6 @@
 package io.phoenix.session;
 
+import io.phoenix.cluster.Directory;
 import io.phoenix.cluster.Directory.Device;
 import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
@@ -96,7 +97,7 @@ public final class Session implements Subscriber {
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
     this.services = services;
-    this.sessionId = services.run() + ':' + UUID.randomUUID();
+    this.sessionId = Directory.newSessionId(services.run());
     this.context = context;
     this.openedAtNanos = System.nanoTime();
     this.lastInboundNanos = openedAtNanos;

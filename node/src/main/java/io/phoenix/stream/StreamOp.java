@@ -145,7 +145,7 @@ final class StreamOp {
   /** The run travels in messageId. */
   static StreamOp removeNode(String node, String run) {
     StreamOp op = new StreamOp(Kind.REMOVE_NODE, node, "");
-    op.messageId = run + ':';
+    op.messageId = io.phoenix.cluster.Directory.sessionPrefix(run);
     return op;
   }
 

@@ -880,7 +880,7 @@ public final class StreamPipeline implements StreamStore {
         entries.get(entries.size() - 1).offset(), 0, 0, result.runs);
     write(entries, List.of(row), settings.commitMode() ? r : null, result);
     if (!settings.commitMode()) {
-      if (newMessage) {
+      if (newMessage && r.internal == null) {
         completeWithDevices(r, result);
       } else {
         r.complete(result);
@@ -1111,7 +1111,7 @@ public final class StreamPipeline implements StreamStore {
 
   /**
    * Removes every device held by one run of {@code node} (session ids starting with
-   * {@code run + ':'}) from every bucket; answers how many.
+   * {@link io.phoenix.cluster.Directory#sessionPrefix}) from every bucket; answers how many.
    */
   public Future<Integer> removeNode(String node, String run) {
     Context context = Vertx.currentContext();
