@@ -104,8 +104,9 @@ public final class ClientBuilder {
   }
 
   /**
-   * How long to wait for a token from the supplier, and then for Welcome after connecting,
-   * before the attempt counts as failed (default 10 s).
+   * How long to wait for a token from the supplier, and then for Welcome (counted from the
+   * start of the connection: TCP connect, TLS handshake and WebSocket upgrade included), before
+   * the attempt counts as failed (default 10 s).
    */
   public ClientBuilder helloTimeout(Duration timeout) {
     this.helloTimeout = Objects.requireNonNull(timeout, "timeout");

@@ -9,9 +9,10 @@ import io.vertx.core.Vertx;
 
 /**
  * One attempt at a session with one endpoint: opens the link, says Hello, waits for Welcome
- * (at most the hello timeout), then keeps a heartbeat (a Ping every {@code heartbeat_seconds / 2};
- * a Ping still unanswered when the next is due ends the session). Messages and ack signals are
- * passed on; Goodbye, a close, a missed Pong or {@link #end} end the session exactly once.
+ * (at most the hello timeout, counted from the start of the opening), then keeps a heartbeat
+ * (a Ping every {@code heartbeat_seconds / 2}; a Ping still unanswered when the next is due
+ * ends the session). Messages and ack signals are passed on; Goodbye, a close, a missed Pong
+ * or {@link #end} end the session exactly once.
  *
  * <p>Used on the client's context only.
  */
@@ -54,9 +55,16 @@ final class ClientSession implements Link.Handler {
     return endpoint;
   }
 
-  /** Opens the link and sends Hello; a failure to connect ends the session. */
+  /**
+   * Opens the link and sends Hello; a failure to connect ends the session, and so does a
+   * Welcome that has not come within {@code helloTimeoutMs} of the start, however far the
+   * opening got (a host that takes the connection and never answers a WebSocket upgrade, or a
+   * TLS handshake, must not hold the client).
+   */
   void start(Connector connector, String token, String resourceId, long helloTimeoutMs) {
-    connector.open(endpoint, this).onComplete(ar -> {
+    helloTimer = vertx.setTimer(helloTimeoutMs, id -> end(0, "no Welcome within "
+        + helloTimeoutMs + " ms"));
+    connector.open(endpoint, this, helloTimeoutMs).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof UntrustedServerException e) {
           end(UNTRUSTED, e.getMessage());
@@ -70,8 +78,6 @@ final class ClientSession implements Link.Handler {
         link.close();
         return;
       }
-      helloTimer = vertx.setTimer(helloTimeoutMs, id -> end(0, "no Welcome within "
-          + helloTimeoutMs + " ms"));
       link.write(Frame.newBuilder().setHello(Hello.newBuilder().setToken(token)
           .setConnectionResourceId(resourceId)).build());
     });

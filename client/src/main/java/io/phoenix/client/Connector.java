@@ -51,8 +51,11 @@ final class Connector {
     }
   }
 
-  /** Opens a link; its events go to {@code handler}. */
-  Future<Link> open(Endpoint endpoint, Link.Handler handler) {
+  /**
+   * Opens a link; its events go to {@code handler}. A WebSocket upgrade not answered within
+   * {@code timeoutMs} is given up and its connection closed.
+   */
+  Future<Link> open(Endpoint endpoint, Link.Handler handler, long timeoutMs) {
     if (endpoint.isWebSocket()) {
       if (wsClient == null) {
         wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -61,7 +64,7 @@ final class Connector {
             .setMaxMessageSize(MAX_INBOUND_FRAME_BYTES));
       }
       WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(endpoint.host())
-          .setPort(endpoint.port()).setURI(endpoint.path());
+          .setPort(endpoint.port()).setURI(endpoint.path()).setTimeout(timeoutMs);
       if (endpoint.isTls()) {
         connect.setSsl(true).setSslOptions(ssl);
       }

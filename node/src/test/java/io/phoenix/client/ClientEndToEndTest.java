@@ -381,6 +381,36 @@ class ClientEndToEndTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void anEndpointThatAcceptsButNeverAnswersIsLeftAfterTheHelloTimeout(Transport t) {
+    // a host that takes the connection and then says nothing: no Welcome, and for WebSocket
+    // not even the answer to the upgrade request
+    java.util.concurrent.CountDownLatch silentClosed = new java.util.concurrent.CountDownLatch(1);
+    io.vertx.core.net.NetServer silent = vertx.createNetServer()
+        .connectHandler(socket -> socket.closeHandler(v -> silentClosed.countDown()));
+    int port = await(silent.listen(0, "127.0.0.1")).actualPort();
+    String a = "alice-silent-" + t;
+    NodeRecorder alice = new NodeRecorder();
+    String silentEndpoint = t == Transport.TCP ? "tcp://127.0.0.1:" + port
+        : "ws://127.0.0.1:" + port + "/socket";
+    PhoenixClient ac = alice.builder(vertx, node.token(a), silentEndpoint,
+            NodeRecorder.endpoint(t, node))
+        .helloTimeout(java.time.Duration.ofMillis(500))
+        .build();
+    assertEquals(a, await(ac.connect()).getEid(), "the next endpoint was tried");
+    StateChange lost = alice.nextState(ConnectionState.RECONNECTING);
+    assertTrue(lost.reason().contains("500 ms"), lost.reason());
+    try {
+      assertTrue(silentClosed.await(Recorder.TIMEOUT.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS), "the silent connection was closed");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    await(ac.close());
+    await(silent.close());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void aRefusedTokenFailsForGood(Transport t) {
     NodeRecorder r = new NodeRecorder();
     PhoenixClient c = r.builder(vertx, t, "mallory-" + t, node).token("not-a-token").build();
