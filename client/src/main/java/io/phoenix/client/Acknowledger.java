@@ -6,6 +6,7 @@ import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
+import io.vertx.core.Vertx;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,18 +16,26 @@ import java.util.Map;
  * cumulative positions, so while disconnected only the highest one per stream and method is
  * kept, and sent after the next Welcome. Only a stream's recipient acknowledges it: messages
  * the user is not the recipient of (copies of its own messages from its other devices) are not
- * acknowledged, and neither are DEVICE messages.
+ * acknowledged, and neither are DEVICE messages. One the node cannot record for the moment
+ * (answered 503: its cluster or store is unavailable, PROTOCOL.md §7 "retry") is kept the same
+ * way and sent again after {@link #RETRY_MS}; other refusals (400, 403) are not repeated.
  *
  * <p>Used on the client's context only.
  */
 final class Acknowledger {
+  /** The wait before an acknowledgement answered 503 is sent again. */
+  static final long RETRY_MS = 1_000;
+
   private record Key(String from, String to, int method) {}
 
+  private final Vertx vertx;
   private final FrameWriter wire;
   private final Map<Key, MessagePeerAckSignal> unsent = new LinkedHashMap<>();
   private String me;
+  private long retryTimer = -1;
 
-  Acknowledger(FrameWriter wire) {
+  Acknowledger(Vertx vertx, FrameWriter wire) {
+    this.vertx = vertx;
     this.wire = wire;
   }
 
@@ -43,9 +52,38 @@ final class Acknowledger {
         .setPeer(Peer.newBuilder().setFrom(p.getFrom()).setTo(p.getTo()).setOffset(p.getOffset()))
         .build();
     if (!wire.write(Frame.newBuilder().setAck(signal).build())) {
-      unsent.merge(new Key(p.getFrom(), p.getTo(), method.getNumber()), signal,
-          (old, now) -> now.getPeer().getOffset() > old.getPeer().getOffset() ? now : old);
+      keep(signal);
     }
+  }
+
+  /**
+   * The node refused a DELIVERED or READ with 503: it is sent again after {@link #RETRY_MS}
+   * (the refusal echoes its {@code peer}, method and message_id), or after the next Welcome.
+   */
+  void unavailable(MessagePeerAckSignal refusal) {
+    Peer p = refusal.getPeer();
+    if (!refusal.hasPeer() || p.getOffset() < 1 || !p.getTo().equals(me)) {
+      return;
+    }
+    keep(MessagePeerAckSignal.newBuilder()
+        .setMethod(refusal.getMethod())
+        .setMessageId(refusal.getMessageId())
+        .setTo(Identity.newBuilder().setEid(p.getFrom()))
+        .setPeer(Peer.newBuilder().setFrom(p.getFrom()).setTo(p.getTo()).setOffset(p.getOffset()))
+        .build());
+    if (retryTimer == -1) {
+      retryTimer = vertx.setTimer(RETRY_MS, id -> {
+        retryTimer = -1;
+        flush();
+      });
+    }
+  }
+
+  /** Keeps {@code signal} to be sent later: only the highest of its stream and method. */
+  private void keep(MessagePeerAckSignal signal) {
+    Peer p = signal.getPeer();
+    unsent.merge(new Key(p.getFrom(), p.getTo(), signal.getMethod()), signal,
+        (old, now) -> now.getPeer().getOffset() > old.getPeer().getOffset() ? now : old);
   }
 
   /** A new store epoch: positions kept for the old store would acknowledge other messages. */
@@ -53,9 +91,21 @@ final class Acknowledger {
     unsent.clear();
   }
 
+  /** The client is closed or failed: nothing is sent again. */
+  void stopped() {
+    vertx.cancelTimer(retryTimer);
+    retryTimer = -1;
+    unsent.clear();
+  }
+
   /** A new session for {@code eid}: sends what was acknowledged while disconnected. */
   void connected(String eid) {
     me = eid;
+    flush();
+  }
+
+  /** Sends what waits, while there is a session to send it on. */
+  private void flush() {
     Iterator<MessagePeerAckSignal> it = unsent.values().iterator();
     while (it.hasNext() && wire.write(Frame.newBuilder().setAck(it.next()).build())) {
       it.remove();

@@ -63,7 +63,7 @@ public final class PhoenixClient {
     this.context = vertx.getOrCreateContext();
     this.connector = new Connector(vertx, settings.trust());
     this.receiver = new Receiver(vertx, this::write, settings.messageListener());
-    this.acks = new Acknowledger(this::write);
+    this.acks = new Acknowledger(vertx, this::write);
     this.reconnector = new Reconnector(settings, context, connector, new Reconnector.Listener() {
       @Override
       public void connected(Identity identity, boolean epochChanged) {
@@ -91,6 +91,7 @@ public final class PhoenixClient {
       public void stopped(String reason) {
         outbox.failAll(reason);
         receiver.failHistory(reason);
+        acks.stopped();
       }
     });
     this.outbox = new Outbox(vertx, this::write, settings.backoff(), settings.maxSendAttempts(),
@@ -196,6 +197,8 @@ public final class PhoenixClient {
    * Tells the sender that {@code received} (and all before it in its stream) was delivered.
    * Ignored for DEVICE messages and for messages the user is not the recipient of (copies of
    * its own messages sent from its other devices): only a stream's recipient acknowledges it.
+   * Kept while disconnected and sent after the next Welcome; sent again a second later when
+   * the node answers 503 (it cannot record it for the moment).
    */
   public void delivered(Message received) {
     Objects.requireNonNull(received, "received");
@@ -278,6 +281,8 @@ public final class PhoenixClient {
       case AckMethod.DELIVERED_VALUE, AckMethod.READ_VALUE -> {
         if (signal.getStatusCode() == Status.OK) {
           settings.notifyAck(signal);
+        } else if (signal.getStatusCode() == Status.UNAVAILABLE) {
+          acks.unavailable(signal); // sent again: the node could not record it for now
         } else {
           log.warn("{} of {} refused with status {}", signal.getMethod() == AckMethod.READ_VALUE
               ? "READ" : "DELIVERED", signal.getMessageId(), signal.getStatusCode());
