@@ -10,7 +10,10 @@ import java.util.Objects;
  * <p>Rules every implementation MUST keep:
  * <ol>
  *   <li>{@link #register} replaces any entry with the same eid and resource and returns it, so
- *       the caller can close the session it replaced.</li>
+ *       the caller can close the session it replaced, unless that entry's session opened
+ *       later ({@link #openedAt}): then nothing changes and the future fails with
+ *       {@link Superseded} (a connection the client gave up on, registered late, must not
+ *       replace the one it made next).</li>
  *   <li>{@link #unregister} removes an entry only while it still names the given session: a
  *       replaced session's late close never removes its successor.</li>
  *   <li>Once a register future has succeeded, every later {@link #lookup} sees the entry.</li>
@@ -27,8 +30,19 @@ public interface Directory {
     }
   }
 
-  /** Adds (or replaces) a device; returns the device it replaced, or null. */
+  /**
+   * Adds (or replaces) a device; returns the device it replaced, or null. Fails with
+   * {@link Superseded} when the entry there is a session opened later.
+   */
   Future<Device> register(Device device);
+
+  /** A register that found a session of the same device opened after its own. */
+  final class Superseded extends RuntimeException {
+    public Superseded(Device current) {
+      super("a later session of the device holds its entry: "
+          + (current == null ? "?" : current.sessionId()), null, false, false);
+    }
+  }
 
   /** Removes a device if it is still the given session. */
   Future<Void> unregister(Device device);
@@ -44,9 +58,30 @@ public interface Directory {
    */
   Future<Integer> removeNode(String node, String run);
 
-  /** The id of a new session of {@code run}: {@link #sessionPrefix} and a random UUID. */
+  /**
+   * The id of a new session of {@code run}: {@link #sessionPrefix}, the time it opened
+   * (milliseconds since the epoch, hexadecimal, ':') and a random UUID.
+   */
   static String newSessionId(String run) {
-    return sessionPrefix(run) + java.util.UUID.randomUUID();
+    return sessionPrefix(run) + Long.toHexString(System.currentTimeMillis()) + ':'
+        + java.util.UUID.randomUUID();
+  }
+
+  /**
+   * When the session {@code sessionId} opened ({@link #newSessionId}), by the clock of the
+   * node that holds it; 0 for an id that does not say.
+   */
+  static long openedAt(String sessionId) {
+    int start = sessionId.indexOf(':') + 1;
+    int end = sessionId.indexOf(':', start);
+    if (start == 0 || end < 0 || end - start > 16) {
+      return 0;
+    }
+    try {
+      return Long.parseUnsignedLong(sessionId, start, end, 16);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** What the id of every session of {@code run} begins with (see {@link #removeNode}). */

@@ -1,5 +1,6 @@
 package io.phoenix.router;
 
+import io.phoenix.cluster.Directory;
 import io.phoenix.protocol.EncodedFrame;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +37,12 @@ public final class LocalHub {
     return s.identity().getConnectionResourceId();
   }
 
-  /** Adds a session; returns the session it replaced (same eid and resource), or null. */
+  /**
+   * Adds a session; returns the session it replaced (same eid and resource), or null. When the
+   * session there opened later ({@link Directory#openedAt}: the client connected again while
+   * this one waited for its Hello to be checked), {@code s} is not added and that session is
+   * returned: see {@link #supersedes}.
+   */
   public Subscriber add(Subscriber s) {
     String resource = resourceOf(s);
     Subscriber[] replaced = {null};
@@ -47,12 +53,16 @@ public final class LocalHub {
       if (v instanceof Subscriber one) {
         if (resourceOf(one).equals(resource)) {
           replaced[0] = one;
-          return s;
+          return supersedes(one, s) ? one : s;
         }
         return new Subscriber[] {one, s};
       }
       Subscriber[] many = (Subscriber[]) v;
       int i = indexOf(many, resource);
+      if (i >= 0 && supersedes(many[i], s)) {
+        replaced[0] = many[i];
+        return many;
+      }
       Subscriber[] next = Arrays.copyOf(many, i < 0 ? many.length + 1 : many.length);
       if (i < 0) {
         next[many.length] = s;
@@ -63,6 +73,12 @@ public final class LocalHub {
       return next;
     });
     return replaced[0];
+  }
+
+  /** True when {@code held} is a session that opened after {@code s}, so {@code s} stays out. */
+  public static boolean supersedes(Subscriber held, Subscriber s) {
+    return held != s
+        && Directory.openedAt(held.sessionId()) > Directory.openedAt(s.sessionId());
   }
 
   /** Removes a session if it is still the one registered for its eid and resource. */

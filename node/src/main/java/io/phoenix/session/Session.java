@@ -17,6 +17,7 @@ import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
 import io.phoenix.protocol.v1.Pong;
 import io.phoenix.protocol.v1.Welcome;
+import io.phoenix.router.LocalHub;
 import io.phoenix.router.Reply;
 import io.phoenix.router.StreamId;
 import io.phoenix.router.Subscriber;
@@ -289,6 +290,10 @@ public final class Session implements Subscriber {
 
   private void register() {
     Subscriber replaced = services.hub().add(this);
+    if (replaced != null && LocalHub.supersedes(replaced, this)) {
+      close(Status.REPLACED, "replaced"); // the client connected again meanwhile, here
+      return;
+    }
     if (services.hub().isClosed()) { // checked after adding: stop() closes all it then sees
       services.hub().remove(this);
       if (replaced != null && replaced != this) {
@@ -301,6 +306,12 @@ public final class Session implements Subscriber {
       replaced.close(Status.REPLACED, "replaced");
     }
     services.directory().register(device()).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof Directory.Superseded) {
+        // the client connected again meanwhile, and that session registered first
+        services.hub().remove(this);
+        close(Status.REPLACED, "replaced");
+        return;
+      }
       if (ar.failed()) {
         services.hub().remove(this);
         close(Status.UNAVAILABLE, "directory unavailable, retry");

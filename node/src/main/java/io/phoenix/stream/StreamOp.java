@@ -2,6 +2,7 @@ package io.phoenix.stream;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import io.phoenix.cluster.Directory;
 import io.phoenix.stream.StreamState.Kept;
 import java.io.IOException;
 import java.util.List;
@@ -145,7 +146,7 @@ final class StreamOp {
   /** The run travels in messageId. */
   static StreamOp removeNode(String node, String run) {
     StreamOp op = new StreamOp(Kind.REMOVE_NODE, node, "");
-    op.messageId = io.phoenix.cluster.Directory.sessionPrefix(run);
+    op.messageId = Directory.sessionPrefix(run);
     return op;
   }
 
@@ -204,8 +205,17 @@ final class StreamOp {
       case MAINTAIN -> maintain(bucket, b);
       case REGISTER -> {
         String session = new String(body, java.nio.charset.StandardCharsets.UTF_8);
-        String[] previous = bucket.devices.computeIfAbsent(to,
-            k -> new java.util.LinkedHashMap<>()).put(messageId, new String[] {from, session});
+        Map<String, String[]> set = bucket.devices.computeIfAbsent(to,
+            k -> new java.util.LinkedHashMap<>());
+        String[] current = set.get(messageId);
+        if (current != null && !current[1].equals(session)
+            && Directory.openedAt(current[1]) > Directory.openedAt(session)) {
+          // a session of this device opened later registered first: it stays
+          OpResult r = OpResult.done(false);
+          r.addDevice(to, messageId, current[0], current[1]);
+          yield r;
+        }
+        String[] previous = set.put(messageId, new String[] {from, session});
         OpResult r = OpResult.done(true);
         if (previous != null) {
           r.addDevice(to, messageId, previous[0], previous[1]);

@@ -1098,10 +1098,18 @@ public final class StreamPipeline implements StreamStore {
 
   // ------------------------------------------------------------------ the directory
 
-  /** Puts a device in the directory; answers the device it replaced, or null. */
+  /**
+   * Puts a device in the directory; answers the device it replaced, or null, or fails with
+   * {@link io.phoenix.cluster.Directory.Superseded} when a session of the device opened later
+   * holds the entry.
+   */
   public Future<Device> register(Device d) {
     return submit(StreamOp.register(d.eid(), d.resource(), d.node(), d.sessionId()))
-        .map(r -> r.devices.isEmpty() ? null : devicesOf(r, d.eid()).get(0));
+        .compose(r -> {
+          Device other = r.devices.isEmpty() ? null : devicesOf(r, d.eid()).get(0);
+          return r.has(OpResult.ADVANCED) ? Future.succeededFuture(other)
+              : Future.failedFuture(new io.phoenix.cluster.Directory.Superseded(other));
+        });
   }
 
   /** Removes a device if it is still the given session. */

@@ -63,6 +63,28 @@ class LocalHubTest {
     }
   }
 
+  /** A session whose Hello was checked late does not replace one its client opened after it. */
+  @Test
+  void aSessionOpenedEarlierDoesNotReplaceOneOpenedLater() {
+    LocalHub hub = new LocalHub();
+    Device early = new Device("bob", "phone", "run1:" + Long.toHexString(1_000) + ":a");
+    Device late = new Device("bob", "phone", "run1:" + Long.toHexString(9_000) + ":b");
+    Device laptop = new Device("bob", "laptop", "run1:" + Long.toHexString(9_000) + ":c");
+    assertNull(hub.add(late));
+    assertSame(late, hub.add(early), "the session that keeps its place");
+    assertTrue(LocalHub.supersedes(late, early));
+    assertSame(late, hub.find("bob", "phone"));
+    assertNull(hub.add(laptop)); // two devices: the array form
+    assertSame(late, hub.add(early));
+    assertSame(late, hub.find("bob", "phone"));
+    assertFalse(hub.remove(early), "it was never added");
+    Device later = new Device("bob", "phone", "run2:" + Long.toHexString(20_000) + ":d");
+    assertSame(late, hub.add(later), "replaced by one opened later");
+    assertFalse(LocalHub.supersedes(late, later));
+    assertSame(later, hub.find("bob", "phone"));
+    assertEquals(2, hub.size());
+  }
+
   @Test
   void oneDeviceIsFoundReplacedAndRemovedOnlyByItsCurrentSession() {
     LocalHub hub = new LocalHub();

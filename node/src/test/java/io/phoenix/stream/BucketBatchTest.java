@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import io.phoenix.cluster.Directory;
 import io.phoenix.protocol.v1.MessageType;
 import io.phoenix.stream.log.MessageLog;
 import java.util.AbstractMap;
@@ -121,6 +122,35 @@ class BucketBatchTest {
     assertTrue(copy.getValue().floors.isEmpty(), "a floor goes after idleMs");
     run(copy, false, 200_000, StreamOp.load("alice", "bob", 5, 0, 0, null));
     assertEquals(6, append(copy, false, "alice", "f", 200_000, "n1", 6).offset);
+  }
+
+  /**
+   * A client that gave up on a connection (no Welcome in time) connects again; if the first
+   * session's register arrives after the second's, it must not replace it (the node would tell
+   * the live session 409 "replaced"): a session opened later keeps the entry.
+   */
+  @Test
+  void aSessionOpenedEarlierDoesNotReplaceOneOpenedLater() {
+    String early = Directory.sessionPrefix("aaaa1111") + Long.toHexString(1_000) + ":u1";
+    String late = Directory.sessionPrefix("bbbb2222") + Long.toHexString(11_000) + ":u2";
+    String later = Directory.sessionPrefix("bbbb2222") + Long.toHexString(21_000) + ":u3";
+    assertEquals(11_000, Directory.openedAt(late));
+    assertEquals(0, Directory.openedAt("aaaa1111:s1"), "an id that does not say");
+    assertTrue(Directory.openedAt(Directory.newSessionId("cccc3333")) > 0);
+    Entry e = new Entry(null);
+    assertTrue(run(e, false, 12_000, StreamOp.register("bob", "phone", "node-2", late))
+        .has(OpResult.ADVANCED));
+    OpResult stale = run(e, false, 12_000, StreamOp.register("bob", "phone", "node-1", early));
+    assertFalse(stale.has(OpResult.ADVANCED), "not put");
+    assertEquals(List.of(late), stale.devices.stream().map(d -> d[3]).toList(),
+        "answers the session that keeps the entry");
+    assertEquals(List.of(late), run(e, false, 12_000, StreamOp.devices("bob")).devices.stream()
+        .map(d -> d[3]).toList());
+    OpResult next = run(e, false, 22_000, StreamOp.register("bob", "phone", "node-1", later));
+    assertTrue(next.has(OpResult.ADVANCED), "a session opened later replaces");
+    assertEquals(List.of(late), next.devices.stream().map(d -> d[3]).toList());
+    assertTrue(run(e, false, 22_000, StreamOp.register("bob", "phone", "node-1", later))
+        .has(OpResult.ADVANCED), "the same session again");
   }
 
   @Test
