@@ -78,9 +78,8 @@ public record AuthOptions(String jwtSecret, String issuer, int tokenTtlSeconds,
           + ConfigKey.AUTH_PUBLIC_KEY_FILE.envName() + " or " + ConfigKey.AUTH_JWKS_URL.envName()
           + "): without any of them no token can be checked");
     }
-    if (!publicKeyFile.isEmpty()
-        && !java.nio.file.Files.isReadable(java.nio.file.Path.of(publicKeyFile))) {
-      throw new ConfigException("auth.publicKeyFile cannot be read: " + publicKeyFile);
+    if (!publicKeyFile.isEmpty()) {
+      Values.checkReadableFile(ConfigKey.AUTH_PUBLIC_KEY_FILE.path(), publicKeyFile);
     }
   }
 

@@ -4,6 +4,9 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -164,6 +167,40 @@ final class Values {
   private static void checkRange(ConfigKey key, long n, String env) {
     if (n < key.min() || n > key.max()) {
       throw outOfRange(key, String.valueOf(n), env);
+    }
+  }
+
+  /**
+   * Checks that {@code file}, the value of key {@code path}, names a file the node can read: a
+   * path the file system accepts, not a directory, readable.
+   *
+   * @throws ConfigException naming the key and the file otherwise
+   */
+  static void checkReadableFile(String path, String file) {
+    Path p;
+    try {
+      p = Path.of(file);
+    } catch (InvalidPathException e) {
+      throw fail(path + " is not a valid path (got " + shown(file) + ")");
+    }
+    if (Files.isDirectory(p)) {
+      throw fail(path + " cannot be read: " + file + " is a directory");
+    }
+    if (!Files.isReadable(p)) {
+      throw fail(path + " cannot be read: " + file);
+    }
+  }
+
+  /**
+   * Checks that {@code dir}, the value of key {@code path}, is a path the file system accepts.
+   *
+   * @throws ConfigException naming the key otherwise
+   */
+  static void checkPath(String path, String dir) {
+    try {
+      Path.of(dir);
+    } catch (InvalidPathException e) {
+      throw fail(path + " is not a valid path (got " + shown(dir) + ")");
     }
   }
 

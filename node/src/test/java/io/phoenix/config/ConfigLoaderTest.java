@@ -135,6 +135,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void fileKeysNeedAReadableFileAndAValidPath() throws IOException {
+    // a directory passes a bare readability check, and failed only after the node had joined
+    // its cluster; a NUL in a path threw InvalidPathException with a stack trace
+    String folder = dir.toString();
+    assertEquals("config error: auth.publicKeyFile cannot be read: " + folder + " is a directory",
+        error(withSecret("auth", "publicKeyFile", folder)));
+    assertEquals("config error: auth.publicKeyFile is not a valid path (got \"a\\u0000b\")",
+        error(withSecret("auth", "publicKeyFile", "a\u0000b")));
+    assertEquals("config error: tls.certFile cannot be read: " + folder + " is a directory",
+        error(withSecret().put("tls", new JsonObject().put("tcp", true)
+            .put("certFile", folder).put("keyFile", folder))));
+    assertEquals("config error: tls.certFile is not a valid path (got \"a\\u0000b\")",
+        error(withSecret().put("tls", new JsonObject().put("http", true)
+            .put("certFile", "a\u0000b").put("keyFile", "k"))));
+    Path pem = Files.writeString(dir.resolve("cert.pem"), "x");
+    assertEquals("config error: tls.caFile cannot be read: " + folder + " is a directory",
+        error(withSecret("storage", "type", "memory").put("cluster", new JsonObject()
+            .put("tls", true)).put("tls", new JsonObject().put("certFile", pem.toString())
+            .put("keyFile", pem.toString()).put("caFile", folder))));
+    assertEquals("config error: storage.path is not a valid path (got \"a\\u0000b\")",
+        error(withSecret("storage", "path", "a\u0000b")));
+  }
+
+  @Test
   void omittedKeysTakeTheDocumentedDefaults() {
     PhoenixConfig c = ConfigLoader.fromJson(withSecret().put("tcp", new JsonObject()));
     assertEquals(new PhoenixConfig(NodeOptions.defaults(), TcpOptions.defaults(),
