@@ -59,9 +59,6 @@ final class NodeCommand implements Callable<Integer> {
       log.warn("*** auth.devTokens is ON: the dashboard signs in ANYONE as ANY eid without a "
           + "password. Development only: never enable it on a reachable address. ***");
     }
-    if (c.auth().secretIsShort()) {
-      log.warn("auth.jwtSecret is short: use a long random secret outside development");
-    }
 
     PhoenixNode node = new PhoenixNode(c);
     CountDownLatch stop = new CountDownLatch(1);
