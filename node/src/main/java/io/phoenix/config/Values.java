@@ -4,11 +4,14 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -160,7 +163,26 @@ final class Values {
               + shown(s) + ")");
         }
       }
-      default -> { }
+      default -> {
+        // rules of single keys, checked here so that a value from the environment is named
+        // with its variable
+        if (key == ConfigKey.AUTH_JWT_SECRET && !s.isEmpty() && s.isBlank()) {
+          throw fail(label + " must not be blank");
+        }
+        if (key == ConfigKey.AUTH_JWKS_URL && !s.isEmpty() && !isHttpUrl(s)) {
+          throw fail(label + " must be an http:// or https:// URL (got " + shown(s) + ")");
+        }
+      }
+    }
+  }
+
+  private static boolean isHttpUrl(String url) {
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
+    } catch (URISyntaxException e) {
+      return false;
     }
   }
 
