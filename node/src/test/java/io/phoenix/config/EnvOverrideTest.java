@@ -110,6 +110,20 @@ class EnvOverrideTest {
   }
 
   @Test
+  void aLogLevelLogbackWouldReadAsDebugIsRefused() {
+    for (String level : List.of("TRACE", "debug", "Info", " WARN ", "error", "OFF")) {
+      assertEquals(List.of(), load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", level)).warnings());
+    }
+    assertEquals("config error: PHOENIX_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR "
+        + "(got \"WARNING\")",
+        error(() -> load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", "WARNING"))));
+    assertEquals("config error: PHOENIX_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR "
+        + "(got \"\")", error(() -> load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", ""))));
+    assertEquals(List.of(), load(withSecret(), Map.of("PHOENIX_LOG_FORMAT", "anything"))
+        .warnings());
+  }
+
+  @Test
   void unknownPhoenixVariablesAreWarnings() {
     ConfigLoader.Loaded loaded = load(withSecret(), Map.of(
         "PHOENIX_FOO", "1", "PHOENIX_TCP_PROT", "1", "TERM", "dumb"));
