@@ -59,9 +59,6 @@ final class NodeCommand implements Callable<Integer> {
       log.warn("*** auth.devTokens is ON: the dashboard signs in ANYONE as ANY eid without a "
           + "password. Development only: never enable it on a reachable address. ***");
     }
-    if (c.auth().secretIsShort()) {
-      log.warn("auth.jwtSecret is short: use a long random secret outside development");
-    }
 
     PhoenixNode node = new PhoenixNode(c);
     CountDownLatch stop = new CountDownLatch(1);
@@ -90,8 +87,10 @@ final class NodeCommand implements Callable<Integer> {
       } catch (Exception ignored) {
         // exiting anyway
       }
-      // a port taken between the check and the bind: name it rather than the library's words
-      String taken = PortCheck.firstProblem(c);
+      // a port taken between the check and the bind: name it rather than the library's words.
+      // Only then: after another failure, a port may still be held by this node's own cluster
+      // member, whose stop timed out, and would be reported as taken instead of the cause.
+      String taken = bindFailure(e) ? PortCheck.firstProblem(c) : null;
       System.err.println("node failed to start: " + (taken != null ? taken : rootMessage(e)));
       return 1;
     }
@@ -131,6 +130,16 @@ final class NodeCommand implements Callable<Integer> {
   static String dashboardUrl(PhoenixConfig c, int port) {
     return (c.tls().http() ? "https://" : "http://") + LocalAddress.inUrl(c.http().host()) + ":"
         + port + "/";
+  }
+
+  /** @return whether {@code e} or one of its causes is a failure to bind a socket */
+  static boolean bindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable e) {

@@ -138,12 +138,31 @@ public final class ConfigLoader {
   static final java.util.Set<String> NOT_CONFIG_KEYS =
       java.util.Set.of("PHOENIX_LOG_LEVEL", "PHOENIX_LOG_FORMAT");
 
+  /** The variable Logback takes the root logger's level from (conf/logback.xml). */
+  static final String LOG_LEVEL_VARIABLE = "PHOENIX_LOG_LEVEL";
+  private static final java.util.Set<String> LOG_LEVELS =
+      java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "ALL");
+
+  /**
+   * Logback reads {@value #LOG_LEVEL_VARIABLE} itself, and takes a value it does not know (a
+   * typo, {@code WARNING}, an empty string) as DEBUG, without a word: refuse it here instead.
+   */
+  private static void checkLogLevel(String value) {
+    if (!LOG_LEVELS.contains(value.strip().toUpperCase(java.util.Locale.ROOT))) {
+      throw new ConfigException(LOG_LEVEL_VARIABLE + " must be TRACE, DEBUG, INFO, WARN or ERROR"
+          + " (got " + Values.shown(value) + ")");
+    }
+  }
+
   /** Puts overrides into {@code raw}; returns the variable that set each overridden key. */
   private static Map<ConfigKey, String> readEnv(Map<String, String> env,
       Map<ConfigKey, Object> raw, List<String> warnings) {
     Map<ConfigKey, String> chosen = new EnumMap<>(ConfigKey.class);
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String variable = e.getKey();
+      if (LOG_LEVEL_VARIABLE.equals(variable) && e.getValue() != null) {
+        checkLogLevel(e.getValue());
+      }
       if (!ConfigKey.isPhoenixVariable(variable) || e.getValue() == null
           || NOT_CONFIG_KEYS.contains(variable)) {
         continue;

@@ -54,9 +54,7 @@ public record PhoenixConfig(NodeOptions node, TcpOptions tcp, HttpOptions http, 
         if (f[1].isEmpty()) {
           throw new ConfigException(f[0] + " is required when cluster.tls is true");
         }
-        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
-          throw new ConfigException(f[0] + " cannot be read: " + f[1]);
-        }
+        Values.checkReadableFile(f[0], f[1]);
       }
     }
   }

@@ -65,6 +65,7 @@ public record StorageOptions(String type, String path, String acceptAfter, Strin
   public StorageOptions {
     ConfigKey.STORAGE_TYPE.checkString(type);
     ConfigKey.STORAGE_PATH.checkString(path);
+    Values.checkPath(ConfigKey.STORAGE_PATH.path(), path);
     ConfigKey.STORAGE_ACCEPT_AFTER.checkString(acceptAfter);
     ConfigKey.STORAGE_URL.checkString(url);
     ConfigKey.STORAGE_USER.checkString(user);

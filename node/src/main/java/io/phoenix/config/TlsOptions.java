@@ -43,9 +43,7 @@ public record TlsOptions(boolean tcp, boolean http, String certFile, String keyF
     }
     if (tcp || http) {
       for (String[] f : new String[][] {{"tls.certFile", certFile}, {"tls.keyFile", keyFile}}) {
-        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
-          throw new ConfigException(f[0] + " cannot be read: " + f[1]);
-        }
+        Values.checkReadableFile(f[0], f[1]);
       }
     }
   }

@@ -4,8 +4,14 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -157,13 +163,66 @@ final class Values {
               + shown(s) + ")");
         }
       }
-      default -> { }
+      default -> {
+        // rules of single keys, checked here so that a value from the environment is named
+        // with its variable
+        if (key == ConfigKey.AUTH_JWT_SECRET && !s.isEmpty() && s.isBlank()) {
+          throw fail(label + " must not be blank");
+        }
+        if (key == ConfigKey.AUTH_JWKS_URL && !s.isEmpty() && !isHttpUrl(s)) {
+          throw fail(label + " must be an http:// or https:// URL (got " + shown(s) + ")");
+        }
+      }
+    }
+  }
+
+  private static boolean isHttpUrl(String url) {
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
+    } catch (URISyntaxException e) {
+      return false;
     }
   }
 
   private static void checkRange(ConfigKey key, long n, String env) {
     if (n < key.min() || n > key.max()) {
       throw outOfRange(key, String.valueOf(n), env);
+    }
+  }
+
+  /**
+   * Checks that {@code file}, the value of key {@code path}, names a file the node can read: a
+   * path the file system accepts, not a directory, readable.
+   *
+   * @throws ConfigException naming the key and the file otherwise
+   */
+  static void checkReadableFile(String path, String file) {
+    Path p;
+    try {
+      p = Path.of(file);
+    } catch (InvalidPathException e) {
+      throw fail(path + " is not a valid path (got " + shown(file) + ")");
+    }
+    if (Files.isDirectory(p)) {
+      throw fail(path + " cannot be read: " + file + " is a directory");
+    }
+    if (!Files.isReadable(p)) {
+      throw fail(path + " cannot be read: " + file);
+    }
+  }
+
+  /**
+   * Checks that {@code dir}, the value of key {@code path}, is a path the file system accepts.
+   *
+   * @throws ConfigException naming the key otherwise
+   */
+  static void checkPath(String path, String dir) {
+    try {
+      Path.of(dir);
+    } catch (InvalidPathException e) {
+      throw fail(path + " is not a valid path (got " + shown(dir) + ")");
     }
   }
 

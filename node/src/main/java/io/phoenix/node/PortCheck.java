@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
 /**
  * Checks, before a node starts anything, that each port it is configured to listen on can be
  * bound: {@code tcp.port}, {@code http.port}, {@code cluster.port} and
- * {@code cluster.eventBusPort} (0, "any free port", is not checked). A port that is taken is
+ * {@code cluster.eventBusPort} (for 0, "any free port", a free port is bound, which checks the
+ * host the listener binds: a host name that does not resolve, or an address that is not this
+ * machine's, fails then, not after the node has joined its cluster). A port that is taken is
  * reported as one line naming its key ({@code tcp.port 4100 is already in use}) instead of the
  * traces of whichever library fails to bind it later (Hazelcast prints dozens of lines). The
  * check binds with SO_REUSEADDR, as the node does, so a port left in TIME_WAIT by a node that
@@ -58,9 +60,6 @@ public final class PortCheck {
   }
 
   private static String problem(Listener l) {
-    if (l.port() == 0) {
-      return null;
-    }
     InetAddress address;
     try {
       address = l.host().isEmpty() ? null : InetAddress.getByName(l.host());

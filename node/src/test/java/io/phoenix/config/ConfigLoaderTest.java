@@ -135,6 +135,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void fileKeysNeedAReadableFileAndAValidPath() throws IOException {
+    // a directory passes a bare readability check, and failed only after the node had joined
+    // its cluster; a NUL in a path threw InvalidPathException with a stack trace
+    String folder = dir.toString();
+    assertEquals("config error: auth.publicKeyFile cannot be read: " + folder + " is a directory",
+        error(withSecret("auth", "publicKeyFile", folder)));
+    assertEquals("config error: auth.publicKeyFile is not a valid path (got \"a\\u0000b\")",
+        error(withSecret("auth", "publicKeyFile", "a\u0000b")));
+    assertEquals("config error: tls.certFile cannot be read: " + folder + " is a directory",
+        error(withSecret().put("tls", new JsonObject().put("tcp", true)
+            .put("certFile", folder).put("keyFile", folder))));
+    assertEquals("config error: tls.certFile is not a valid path (got \"a\\u0000b\")",
+        error(withSecret().put("tls", new JsonObject().put("http", true)
+            .put("certFile", "a\u0000b").put("keyFile", "k"))));
+    Path pem = Files.writeString(dir.resolve("cert.pem"), "x");
+    assertEquals("config error: tls.caFile cannot be read: " + folder + " is a directory",
+        error(withSecret("storage", "type", "memory").put("cluster", new JsonObject()
+            .put("tls", true)).put("tls", new JsonObject().put("certFile", pem.toString())
+            .put("keyFile", pem.toString()).put("caFile", folder))));
+    assertEquals("config error: storage.path is not a valid path (got \"a\\u0000b\")",
+        error(withSecret("storage", "path", "a\u0000b")));
+  }
+
+  @Test
   void omittedKeysTakeTheDocumentedDefaults() {
     PhoenixConfig c = ConfigLoader.fromJson(withSecret().put("tcp", new JsonObject()));
     assertEquals(new PhoenixConfig(NodeOptions.defaults(), TcpOptions.defaults(),
@@ -306,5 +330,51 @@ class ConfigLoaderTest {
     assertEquals("config error: cluster.members[0] must be host:port (got \"x\")",
         error(() -> new ClusterOptions("c", "h", 1, List.of("x"), 1, 0, 10, 1, "")));
     assertEquals("config error: tcp.host is required", error(() -> new TcpOptions(null, 1)));
+  }
+
+  /**
+   * docs/configuration.md's table of every key against {@link ConfigKey}: the same keys, and for
+   * each its environment variable, default, range and (64-bit) integer type.
+   */
+  @Test
+  void theDocumentedKeyTableMatchesConfigKey() throws IOException {
+    Path doc = Path.of("..", "docs", "configuration.md");
+    Map<String, List<String>> rows = new java.util.LinkedHashMap<>();
+    java.util.regex.Pattern row = java.util.regex.Pattern.compile(
+        "^\\| `([a-z]+\\.[A-Za-z]+)` \\|([^|]*)\\|([^|]*)\\|([^|]*)\\|([^|]*)\\|");
+    for (String line : Files.readAllLines(doc)) {
+      java.util.regex.Matcher m = row.matcher(line);
+      if (m.find()) {
+        rows.put(m.group(1), List.of(m.group(2).strip(), m.group(3).strip(), m.group(4).strip(),
+            m.group(5).strip()));
+      }
+    }
+    assertEquals(ConfigKey.keys().stream().map(ConfigKey::path).sorted().toList(),
+        rows.keySet().stream().sorted().toList(), "keys of docs/configuration.md");
+    for (ConfigKey key : ConfigKey.keys()) {
+      List<String> cells = rows.get(key.path());
+      String type = cells.get(0);
+      String shownDefault = cells.get(1).split("` ")[0].replace("`", "");
+      String range = cells.get(2);
+      String env = cells.get(3);
+      assertTrue(env.startsWith("`" + key.envName() + "`"), key.path() + ": " + env);
+      assertEquals(key.type() == ConfigKey.Type.LONG, type.contains("64-bit"),
+          key.path() + ": " + type);
+      Object def = key.defaultValue();
+      String expected = switch (key.type()) {
+        case STRING -> "\"" + def + "\"";
+        case STRING_LIST -> new JsonArray((List<?>) def).encode();
+        default -> String.valueOf(def);
+      };
+      assertEquals(expected, shownDefault, key.path() + " default");
+      if (key.rule() == ConfigKey.Rule.RANGE) {
+        String[] ends = range.split(" – ");
+        assertEquals(2, ends.length, key.path() + ": " + range);
+        long max = ends[1].startsWith("2^") ? 1L << Integer.parseInt(ends[1].substring(2))
+            : Long.parseLong(ends[1]);
+        assertEquals(List.of(key.min(), key.max()), List.of(Long.parseLong(ends[0]), max),
+            key.path() + " range");
+      }
+    }
   }
 }

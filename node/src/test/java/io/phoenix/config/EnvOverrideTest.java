@@ -97,6 +97,33 @@ class EnvOverrideTest {
   }
 
   @Test
+  void authRulesNameTheVariableToo() {
+    // these two were checked in AuthOptions, which does not know where a value came from
+    assertEquals("config error: PHOENIX_AUTH_JWT_SECRET (auth.jwtSecret) must not be blank",
+        error(() -> load(withSecret(), Map.of("PHOENIX_AUTH_JWT_SECRET", "   "))));
+    assertEquals("config error: PHOENIX_AUTH_JWKS_URL (auth.jwksUrl) must be an http:// or "
+        + "https:// URL (got \"ftp://idp\")",
+        error(() -> load(withSecret(), Map.of("PHOENIX_AUTH_JWKS_URL", "ftp://idp"))));
+    assertEquals("config error: auth.jwksUrl must be an http:// or https:// URL (got \"idp\")",
+        error(() -> load(withSecret().put("auth", new JsonObject().put("jwksUrl", "idp")),
+            Map.of())));
+  }
+
+  @Test
+  void aLogLevelLogbackWouldReadAsDebugIsRefused() {
+    for (String level : List.of("TRACE", "debug", "Info", " WARN ", "error", "OFF")) {
+      assertEquals(List.of(), load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", level)).warnings());
+    }
+    assertEquals("config error: PHOENIX_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR "
+        + "(got \"WARNING\")",
+        error(() -> load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", "WARNING"))));
+    assertEquals("config error: PHOENIX_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR "
+        + "(got \"\")", error(() -> load(withSecret(), Map.of("PHOENIX_LOG_LEVEL", ""))));
+    assertEquals(List.of(), load(withSecret(), Map.of("PHOENIX_LOG_FORMAT", "anything"))
+        .warnings());
+  }
+
+  @Test
   void unknownPhoenixVariablesAreWarnings() {
     ConfigLoader.Loaded loaded = load(withSecret(), Map.of(
         "PHOENIX_FOO", "1", "PHOENIX_TCP_PROT", "1", "TERM", "dumb"));

@@ -142,6 +142,23 @@ public final class RocksDbMessageLog implements MessageLog {
   }
 
   /**
+   * @return what went wrong with a file, in words: a file-system exception's message is often
+   *     just the path, which the caller names already
+   */
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /**
    * Opens the database in {@code dir}, creating it when the directory is missing or empty.
    *
    * @throws LogException (one line) when the directory holds something else, a corrupt database
@@ -160,7 +177,7 @@ public final class RocksDbMessageLog implements MessageLog {
         Files.createDirectories(dir);
       }
     } catch (IOException e) {
-      throw new LogException("cannot use " + dir + ": " + e.getMessage(), e);
+      throw new LogException("cannot use " + dir + ": " + reason(e), e);
     }
     if (!empty) {
       checkExisting(dir);

@@ -105,6 +105,19 @@ class RocksDbMessageLogTest extends MessageLogContract {
   }
 
   @Test
+  void fileSystemFailuresAreSaidInWordsNotAsTheirPath() {
+    // NoSuchFileException's and AccessDeniedException's message is the path alone, so
+    // storage.path failures read "cannot use /x/y: /x/y"
+    assertEquals("no such file or directory",
+        RocksDbMessageLog.reason(new java.nio.file.NoSuchFileException("/x/y")));
+    assertEquals("permission denied",
+        RocksDbMessageLog.reason(new java.nio.file.AccessDeniedException("/x/y")));
+    assertEquals("Not a directory", RocksDbMessageLog.reason(
+        new java.nio.file.FileSystemException("/x/y", null, "Not a directory")));
+    assertEquals("disk on fire", RocksDbMessageLog.reason(new java.io.IOException("disk on fire")));
+  }
+
+  @Test
   void aFileWhereTheDirectoryShouldBeIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("file"), "x");
     LogException e = assertThrows(LogException.class, () -> RocksDbMessageLog.open(file));
