@@ -56,10 +56,11 @@ public final class HazelcastCluster {
   /**
    * This build's layout: 2 since recipients are placed in buckets by the top bits of their
    * hash (2026-12-04); 3 since a bucket also holds the floors of streams forgotten after an
-   * offset was given twice, and session ids begin with the node's run (2026-12-05). Members
-   * without the attribute are older builds, layout 1.
+   * offset was given twice, and session ids begin with the node's run (2026-12-05); 4 since
+   * session ids also carry when they opened, and the directory keeps the later of two sessions
+   * of a device (2026-12-05, later). Members without the attribute are older builds, layout 1.
    */
-  public static final String LAYOUT = "3";
+  public static final String LAYOUT = "4";
 
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
