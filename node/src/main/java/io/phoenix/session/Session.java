@@ -67,9 +67,10 @@ public final class Session implements Subscriber {
   /** Reading held back while too many frames wait for their signature check. */
   private boolean pausedForSignatures;
   /**
-   * When the node began to hold reading back for its own reasons (backlog, signatures, a
-   * protocol error's Goodbye waiting), 0 while it reads: the client cannot be heard meanwhile.
+   * Whether the node holds reading back for its own reasons (backlog, signatures, a protocol
+   * error's Goodbye waiting), and since when: the client cannot be heard meanwhile.
    */
+  private boolean held;
   private long heldSinceNanos;
   /** When reading last went on after such a hold: the client's silence counts from there. */
   private long releasedAtNanos;
@@ -102,6 +103,7 @@ public final class Session implements Subscriber {
     this.context = context;
     this.openedAtNanos = System.nanoTime();
     this.lastInboundNanos = openedAtNanos;
+    this.releasedAtNanos = openedAtNanos;
     this.replies = new ReplyOrder(context, this::backlogChanged);
     this.pushes = new PushOrder(context.owner(), new PushOrder.Out() {
       @Override
@@ -185,11 +187,12 @@ public final class Session implements Subscriber {
    */
   private void readingChanged() {
     boolean hold = pausedForBacklog || pausedForSignatures || refusal != null;
-    if (hold && heldSinceNanos == 0) {
+    if (hold && !held) {
+      held = true;
       heldSinceNanos = System.nanoTime();
       connection.pause();
-    } else if (!hold && heldSinceNanos != 0) {
-      heldSinceNanos = 0;
+    } else if (!hold && held) {
+      held = false;
       releasedAtNanos = System.nanoTime();
       if (state == State.ACTIVE) {
         connection.resume();
@@ -233,10 +236,10 @@ public final class Session implements Subscriber {
       close(Status.UNAVAILABLE, "the token could not be checked within "
           + services.limits().helloTimeoutMs() + " ms");
     } else if (state == State.ACTIVE
-        && heldSinceNanos == 0 && nowNanos - Math.max(lastInboundNanos, releasedAtNanos)
+        && !held && nowNanos - Math.max(lastInboundNanos, releasedAtNanos)
             > services.limits().heartbeatSeconds() * 3_000_000_000L) {
       close(Status.TIMEOUT, "silent for 3 heartbeats");
-    } else if (state == State.ACTIVE && heldSinceNanos != 0
+    } else if (state == State.ACTIVE && held
         && nowNanos - heldSinceNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
       // the node has not read from the client for 3 heartbeats: not the client's silence
       if (refusal != null) {
