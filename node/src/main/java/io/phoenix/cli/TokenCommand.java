@@ -1,7 +1,9 @@
 package io.phoenix.cli;
 
 import io.phoenix.config.ConfigException;
+import io.phoenix.config.ConfigKey;
 import io.phoenix.config.PhoenixConfig;
+import io.phoenix.protocol.MessageRules;
 import io.phoenix.session.Authenticator;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
@@ -23,7 +25,7 @@ final class TokenCommand implements Callable<Integer> {
   ConfigOption config;
 
   @Option(names = "--ttl", paramLabel = "SECONDS",
-      description = "Validity in seconds (default: auth.tokenTtlSeconds)")
+      description = "Validity in seconds, 1 to 31536000 (default: auth.tokenTtlSeconds)")
   Integer ttl;
 
   @Parameters(paramLabel = "EID", description = "The entity the token authenticates")
@@ -38,8 +40,9 @@ final class TokenCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 2;
     }
-    if (eid.isEmpty()) {
-      System.err.println("EID must not be empty");
+    if (!MessageRules.validId(eid, MessageRules.MAX_ID_BYTES)) {
+      // a node refuses a token whose sub is not: Goodbye 401
+      System.err.println("EID must be 1 to " + MessageRules.MAX_ID_BYTES + " bytes of UTF-8");
       return 2;
     }
     if (!c.auth().hasSecret()) {
@@ -47,8 +50,9 @@ final class TokenCommand implements Callable<Integer> {
           + "identity provider (auth.publicKeyFile / auth.jwksUrl)");
       return 2;
     }
-    if (ttl != null && ttl < 1) {
-      System.err.println("--ttl must be at least 1");
+    long maxTtl = ConfigKey.AUTH_TOKEN_TTL_SECONDS.max();
+    if (ttl != null && (ttl < 1 || ttl > maxTtl)) {
+      System.err.println("--ttl must be 1 to " + maxTtl + " seconds (as auth.tokenTtlSeconds)");
       return 2;
     }
     Vertx vertx = Vertx.vertx();

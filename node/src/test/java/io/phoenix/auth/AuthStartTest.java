@@ -134,6 +134,22 @@ class AuthStartTest {
         "alice"));
   }
 
+  /** What a node would refuse at Hello (or a lifetime auth.tokenTtlSeconds may not have). */
+  @Test
+  void theTokenCommandRefusesWhatNoNodeWouldTake() throws Exception {
+    Path file = Files.writeString(dir.resolve("node.json"), TestNode.config().encode());
+    String f = file.toString();
+    assertEquals(0, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "--ttl",
+        "31536000", "e".repeat(256)));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "e".repeat(257)));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "é".repeat(129)));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, ""));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "--ttl",
+        "31536001", "alice"));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "--ttl", "0",
+        "alice"));
+  }
+
   @Test
   void aNodeWithNoWayToCheckATokenDoesNotLoad() {
     JsonObject config = TestNode.config();
