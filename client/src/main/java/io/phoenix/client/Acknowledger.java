@@ -44,13 +44,7 @@ final class Acknowledger {
     if (!m.hasPeer() || !m.getPeer().getTo().equals(me)) {
       return;
     }
-    Peer p = m.getPeer();
-    MessagePeerAckSignal signal = MessagePeerAckSignal.newBuilder()
-        .setMethod(method.getNumber())
-        .setMessageId(m.getMessageId())
-        .setTo(Identity.newBuilder().setEid(p.getFrom()))
-        .setPeer(Peer.newBuilder().setFrom(p.getFrom()).setTo(p.getTo()).setOffset(p.getOffset()))
-        .build();
+    MessagePeerAckSignal signal = signal(method.getNumber(), m.getMessageId(), m.getPeer());
     if (!wire.write(Frame.newBuilder().setAck(signal).build())) {
       keep(signal);
     }
@@ -65,18 +59,23 @@ final class Acknowledger {
     if (!refusal.hasPeer() || p.getOffset() < 1 || !p.getTo().equals(me)) {
       return;
     }
-    keep(MessagePeerAckSignal.newBuilder()
-        .setMethod(refusal.getMethod())
-        .setMessageId(refusal.getMessageId())
-        .setTo(Identity.newBuilder().setEid(p.getFrom()))
-        .setPeer(Peer.newBuilder().setFrom(p.getFrom()).setTo(p.getTo()).setOffset(p.getOffset()))
-        .build());
+    keep(signal(refusal.getMethod(), refusal.getMessageId(), p));
     if (retryTimer == -1) {
       retryTimer = vertx.setTimer(RETRY_MS, id -> {
         retryTimer = -1;
         flush();
       });
     }
+  }
+
+  /** The signal acknowledging the stream {@code p} names up to its offset. */
+  private static MessagePeerAckSignal signal(int method, String messageId, Peer p) {
+    return MessagePeerAckSignal.newBuilder()
+        .setMethod(method)
+        .setMessageId(messageId)
+        .setTo(Identity.newBuilder().setEid(p.getFrom()))
+        .setPeer(Peer.newBuilder().setFrom(p.getFrom()).setTo(p.getTo()).setOffset(p.getOffset()))
+        .build();
   }
 
   /** Keeps {@code signal} to be sent later: only the highest of its stream and method. */

@@ -199,12 +199,7 @@ final class Values {
    * @throws ConfigException naming the key and the file otherwise
    */
   static void checkReadableFile(String path, String file) {
-    Path p;
-    try {
-      p = Path.of(file);
-    } catch (InvalidPathException e) {
-      throw fail(path + " is not a valid path (got " + shown(file) + ")");
-    }
+    Path p = checkPath(path, file);
     if (Files.isDirectory(p)) {
       throw fail(path + " cannot be read: " + file + " is a directory");
     }
@@ -216,11 +211,12 @@ final class Values {
   /**
    * Checks that {@code dir}, the value of key {@code path}, is a path the file system accepts.
    *
+   * @return that path
    * @throws ConfigException naming the key otherwise
    */
-  static void checkPath(String path, String dir) {
+  static Path checkPath(String path, String dir) {
     try {
-      Path.of(dir);
+      return Path.of(dir);
     } catch (InvalidPathException e) {
       throw fail(path + " is not a valid path (got " + shown(dir) + ")");
     }

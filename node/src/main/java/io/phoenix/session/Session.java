@@ -235,14 +235,15 @@ public final class Session implements Subscriber {
       // the token's check never answered (an identity provider that does not respond)
       close(Status.UNAVAILABLE, "the token could not be checked within "
           + services.limits().helloTimeoutMs() + " ms");
-    } else if (state == State.ACTIVE
-        && !held && nowNanos - Math.max(lastInboundNanos, releasedAtNanos)
-            > services.limits().heartbeatSeconds() * 3_000_000_000L) {
-      close(Status.TIMEOUT, "silent for 3 heartbeats");
-    } else if (state == State.ACTIVE && held
-        && nowNanos - heldSinceNanos > services.limits().heartbeatSeconds() * 3_000_000_000L) {
-      // the node has not read from the client for 3 heartbeats: not the client's silence
-      if (refusal != null) {
+    } else if (state == State.ACTIVE) {
+      // the client's silence counts only while the node reads; a hold counts from its start
+      long since = held ? heldSinceNanos : Math.max(lastInboundNanos, releasedAtNanos);
+      if (nowNanos - since <= services.limits().heartbeatSeconds() * 3_000_000_000L) {
+        return;
+      }
+      if (!held) {
+        close(Status.TIMEOUT, "silent for 3 heartbeats");
+      } else if (refusal != null) {
         refusal.run(); // the protocol error's Goodbye, without the answers it waited for
       } else {
         close(Status.UNAVAILABLE, "requests unanswered for "
@@ -309,15 +310,14 @@ public final class Session implements Subscriber {
       replaced.close(Status.REPLACED, "replaced");
     }
     services.directory().register(device()).onComplete(ar -> {
-      if (ar.failed() && ar.cause() instanceof Directory.Superseded) {
-        // the client connected again meanwhile, and that session registered first
-        services.hub().remove(this);
-        close(Status.REPLACED, "replaced");
-        return;
-      }
       if (ar.failed()) {
         services.hub().remove(this);
-        close(Status.UNAVAILABLE, "directory unavailable, retry");
+        if (ar.cause() instanceof Directory.Superseded) {
+          // the client connected again meanwhile, and that session registered first
+          close(Status.REPLACED, "replaced");
+        } else {
+          close(Status.UNAVAILABLE, "directory unavailable, retry");
+        }
         return;
       }
       Device previous = ar.result();
