@@ -13,18 +13,27 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * PULL_REQUESTs sent back to back (a client that pulls every stream SYNC listed without waiting
- * for each answer): each answer stays within a quarter of {@code limits.maxOutboundBytes}
- * (docs/protocol.md item 24), and together they reach a client that reads them, in order,
- * without making it a slow consumer.
+ * Answers that add up to more than {@code limits.maxOutboundBytes} reach a client that reads
+ * them, in order, without making it a slow consumer (the session stays open):
+ * <ul>
+ *   <li>a SYNC listing of more streams than the bound holds (PROTOCOL.md §6: one signal per
+ *       stream into the client whose head is beyond what it acknowledged, then the 204
+ *       terminator), asked for once;</li>
+ *   <li>PULL_REQUESTs sent back to back (a client that pulls every stream SYNC listed without
+ *       waiting for each answer), each answer within a quarter of the bound (docs/protocol.md
+ *       item 24).</li>
+ * </ul>
  */
-class PipelinedPullsTest {
+class LongAnswersTest {
+  static final int SENDERS = 400;
   static final int PULLS = 12;
   static TestNode node;
   static Vertx vertx;
@@ -41,6 +50,28 @@ class PipelinedPullsTest {
   static void stop() {
     vertx.close();
     node.close();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void everyPendingStreamIsListedEvenPastMaxOutboundBytes(Transport t) {
+    String b = "bob-" + t + "-many";
+    for (int i = 0; i < SENDERS; i++) {
+      try (TestClient s = TestClient.login(vertx, t, node, "s" + i + "-" + t, "phone")) {
+        MessagePeerAckSignal ok = s.sendAndAwaitAccepted(TestClient.message("m", b).build());
+        assertEquals(200, ok.getStatusCode(), ok::toString);
+      }
+    }
+    try (TestClient b1 = TestClient.login(vertx, t, node, b, "phone")) {
+      List<MessagePeerAckSignal> listed = b1.sync("sync-many");
+      Set<String> from = listed.stream().map(s -> s.getPeer().getFrom())
+          .collect(Collectors.toSet());
+      assertEquals(SENDERS, listed.size());
+      assertEquals(SENDERS, from.size());
+      assertEquals(List.of(), b1.barrier(), "the session is still open, nothing more sent");
+      // and it still answers a second time
+      assertEquals(SENDERS, b1.sync("sync-again").size());
+    }
   }
 
   @ParameterizedTest
