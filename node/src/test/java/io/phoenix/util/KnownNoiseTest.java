@@ -75,6 +75,24 @@ class KnownNoiseTest {
     assertEquals(FilterReply.NEUTRAL, decide(manager, Level.WARN, "something else"));
   }
 
+  /**
+   * An operation that answered twice after a retry (the invocation keeps the first answer):
+   * dropped from Hazelcast's loggers with that exception only.
+   */
+  @Test
+  void aSecondAnswerToARetriedOperationIsDropped() {
+    Logger op = context.getLogger("com.hazelcast.map.impl.operation.EntryOperation");
+    String message = "NormalResponse already responseReceived for callback: Invocation{op="
+        + "com.hazelcast.map.impl.operation.EntryOperation{name=phoenix.streams}}";
+    assertEquals(FilterReply.DENY, filter.decide(null, op, Level.ERROR, message, null,
+        new com.hazelcast.spi.exception.ResponseAlreadySentException(message)));
+    assertEquals(FilterReply.NEUTRAL, filter.decide(null, op, Level.ERROR, message, null,
+        new IllegalStateException(message)));
+    assertEquals(FilterReply.NEUTRAL, filter.decide(null, context.getLogger("io.phoenix.stream"),
+        Level.ERROR, message, null,
+        new com.hazelcast.spi.exception.ResponseAlreadySentException(message)));
+  }
+
   @Test
   void theCpNoticeIsDroppedAndInfoIsNeverTouched() {
     assertEquals(FilterReply.DENY, decide("com.hazelcast.cp.CPSubsystem", Level.WARN,
