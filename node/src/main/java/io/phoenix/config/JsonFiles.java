@@ -1,5 +1,10 @@
 package io.phoenix.config;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +31,9 @@ import java.util.regex.Pattern;
 final class JsonFiles {
 
   private static final Pattern LOCATION = Pattern.compile("line: (\\d+), column: (\\d+)\\]\\s*$");
+  /** Reads tokens only, to find a key given twice in one object. */
+  private static final JsonFactory STRICT = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private JsonFiles() {
   }
@@ -79,7 +89,44 @@ final class JsonFiles {
       throw new ConfigException(source + " must hold a JSON object (got "
           + Values.shown(value) + ")");
     }
+    refuseRepeatedKeys(body, source);
     return object;
+  }
+
+  /**
+   * Fails when one object of valid JSON text gives a key twice. A JSON object keeps only the
+   * last, so a second {@code "tcp": {...}} would silently replace the whole first group.
+   */
+  private static void refuseRepeatedKeys(String body, String source) {
+    try (JsonParser parser = STRICT.createParser(body)) {
+      try {
+        while (parser.nextToken() != null) {
+          // every token is read; the parser fails at the second occurrence of a key
+        }
+      } catch (JsonParseException e) {
+        String said = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (!said.startsWith("Duplicate field")) {
+          throw new ConfigException(source + " is not valid JSON: " + said, e);
+        }
+        throw repeatedKey(parser.getParsingContext(), source, e);
+      }
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The error for a key given twice: the key, the object it is in, and where. */
+  private static ConfigException repeatedKey(JsonStreamContext context, String source,
+      JsonParseException e) {
+    Deque<String> parts = new ArrayDeque<>();
+    for (JsonStreamContext c = context.getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+      parts.addFirst(c.inObject() ? "." + c.getCurrentName() : "[" + c.getCurrentIndex() + "]");
+    }
+    String path = String.join("", parts).replaceFirst("^\\.", "");
+    String where = path.isEmpty() ? "at the top level" : "in \"" + path + "\"";
+    return new ConfigException(source + ": key \"" + context.getCurrentName()
+        + "\" is given twice " + where + " (the second on line " + e.getLocation().getLineNr()
+        + "); a JSON object keeps only the last one given, so remove or merge the other", e);
   }
 
   /** @return the parser's complaint on one line, with its position as (line N, column M) */

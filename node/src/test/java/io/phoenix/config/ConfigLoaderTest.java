@@ -203,6 +203,26 @@ class ConfigLoaderTest {
     assertTrue(message.endsWith("(line 2, column 26)"), message);
   }
 
+  /** JSON keeps the last of two equal keys: a second group would replace the first unseen. */
+  @Test
+  void aKeyGivenTwiceInOneObjectIsRefusedWithWhereItIs() throws IOException {
+    Path file = write("{\n  \"auth\": { \"jwtSecret\": \"" + SECRET + "\" },\n"
+        + "  \"tcp\": { \"port\": 4100 },\n  \"tcp\": { \"host\": \"127.0.0.1\" }\n}\n");
+    assertEquals("config error: " + file + ": key \"tcp\" is given twice at the top level "
+        + "(the second on line 4); a JSON object keeps only the last one given, so remove or merge "
+        + "the other", error(() -> ConfigLoader.load(file.toString(), Map.of())));
+    write("{ \"tcp\": {\n  \"port\": 4100,\n  \"port\": 4101 } }");
+    assertTrue(error(() -> ConfigLoader.load(file.toString(), Map.of())).startsWith(
+        "config error: " + file + ": key \"port\" is given twice in \"tcp\" (the second on line 3)"));
+    write("{ \"cluster\": { \"members\": [ \"a\", { \"x\": 1, \"x\": 2 } ] } }");
+    assertTrue(error(() -> ConfigLoader.load(file.toString(), Map.of())).startsWith(
+        "config error: " + file + ": key \"x\" is given twice in \"cluster.members[1]\""));
+    // the same key in two objects is fine
+    write("{ \"auth\": { \"jwtSecret\": \"" + SECRET + "\" }, \"tcp\": { \"port\": 0 }, "
+        + "\"http\": { \"port\": 0 } }");
+    assertEquals(0, ConfigLoader.load(file.toString(), Map.of()).config().tcp().port());
+  }
+
   @Test
   void emptyOrNonObjectFilesAreRejected() throws IOException {
     Path file = write("  \n");
