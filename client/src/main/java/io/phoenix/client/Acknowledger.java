@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends the application's DELIVERED and READ signals for received messages. Both are
@@ -18,13 +19,17 @@ import java.util.Map;
  * the user is not the recipient of (copies of its own messages from its other devices) are not
  * acknowledged, and neither are DEVICE messages. One the node cannot record for the moment
  * (answered 503: its cluster or store is unavailable, PROTOCOL.md §7 "retry") is kept the same
- * way and sent again after {@link #RETRY_MS}; other refusals (400, 403) are not repeated.
+ * way and sent again after a delay of the client's backoff, longer at each 503 of an outage
+ * (503s less than {@link #OUTAGE_GAP_MS} apart); other refusals (400, 403) are not repeated.
  *
  * <p>Used on the client's context only.
  */
 final class Acknowledger {
-  /** The wait before an acknowledgement answered 503 is sent again. */
-  static final long RETRY_MS = 1_000;
+  /**
+   * 503s closer together than this belong to one outage, whose retries wait longer each time;
+   * after a longer quiet (a DELIVERED or READ has no answer when it is taken) they start over.
+   */
+  static final long OUTAGE_GAP_MS = 30_000;
 
   private record Key(String from, String to, int method) {}
 
@@ -33,10 +38,15 @@ final class Acknowledger {
   private final Map<Key, MessagePeerAckSignal> unsent = new LinkedHashMap<>();
   private String me;
   private long retryTimer = -1;
+  private final Backoff backoff;
+  /** 503s of the current outage, and when the last one came (System.nanoTime). */
+  private int refusals;
+  private long lastRefusalNanos;
 
-  Acknowledger(Vertx vertx, FrameWriter wire) {
+  Acknowledger(Vertx vertx, FrameWriter wire, Backoff backoff) {
     this.vertx = vertx;
     this.wire = wire;
+    this.backoff = backoff;
   }
 
   /** Acknowledges {@code m} (and everything before it in its stream), if the user may. */
@@ -51,7 +61,7 @@ final class Acknowledger {
   }
 
   /**
-   * The node refused a DELIVERED or READ with 503: it is sent again after {@link #RETRY_MS}
+   * The node refused a DELIVERED or READ with 503: it is sent again after a backoff delay
    * (the refusal echoes its {@code peer}, method and message_id), or after the next Welcome.
    */
   void unavailable(MessagePeerAckSignal refusal) {
@@ -60,8 +70,13 @@ final class Acknowledger {
       return;
     }
     keep(signal(refusal.getMethod(), refusal.getMessageId(), p));
+    long now = System.nanoTime();
+    if (now - lastRefusalNanos > TimeUnit.MILLISECONDS.toNanos(OUTAGE_GAP_MS)) {
+      refusals = 0;
+    }
+    lastRefusalNanos = now;
     if (retryTimer == -1) {
-      retryTimer = vertx.setTimer(RETRY_MS, id -> {
+      retryTimer = vertx.setTimer(backoff.delayMillis(refusals++), id -> {
         retryTimer = -1;
         flush();
       });

@@ -34,7 +34,6 @@ import java.util.TreeMap;
 final class HistoryPulls {
   /** Beyond any offset (and far from overflowing, in any store): answers with the head only. */
   static final long HEAD_PROBE = 1L << 62;
-  private static final long RETRY_MS = 1_000;
   /**
    * Requests that may wait or run at once; more fail at once, so that an application that
    * keeps asking while the node is unreachable does not fill the memory with them.
@@ -58,6 +57,8 @@ final class HistoryPulls {
     boolean probing = true;
     long after = HEAD_PROBE;
     String outstanding;
+    /** Steps answered 503 in a row (each retry waits longer). */
+    int refusals;
 
     Request(Key key, int count, Promise<List<Message>> promise) {
       this.key = key;
@@ -69,15 +70,17 @@ final class HistoryPulls {
   private final Vertx vertx;
   private final FrameWriter wire;
   private final Streams streams;
+  private final Backoff backoff;
   private final Map<Key, ArrayDeque<Request>> byStream = new HashMap<>();
   private final Map<String, Request> byId = new HashMap<>();
   private int waiting;
   private long sequence;
 
-  HistoryPulls(Vertx vertx, FrameWriter wire, Streams streams) {
+  HistoryPulls(Vertx vertx, FrameWriter wire, Streams streams, Backoff backoff) {
     this.vertx = vertx;
     this.wire = wire;
     this.streams = streams;
+    this.backoff = backoff;
   }
 
   void submit(String from, String to, int count, Promise<List<Message>> promise) {
@@ -127,8 +130,11 @@ final class HistoryPulls {
     int status = signal.getStatusCode();
     long head = signal.getPeer().getOffset();
     if (status == Status.UNAVAILABLE) {
-      vertx.setTimer(RETRY_MS, id -> step(r.key));
-    } else if (status != Status.OK && status != Status.PARTIAL) {
+      vertx.setTimer(backoff.delayMillis(r.refusals++), id -> step(r.key));
+      return true;
+    }
+    r.refusals = 0;
+    if (status != Status.OK && status != Status.PARTIAL) {
       finish(r, new SendException(status, "PULL_REQUEST of " + r.key.from() + "->"
           + r.key.to() + " refused with status " + status));
     } else if (r.probing) {

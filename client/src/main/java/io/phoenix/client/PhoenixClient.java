@@ -62,8 +62,9 @@ public final class PhoenixClient {
     Vertx vertx = settings.vertx();
     this.context = vertx.getOrCreateContext();
     this.connector = new Connector(vertx, settings.trust());
-    this.receiver = new Receiver(vertx, this::write, settings.messageListener());
-    this.acks = new Acknowledger(vertx, this::write);
+    this.receiver = new Receiver(vertx, this::write, settings.messageListener(),
+        settings.backoff());
+    this.acks = new Acknowledger(vertx, this::write, settings.backoff());
     this.reconnector = new Reconnector(settings, context, connector, new Reconnector.Listener() {
       @Override
       public void connected(Identity identity, boolean epochChanged) {

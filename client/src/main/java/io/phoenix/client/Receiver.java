@@ -52,7 +52,6 @@ final class Receiver implements HistoryPulls.Streams {
   /** Bytes of early messages (past a gap) held over all streams. */
   static final long MAX_HELD_BYTES = 16L << 20;
   private static final Logger log = LoggerFactory.getLogger(Receiver.class);
-  private static final long RETRY_MS = 1_000;
 
   private record Key(String from, String to) {}
 
@@ -63,6 +62,10 @@ final class Receiver implements HistoryPulls.Streams {
   private final FrameWriter wire;
   private final Consumer<Message> listener;
   private final HistoryPulls history;
+  /** Spaces the SYNCs and PULL_REQUESTs sent again after a 503. */
+  private final Backoff backoff;
+  /** SYNCs answered 503 in a row. */
+  private int syncRefusals;
   private final Map<Key, StreamCursor> streams = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Key, StreamCursor> eldest) {
@@ -76,11 +79,12 @@ final class Receiver implements HistoryPulls.Streams {
   private String syncId;
   private long sequence;
 
-  Receiver(Vertx vertx, FrameWriter wire, Consumer<Message> listener) {
+  Receiver(Vertx vertx, FrameWriter wire, Consumer<Message> listener, Backoff backoff) {
     this.vertx = vertx;
     this.wire = wire;
     this.listener = listener;
-    this.history = new HistoryPulls(vertx, wire, this);
+    this.backoff = backoff;
+    this.history = new HistoryPulls(vertx, wire, this, backoff);
   }
 
   /** A new session for {@code eid}: pull streams known to be behind, then SYNC. */
@@ -168,12 +172,28 @@ final class Receiver implements HistoryPulls.Streams {
     }
   }
 
+  /** SYNCs answered 503 in a row (for tests). */
+  int syncRefusals() {
+    return syncRefusals;
+  }
+
+  /** PULL_REQUESTs of S(from→to) answered 503 in a row, 0 for a stream unknown (for tests). */
+  int pullRefusals(String from, String to) {
+    StreamCursor c = streams.get(new Key(from, to));
+    return c == null ? 0 : c.refusals;
+  }
+
   /** A SYNC signal: a listed stream, a PULL-mode hint, the end of a listing, or a refusal. */
   void sync(MessagePeerAckSignal signal) {
     if (signal.getStatusCode() == Status.UNAVAILABLE) {
-      vertx.setTimer(RETRY_MS, id -> sync());
+      vertx.setTimer(backoff.delayMillis(syncRefusals++), id -> sync());
+      return;
     }
-    if (signal.getStatusCode() != Status.OK || !signal.hasPeer()) {
+    if (signal.getStatusCode() != Status.OK) {
+      return;
+    }
+    syncRefusals = 0;
+    if (!signal.hasPeer()) {
       return;
     }
     Peer p = signal.getPeer();
@@ -197,6 +217,9 @@ final class Receiver implements HistoryPulls.Streams {
     StreamCursor c = request.cursor();
     c.pulling = false;
     int status = signal.getStatusCode();
+    if (status == Status.OK || status == Status.PARTIAL) {
+      c.refusals = 0;
+    }
     long head = signal.getPeer().getOffset();
     if (request.generation() != c.generation) {
       pull(c); // asked before the stream started over: says nothing about it now
@@ -213,7 +236,7 @@ final class Receiver implements HistoryPulls.Streams {
     } else if (status == Status.PARTIAL) {
       pull(c);
     } else if (status == Status.UNAVAILABLE) {
-      vertx.setTimer(RETRY_MS, id -> pull(c));
+      vertx.setTimer(backoff.delayMillis(c.refusals++), id -> pull(c));
     } else {
       log.warn("PULL_REQUEST of {}->{} refused with status {}", c.from, c.to, status);
     }

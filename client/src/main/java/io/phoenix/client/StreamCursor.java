@@ -33,6 +33,8 @@ final class StreamCursor {
   long lastAtSync;
   /** Counts restarts; answers to requests of an earlier generation say nothing of this one. */
   int generation;
+  /** PULL_REQUESTs of this stream answered 503 in a row (each retry waits longer). */
+  int refusals;
   private final TreeMap<Long, Message> held = new TreeMap<>();
   /** The serialized size of the messages in {@link #held}. */
   long heldBytes;

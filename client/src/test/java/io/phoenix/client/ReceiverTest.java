@@ -12,8 +12,12 @@ import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +29,11 @@ import org.junit.jupiter.api.Test;
  */
 class ReceiverTest {
   final Vertx vertx = Vertx.vertx();
-  final List<Frame> written = new ArrayList<>();
+  /** Synchronized: retries after a 503 are written by timers, on the Vert.x event loop. */
+  final List<Frame> written = Collections.synchronizedList(new ArrayList<>());
   final List<Long> delivered = new ArrayList<>();
   final Receiver receiver = new Receiver(vertx, f -> written.add(f),
-      m -> delivered.add(m.getPeer().getOffset()));
+      m -> delivered.add(m.getPeer().getOffset()), Backoff.DEFAULT);
 
   @AfterEach
   void close() {
@@ -137,7 +142,7 @@ class ReceiverTest {
   void earlyMessagesAreHeldUpToABoundInBytesOverAllStreamsAndTheRestIsPulled() {
     List<String> order = new ArrayList<>();
     Receiver r = new Receiver(vertx, f -> written.add(f),
-        m -> order.add(m.getPeer().getFrom() + m.getPeer().getOffset()));
+        m -> order.add(m.getPeer().getFrom() + m.getPeer().getOffset()), Backoff.DEFAULT);
     r.connected("bob");
     List<String> senders = List.of("s1", "s2");
     long last = 200; // two streams of 199 early messages of 60 KB: 24 MB
@@ -367,7 +372,7 @@ class ReceiverTest {
         throw new AssertionError("a listener's bug");
       }
       throw new StackOverflowError();
-    });
+    }, Backoff.DEFAULT);
     r.connected("bob");
     r.message(push(2));
     r.message(push(3)); // both held: 1 is missing, and pulled
@@ -381,8 +386,83 @@ class ReceiverTest {
   void anOutOfMemoryErrorInTheListenerIsNotSwallowed() {
     Receiver r = new Receiver(vertx, f -> written.add(f), m -> {
       throw new OutOfMemoryError("the JVM's, not the listener's");
-    });
+    }, Backoff.DEFAULT);
     r.connected("bob");
     assertThrows(OutOfMemoryError.class, () -> r.message(push(1)));
+  }
+
+  private long written(int method) {
+    synchronized (written) {
+      return written.stream().filter(f -> f.getAck().getMethod() == method).count();
+    }
+  }
+
+  /**
+   * Answers {@code refusal} and returns how long the request took to be written again (as
+   * request number {@code nth} of its method): never sooner than the backoff's delay.
+   */
+  private long againAfterMillis(Runnable refusal, int method, long nth) {
+    long start = System.nanoTime();
+    refusal.run();
+    long deadline = start + TimeUnit.SECONDS.toNanos(20);
+    while (written(method) < nth) {
+      assertTrue(System.nanoTime() < deadline, "not sent again: " + written);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  private static MessagePeerAckSignal syncAnswer(int status) {
+    return MessagePeerAckSignal.newBuilder().setMethod(AckMethod.SYNC_VALUE).setStatusCode(status)
+        .build();
+  }
+
+  /**
+   * A SYNC, a pull and a history step answered 503 (the node's cluster or store unavailable) are
+   * sent again after the client's backoff delay, longer at each 503 in a row, and the count
+   * starts over once one is answered: clients with many streams do not pull each of them every
+   * second through an outage.
+   */
+  @Test
+  void requestsAnswered503AreSentAgainAfterALongerDelayEachTime() {
+    Backoff backoff = new Backoff(Duration.ofMillis(600), Duration.ofSeconds(5), false);
+    Receiver r = new Receiver(vertx, f -> written.add(f), m -> { }, backoff);
+    r.connected("bob");
+    assertEquals(1, written(AckMethod.SYNC_VALUE));
+    assertTrue(againAfterMillis(() -> r.sync(syncAnswer(503)), AckMethod.SYNC_VALUE, 2) >= 600);
+    assertTrue(againAfterMillis(() -> r.sync(syncAnswer(503)), AckMethod.SYNC_VALUE, 3) >= 1200);
+    assertEquals(2, r.syncRefusals());
+    r.sync(syncAnswer(200)); // the end of a listing
+    assertEquals(0, r.syncRefusals());
+
+    r.message(push(2)); // 1 is missing: pulled
+    int pull = AckMethod.PULL_REQUEST_VALUE;
+    assertEquals(1, written(pull));
+    MessagePeerAckSignal first = lastPull();
+    Runnable refuse = () -> r.pulled(MessagePeerAckSignal.newBuilder().setMethod(pull)
+        .setMessageId(lastPull().getMessageId()).setStatusCode(503)
+        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob")).build());
+    assertTrue(againAfterMillis(refuse, pull, 2) >= 600);
+    assertTrue(againAfterMillis(refuse, pull, 3) >= 1200);
+    assertEquals(first.getPeer().getOffset(), lastPull().getPeer().getOffset(), "the same gap");
+    r.message(pulled(1));
+    r.pulled(MessagePeerAckSignal.newBuilder().setMethod(pull)
+        .setMessageId(lastPull().getMessageId()).setStatusCode(200)
+        .setPeer(Peer.newBuilder().setFrom("alice").setTo("bob").setOffset(2)).build());
+    assertEquals(0, r.pullRefusals("alice", "bob"));
+
+    Promise<List<Message>> history = Promise.promise();
+    r.history("carol", "bob", 2, history);
+    assertEquals(4, written(pull), "the history's head probe");
+    Runnable refuseStep = () -> r.pulled(MessagePeerAckSignal.newBuilder().setMethod(pull)
+        .setMessageId(lastPull().getMessageId()).setStatusCode(503)
+        .setPeer(Peer.newBuilder().setFrom("carol").setTo("bob")).build());
+    assertTrue(againAfterMillis(refuseStep, pull, 5) >= 600);
+    assertTrue(againAfterMillis(refuseStep, pull, 6) >= 1200);
+    assertEquals(HistoryPulls.HEAD_PROBE, lastPull().getPeer().getOffset(), "the same step");
+    r.pulled(MessagePeerAckSignal.newBuilder().setMethod(pull)
+        .setMessageId(lastPull().getMessageId()).setStatusCode(200)
+        .setPeer(Peer.newBuilder().setFrom("carol").setTo("bob").setOffset(0)).build());
+    assertEquals(List.of(), history.future().result(), "an empty stream");
   }
 }
