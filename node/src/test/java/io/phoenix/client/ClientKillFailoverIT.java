@@ -4,11 +4,11 @@ import static io.phoenix.client.Recorder.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.Jwt;
 import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,9 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,24 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientKillFailoverIT {
   @TempDir
   Path dir;
-  private final List<NodeProcess> nodes = new ArrayList<>();
-  private Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    for (NodeProcess n : nodes) {
-      n.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
+  private final List<NodeProcess> nodes = processes.started();
+  private final Vertx vertx = processes.vertx();
 
   private static String token(String eid) {
     long now = Jwt.nowSeconds();

@@ -3,13 +3,13 @@ package io.phoenix.cluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
@@ -18,16 +18,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,24 +40,10 @@ class ClusterFailoverIT {
 
   @TempDir
   Path dir;
-  private final List<NodeProcess> nodes = new ArrayList<>();
-  private Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (NodeProcess n : nodes) {
-      n.close();
-    }
-    if (vertx != null) {
-      vertx.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
+  private final List<NodeProcess> nodes = processes.started();
+  private final Vertx vertx = processes.vertx();
 
   /** Three members' configurations on a fresh PostgreSQL database. */
   private static List<JsonObject> onPostgres(List<JsonObject> configs) {

@@ -1,14 +1,14 @@
 package io.phoenix.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
 import io.phoenix.testing.Transport;
-import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -22,10 +22,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,24 +43,10 @@ class RestartedNodeIT {
 
   @TempDir
   Path dir;
-  private final List<NodeProcess> started = new ArrayList<>();
-  private Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-    for (NodeProcess n : started) {
-      n.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
+  private final List<NodeProcess> started = processes.started();
+  private final Vertx vertx = processes.vertx();
 
   private NodeProcess start(JsonObject config) throws Exception {
     NodeProcess n = NodeProcess.start(dir, config);
