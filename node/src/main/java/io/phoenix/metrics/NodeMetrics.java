@@ -40,7 +40,8 @@ public final class NodeMetrics {
   private final Map<String, AtomicLong> connections = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
-  private final Map<Integer, Counter> acks = new ConcurrentHashMap<>();
+  /** By ack method 1..5; index 0 for any other ("other"). Made once: acks are frequent. */
+  private final Counter[] acks = new Counter[6];
   private final Map<Integer, Counter> refusals = new ConcurrentHashMap<>();
   private final AtomicLong sessions = new AtomicLong();
   private final Counter accepted;
@@ -83,8 +84,9 @@ public final class NodeMetrics {
       frameCounter(framesIn, "phoenix_frames_in", "Frames read from clients", transport);
       frameCounter(framesOut, "phoenix_frames_out", "Frames written to clients", transport);
     }
-    for (int method = 0; method <= 5; method++) {
-      ackCounter(method);
+    for (int method = 0; method < acks.length; method++) {
+      acks[method] = Counter.builder("phoenix_acks").tag("method", methodName(method))
+          .description("Ack signals received from clients").register(registry);
     }
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -213,12 +215,7 @@ public final class NodeMetrics {
 
   /** An ack signal from a client, by method. */
   public void ack(int method) {
-    ackCounter(method).increment();
-  }
-
-  private Counter ackCounter(int method) {
-    return acks.computeIfAbsent(method, m -> Counter.builder("phoenix_acks").tag("method",
-        methodName(m)).description("Ack signals received from clients").register(registry));
+    acks[method > 0 && method < acks.length ? method : 0].increment();
   }
 
   /**
