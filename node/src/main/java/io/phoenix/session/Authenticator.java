@@ -271,6 +271,12 @@ public final class Authenticator {
     if (!(sub instanceof String eid) || eid.isEmpty()) {
       return Future.failedFuture("token has no sub claim");
     }
+    if (hasUnpairedSurrogate(eid)) {
+      // no UTF-8 text holds it: on the wire, in the store and in the cluster it would turn
+      // into "?", making the session another eid's
+      return Future.failedFuture(
+          "token sub must be well-formed Unicode: it has an unpaired surrogate");
+    }
     Object cnf = claims.get("cnf");
     KeyBinding binding;
     try {
@@ -282,6 +288,20 @@ public final class Authenticator {
       return Future.failedFuture("token binds no device key (cnf), and this node requires one");
     }
     return Future.succeededFuture(new Authenticated(eid, binding));
+  }
+
+  /** Whether {@code s} holds a UTF-16 surrogate that is not half of a pair. */
+  static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Map<String, Object> claims(User user) {
