@@ -277,6 +277,13 @@ public final class Authenticator {
       return Future.failedFuture(
           "token sub must be well-formed Unicode: it has an unpaired surrogate");
     }
+    int control = firstControl(eid);
+    if (control >= 0) {
+      // a NUL breaks the node's stream keys (eid, NUL, eid); a line break forges log lines
+      return Future.failedFuture(String.format(
+          "token sub must not hold control characters (U+%04X at index %d)",
+          (int) eid.charAt(control), control));
+    }
     Object cnf = claims.get("cnf");
     KeyBinding binding;
     try {
@@ -288,6 +295,16 @@ public final class Authenticator {
       return Future.failedFuture("token binds no device key (cnf), and this node requires one");
     }
     return Future.succeededFuture(new Authenticated(eid, binding));
+  }
+
+  /** The index of the first control character (C0, DEL, C1) of {@code s}, or -1. */
+  static int firstControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Whether {@code s} holds a UTF-16 surrogate that is not half of a pair. */

@@ -268,6 +268,34 @@ class HandshakeTest {
     }
   }
 
+  /**
+   * A sub with control characters is refused: a NUL in a sender's eid broke the node's stream
+   * keys (its messages were never marked written, pulls found nothing, and the node retried
+   * writing them every second), and a line break forges lines in the node's log.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSubWithControlCharactersIsRefused(Transport t) {
+    for (String sub : new String[] {"x\u0000y", "x\ny", "\u001b[31mred", "x\u007f",
+        "x\u0085"}) {
+      try (TestClient c = TestClient.connect(vertx, t, node)) {
+        c.hello(token(claims(sub)), "r");
+        Frame f = c.next();
+        assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), () -> "welcomed as "
+            + (f.hasWelcome() ? f.getWelcome().getIdentity().getEid() : "?"));
+        assertEquals(401, f.getGoodbye().getStatusCode());
+        assertTrue(f.getGoodbye().getReason().startsWith(
+            "token sub must not hold control characters"), f.getGoodbye().getReason());
+      }
+    }
+    // other characters beyond ASCII are fine
+    String eid = eid("\u00e9t\u00e9-\ud83d\ude00-\u4e2d", t);
+    try (TestClient c = TestClient.connect(vertx, t, node)) {
+      c.hello(token(claims(eid)), "r");
+      assertEquals(eid, welcome(c.next()).getIdentity().getEid());
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void anyFrameBeforeHelloGetsGoodbye401(Transport t) {
