@@ -261,7 +261,8 @@ public final class Authenticator {
 
   /** RS256/ES256: hundreds of microseconds with the JDK, so on the verifier threads. */
   private Future<Authenticated> verify(SignedJWT token) {
-    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(), false)
+    // with the claims whose value is null: "cnf": null must not read as no cnf
+    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(true), false)
         .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
         .compose(this::authenticated);
   }
@@ -287,6 +288,10 @@ public final class Authenticator {
     Object cnf = claims.get("cnf");
     KeyBinding binding;
     try {
+      if (cnf == null && claims.containsKey("cnf")) {
+        // "cnf": null is a cnf without a key, not a token that binds none
+        cnf = Map.of();
+      }
       binding = KeyBinding.fromCnf(cnf);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture("invalid token: " + e.getMessage());

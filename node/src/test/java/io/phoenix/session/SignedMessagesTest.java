@@ -213,6 +213,42 @@ class SignedMessagesTest {
   }
 
   /**
+   * {@code "cnf": null} is a cnf claim that holds no key: refused at Hello like any other
+   * unsupported one, not taken for a token that binds nothing (whose session may send
+   * unsigned messages). Checked for an HS256 token and for an ES256 token of a key file.
+   */
+  @Test
+  void aCnfThatIsNullIsRefusedAtHello(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String hs = "{\"sub\":\"null-cnf\",\"iss\":\"phoenix\",\"exp\":" + (Jwt.nowSeconds() + 600)
+        + ",\"cnf\":null}";
+    try (TestClient c = TestClient.connect(vertx, Transport.TCP, node)) {
+      c.hello(Jwt.hs256(TestNode.SECRET, new JsonObject().put("alg", "HS256"), hs), "r");
+      Frame f = c.next();
+      assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), f::toString);
+      assertEquals(401, f.getGoodbye().getStatusCode());
+      assertEquals("invalid token: cnf must hold a jwk (an Ed25519 or P-256 public key)",
+          f.getGoodbye().getReason());
+    }
+    com.nimbusds.jose.jwk.ECKey idpKey = io.phoenix.testing.TestIdp.ec(null);
+    JsonObject config = TestNode.config();
+    config.getJsonObject("auth").put("publicKeyFile", io.phoenix.testing.TestIdp.pemFile(
+        dir.resolve("idp.pem"), idpKey).toString()).put("issuer", "");
+    try (TestNode idpNode = TestNode.start(config);
+         TestClient c = TestClient.connect(vertx, Transport.WS, idpNode)) {
+      // signed as text: nimbus's own claims set would leave a null claim out
+      com.nimbusds.jose.JWSObject es = new com.nimbusds.jose.JWSObject(
+          new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.ES256),
+          new com.nimbusds.jose.Payload(hs));
+      es.sign(new com.nimbusds.jose.crypto.ECDSASigner(idpKey));
+      c.hello(es.serialize(), "r");
+      Frame f = c.next();
+      assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), f::toString);
+      assertEquals(401, f.getGoodbye().getStatusCode());
+    }
+  }
+
+  /**
    * An Ed25519 "public key" of small order (the neutral point, and the points of order 2, 4 and
    * 8) has no private key: with it, the signature R = neutral point, S = 0 verifies for every
    * message, so anyone holding the token could send. Such a key, a non-canonical encoding and
