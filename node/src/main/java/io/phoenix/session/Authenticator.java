@@ -35,7 +35,8 @@ import java.util.Map;
  * any other {@code alg}, {@code none} included, is refused. {@code sub} is the eid; {@code iss}
  * (when configured), {@code aud} (when configured), {@code exp} and {@code nbf} (with
  * {@code auth.clockSkewSeconds}) are checked; a header with {@code crit} is refused (the node
- * supports no JWS extension). A {@code cnf} claim binds a device key
+ * supports no JWS extension), and so is a {@code sub} holding an unpaired surrogate or a control
+ * character ({@link #subCharactersRefusal}). A {@code cnf} claim binds a device key
  * ({@link KeyBinding}); with {@code auth.requireKeyBinding} a token without one is refused.
  *
  * <p>Thread-safe. HS256 tokens are checked on the caller's event loop (an HMAC: microseconds);
@@ -272,18 +273,9 @@ public final class Authenticator {
     if (!(sub instanceof String eid) || eid.isEmpty()) {
       return Future.failedFuture("token has no sub claim");
     }
-    if (hasUnpairedSurrogate(eid)) {
-      // no UTF-8 text holds it: on the wire, in the store and in the cluster it would turn
-      // into "?", making the session another eid's
-      return Future.failedFuture(
-          "token sub must be well-formed Unicode: it has an unpaired surrogate");
-    }
-    int control = firstControl(eid);
-    if (control >= 0) {
-      // a NUL breaks the node's stream keys (eid, NUL, eid); a line break forges log lines
-      return Future.failedFuture(String.format(
-          "token sub must not hold control characters (U+%04X at index %d)",
-          (int) eid.charAt(control), control));
+    String odd = subCharactersRefusal(eid);
+    if (odd != null) {
+      return Future.failedFuture(odd);
     }
     Object cnf = claims.get("cnf");
     KeyBinding binding;
@@ -300,6 +292,25 @@ public final class Authenticator {
       return Future.failedFuture("token binds no device key (cnf), and this node requires one");
     }
     return Future.succeededFuture(new Authenticated(eid, binding));
+  }
+
+  /**
+   * Why a Hello refuses {@code sub} for its characters, or null when they are fine: an unpaired
+   * surrogate (JSON can escape one, no UTF-8 text holds it: on the wire, in the store and in
+   * the cluster it would turn into "?", making the session another eid's), or a control
+   * character (a NUL breaks the node's stream keys, eid NUL eid; a line break forges log
+   * lines). The {@code token} command and development tokens refuse such eids too.
+   */
+  public static String subCharactersRefusal(String sub) {
+    if (hasUnpairedSurrogate(sub)) {
+      return "token sub must be well-formed Unicode: it has an unpaired surrogate";
+    }
+    int control = firstControl(sub);
+    if (control >= 0) {
+      return String.format("token sub must not hold control characters (U+%04X at index %d)",
+          (int) sub.charAt(control), control);
+    }
+    return null;
   }
 
   /** The index of the first control character (C0, DEL, C1) of {@code s}, or -1. */
