@@ -47,6 +47,11 @@ final class DevTokens implements Handler<RoutingContext> {
           error("eid must be 1 to " + MessageRules.MAX_ID_BYTES + " bytes of UTF-8"));
       return;
     }
+    String odd = Authenticator.subCharactersRefusal(eid);
+    if (odd != null) {
+      AdminRoutes.json(ctx.response(), 400, error("eid is refused by every node (" + odd + ")"));
+      return;
+    }
     AdminRoutes.json(ctx.response(), 200, new JsonObject()
         .put("eid", eid)
         .put("token", tokens.issue(eid, auth.tokenTtlSeconds()))

@@ -45,6 +45,11 @@ final class TokenCommand implements Callable<Integer> {
       System.err.println("EID must be 1 to " + MessageRules.MAX_ID_BYTES + " bytes of UTF-8");
       return 2;
     }
+    String odd = Authenticator.subCharactersRefusal(eid);
+    if (odd != null) {
+      System.err.println("EID is refused by every node (" + odd + ")");
+      return 2;
+    }
     if (!c.auth().hasSecret()) {
       System.err.println("auth.jwtSecret is not set: tokens for this node come from its "
           + "identity provider (auth.publicKeyFile / auth.jwksUrl)");

@@ -35,7 +35,8 @@ import java.util.Map;
  * any other {@code alg}, {@code none} included, is refused. {@code sub} is the eid; {@code iss}
  * (when configured), {@code aud} (when configured), {@code exp} and {@code nbf} (with
  * {@code auth.clockSkewSeconds}) are checked; a header with {@code crit} is refused (the node
- * supports no JWS extension). A {@code cnf} claim binds a device key
+ * supports no JWS extension), and so is a {@code sub} holding an unpaired surrogate or a control
+ * character ({@link #subCharactersRefusal}). A {@code cnf} claim binds a device key
  * ({@link KeyBinding}); with {@code auth.requireKeyBinding} a token without one is refused.
  *
  * <p>Thread-safe. HS256 tokens are checked on the caller's event loop (an HMAC: microseconds);
@@ -261,7 +262,8 @@ public final class Authenticator {
 
   /** RS256/ES256: hundreds of microseconds with the JDK, so on the verifier threads. */
   private Future<Authenticated> verify(SignedJWT token) {
-    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(), false)
+    // with the claims whose value is null: "cnf": null must not read as no cnf
+    return verifiers().executeBlocking(() -> publicKeys.verify(token).toJSONObject(true), false)
         .recover(e -> Future.failedFuture("invalid token: " + e.getMessage()))
         .compose(this::authenticated);
   }
@@ -271,9 +273,17 @@ public final class Authenticator {
     if (!(sub instanceof String eid) || eid.isEmpty()) {
       return Future.failedFuture("token has no sub claim");
     }
+    String odd = subCharactersRefusal(eid);
+    if (odd != null) {
+      return Future.failedFuture(odd);
+    }
     Object cnf = claims.get("cnf");
     KeyBinding binding;
     try {
+      if (cnf == null && claims.containsKey("cnf")) {
+        // "cnf": null is a cnf without a key, not a token that binds none
+        cnf = Map.of();
+      }
       binding = KeyBinding.fromCnf(cnf);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture("invalid token: " + e.getMessage());
@@ -282,6 +292,49 @@ public final class Authenticator {
       return Future.failedFuture("token binds no device key (cnf), and this node requires one");
     }
     return Future.succeededFuture(new Authenticated(eid, binding));
+  }
+
+  /**
+   * Why a Hello refuses {@code sub} for its characters, or null when they are fine: an unpaired
+   * surrogate (JSON can escape one, no UTF-8 text holds it: on the wire, in the store and in
+   * the cluster it would turn into "?", making the session another eid's), or a control
+   * character (a NUL breaks the node's stream keys, eid NUL eid; a line break forges log
+   * lines). The {@code token} command and development tokens refuse such eids too.
+   */
+  public static String subCharactersRefusal(String sub) {
+    if (hasUnpairedSurrogate(sub)) {
+      return "token sub must be well-formed Unicode: it has an unpaired surrogate";
+    }
+    int control = firstControl(sub);
+    if (control >= 0) {
+      return String.format("token sub must not hold control characters (U+%04X at index %d)",
+          (int) sub.charAt(control), control);
+    }
+    return null;
+  }
+
+  /** The index of the first control character (C0, DEL, C1) of {@code s}, or -1. */
+  static int firstControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether {@code s} holds a UTF-16 surrogate that is not half of a pair. */
+  static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Map<String, Object> claims(User user) {

@@ -101,6 +101,13 @@ class DashboardApiTest {
     assertEquals(200, get(withTokens, devTokenPath("é".repeat(128))).statusCode()); // 256 bytes
     assertTrue(new JsonObject(get(withTokens, devTokenPath("")).body()).getString("error")
         .contains("256 bytes"));
+    // characters a Hello refuses in a sub: no token that no node would take
+    for (String eid : new String[] {"x\u0000y", "x\ny", "x\u007f"}) {
+      HttpResponse<String> res = get(withTokens, devTokenPath(eid));
+      assertEquals(400, res.statusCode(), res::body);
+      assertTrue(new JsonObject(res.body()).getString("error").contains("control characters"),
+          res::body);
+    }
   }
 
   @Test

@@ -144,6 +144,10 @@ class AuthStartTest {
     assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "e".repeat(257)));
     assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "é".repeat(129)));
     assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, ""));
+    // characters a Hello refuses in a sub
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "x\ny"));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "x\u0000y"));
+    assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "x\ud800"));
     assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "--ttl",
         "31536001", "alice"));
     assertEquals(2, io.phoenix.cli.PhoenixCommand.run("token", "--config", f, "--ttl", "0",

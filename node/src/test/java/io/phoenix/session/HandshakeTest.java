@@ -236,6 +236,66 @@ class HandshakeTest {
     }
   }
 
+  /**
+   * A JSON string may hold an unpaired surrogate ({@code "\\ud800"}), which no UTF-8 text can:
+   * encoded for the wire, the store and the cluster it becomes {@code ?}, so a token whose sub
+   * is {@code victim<U+D800>x} made its holder the eid {@code victim?x}, sharing its streams and
+   * devices. Refused at Hello; the victim's session is untouched.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSubThatIsNotWellFormedUnicodeIsRefused(Transport t) {
+    String victim = eid("victim", t) + "?x";
+    try (TestClient v = TestClient.connect(vertx, t, node)) {
+      v.hello(token(claims(victim)), "victim-phone");
+      welcome(v.next());
+      for (String escape : new String[] {"\\ud800", "\\udc00", "\\ud83d\\ud83d"}) {
+        // the escape written into the JSON text as is: a JsonObject would not write it
+        String json = claims("PLACEHOLDER").encode().replace("PLACEHOLDER",
+            victim.replace("?", escape));
+        try (TestClient c = TestClient.connect(vertx, t, node)) {
+          c.hello(Jwt.hs256(TestNode.SECRET, new JsonObject().put("alg", "HS256")
+              .put("typ", "JWT"), json), "mallory");
+          Frame f = c.next();
+          assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), () -> "welcomed as "
+              + (f.hasWelcome() ? f.getWelcome().getIdentity().getEid() : "?"));
+          assertEquals(401, f.getGoodbye().getStatusCode());
+          assertEquals("token sub must be well-formed Unicode: it has an unpaired surrogate",
+              f.getGoodbye().getReason());
+        }
+      }
+      assertEquals(java.util.List.of(), v.barrier(), "the victim's session saw nothing");
+    }
+  }
+
+  /**
+   * A sub with control characters is refused: a NUL in a sender's eid broke the node's stream
+   * keys (its messages were never marked written, pulls found nothing, and the node retried
+   * writing them every second), and a line break forges lines in the node's log.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSubWithControlCharactersIsRefused(Transport t) {
+    for (String sub : new String[] {"x\u0000y", "x\ny", "\u001b[31mred", "x\u007f",
+        "x\u0085"}) {
+      try (TestClient c = TestClient.connect(vertx, t, node)) {
+        c.hello(token(claims(sub)), "r");
+        Frame f = c.next();
+        assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), () -> "welcomed as "
+            + (f.hasWelcome() ? f.getWelcome().getIdentity().getEid() : "?"));
+        assertEquals(401, f.getGoodbye().getStatusCode());
+        assertTrue(f.getGoodbye().getReason().startsWith(
+            "token sub must not hold control characters"), f.getGoodbye().getReason());
+      }
+    }
+    // other characters beyond ASCII are fine
+    String eid = eid("\u00e9t\u00e9-\ud83d\ude00-\u4e2d", t);
+    try (TestClient c = TestClient.connect(vertx, t, node)) {
+      c.hello(token(claims(eid)), "r");
+      assertEquals(eid, welcome(c.next()).getIdentity().getEid());
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void anyFrameBeforeHelloGetsGoodbye401(Transport t) {

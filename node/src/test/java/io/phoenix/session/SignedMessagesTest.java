@@ -213,6 +213,85 @@ class SignedMessagesTest {
   }
 
   /**
+   * {@code "cnf": null} is a cnf claim that holds no key: refused at Hello like any other
+   * unsupported one, not taken for a token that binds nothing (whose session may send
+   * unsigned messages). Checked for an HS256 token and for an ES256 token of a key file.
+   */
+  @Test
+  void aCnfThatIsNullIsRefusedAtHello(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String hs = "{\"sub\":\"null-cnf\",\"iss\":\"phoenix\",\"exp\":" + (Jwt.nowSeconds() + 600)
+        + ",\"cnf\":null}";
+    try (TestClient c = TestClient.connect(vertx, Transport.TCP, node)) {
+      c.hello(Jwt.hs256(TestNode.SECRET, new JsonObject().put("alg", "HS256"), hs), "r");
+      Frame f = c.next();
+      assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), f::toString);
+      assertEquals(401, f.getGoodbye().getStatusCode());
+      assertEquals("invalid token: cnf must hold a jwk (an Ed25519 or P-256 public key)",
+          f.getGoodbye().getReason());
+    }
+    com.nimbusds.jose.jwk.ECKey idpKey = io.phoenix.testing.TestIdp.ec(null);
+    JsonObject config = TestNode.config();
+    config.getJsonObject("auth").put("publicKeyFile", io.phoenix.testing.TestIdp.pemFile(
+        dir.resolve("idp.pem"), idpKey).toString()).put("issuer", "");
+    try (TestNode idpNode = TestNode.start(config);
+         TestClient c = TestClient.connect(vertx, Transport.WS, idpNode)) {
+      // signed as text: nimbus's own claims set would leave a null claim out
+      com.nimbusds.jose.JWSObject es = new com.nimbusds.jose.JWSObject(
+          new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.ES256),
+          new com.nimbusds.jose.Payload(hs));
+      es.sign(new com.nimbusds.jose.crypto.ECDSASigner(idpKey));
+      c.hello(es.serialize(), "r");
+      Frame f = c.next();
+      assertEquals(Frame.BodyCase.GOODBYE, f.getBodyCase(), f::toString);
+      assertEquals(401, f.getGoodbye().getStatusCode());
+    }
+  }
+
+  /**
+   * An Ed25519 "public key" of small order (the neutral point, and the points of order 2, 4 and
+   * 8) has no private key: with it, the signature R = neutral point, S = 0 verifies for every
+   * message, so anyone holding the token could send. Such a key, a non-canonical encoding and
+   * bytes that are no point of the curve are not a usable key: Goodbye 401 at Hello.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "0100000000000000000000000000000000000000000000000000000000000000", // neutral, order 1
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2
+      "0000000000000000000000000000000000000000000000000000000000000000", // order 4
+      "0000000000000000000000000000000000000000000000000000000000000080", // order 4
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p + 1
+      "0200000000000000000000000000000000000000000000000000000000000000"}) // no point: y = 2
+  void anEd25519KeyThatNoPrivateKeyMatchesIsRefusedAtHello(String hex) {
+    byte[] x = java.util.HexFormat.of().parseHex(hex);
+    JsonObject jwk = new JsonObject().put("kty", "OKP").put("crv", "Ed25519")
+        .put("x", Base64.getUrlEncoder().withoutPadding().encodeToString(x));
+    String a = "small-" + hex.substring(0, 8);
+    for (Transport t : Transport.values()) {
+      try (TestClient c = TestClient.connect(vertx, t, node)) {
+        c.hello(node.token(a, jwk), "r");
+        Frame f = c.next();
+        if (f.hasWelcome()) { // show what such a session could do before failing
+          byte[] neutralR = new byte[64];
+          neutralR[0] = 1;
+          int status = c.sendAndAwaitAccepted(TestClient.message("forged", "victim")
+              .setSignature(Base64.getEncoder().encodeToString(neutralR)).build())
+              .getStatusCode();
+          throw new AssertionError("welcomed with x=" + hex + " over " + t
+              + "; a message with a forged signature got " + status);
+        }
+        assertEquals(401, f.getGoodbye().getStatusCode(), f::toString);
+        assertTrue(f.getGoodbye().getReason().startsWith("invalid token: cnf"), f::toString);
+      }
+    }
+    try (TestClient fine = login(node, Transport.TCP, node.token("fine"), "r")) {
+      assertEquals(List.of(), fine.barrier());
+    }
+  }
+
+  /**
    * Signatures are verified off the event loop, several at once: answers and deliveries must
    * still follow the order the messages were sent, through the pause when too many wait.
    */

@@ -16,9 +16,17 @@ public final class Jwt {
 
   /** Any header too (its {@code alg} should say HS256). */
   public static String hs256(String secret, JsonObject header, JsonObject claims) {
+    return hs256(secret, header, claims.encode());
+  }
+
+  /**
+   * Claims as JSON text, written as given: for what a JsonObject cannot write, such as the
+   * escape of an unpaired surrogate ({@code "\\ud800"}).
+   */
+  public static String hs256(String secret, JsonObject header, String claimsJson) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String head = b64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
-    String payload = b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+    String payload = b64.encodeToString(claimsJson.getBytes(StandardCharsets.UTF_8));
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

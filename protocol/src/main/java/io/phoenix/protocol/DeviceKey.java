@@ -148,12 +148,19 @@ public record DeviceKey(PrivateKey privateKey, PublicKey publicKey) {
         .put("x", b64.encodeToString(Arrays.copyOfRange(spki, spki.length - 32, spki.length)));
   }
 
-  /** An Ed25519 public key from its 32 bytes (the JWK's {@code x}). */
+  /**
+   * An Ed25519 public key from its 32 bytes (the JWK's {@code x}), which must be the canonical
+   * encoding (RFC 8032 §5.1.3) of a point of the curve that is not of small order. The JDK
+   * takes any 32 bytes, and with a point of small order (the neutral point among them) a
+   * signature that no private key made verifies: with the neutral point, R = neutral and S = 0
+   * verify for every message.
+   */
   public static PublicKey ed25519PublicKey(byte[] x) throws GeneralSecurityException {
     if (x.length != 32) {
       throw new java.security.spec.InvalidKeySpecException("an Ed25519 key is 32 bytes, not "
           + x.length);
     }
+    Ed25519Point.check(x);
     byte[] spki = Arrays.copyOf(ED25519_SPKI_PREFIX, ED25519_SPKI_PREFIX.length + 32);
     System.arraycopy(x, 0, spki, ED25519_SPKI_PREFIX.length, 32);
     PublicKey key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));

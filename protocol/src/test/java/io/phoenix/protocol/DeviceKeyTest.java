@@ -109,4 +109,21 @@ class DeviceKeyTest {
     assertThrows(java.security.GeneralSecurityException.class,
         () -> DeviceKey.ed25519PublicKey(new byte[31]));
   }
+
+  /**
+   * The point check behind {@code ed25519PublicKey} takes every real public key (both signs of
+   * x come up among 200) and gives back a key that verifies what the private key signed.
+   */
+  @Test
+  void everyRealEd25519PublicKeyPassesThePointCheck() throws Exception {
+    Message m = Message.newBuilder().setMessageId("k").setTo(Identity.newBuilder().setEid("b"))
+        .setType(1).setPayload(ByteString.copyFromUtf8("hi")).build();
+    for (int i = 0; i < 200; i++) {
+      DeviceKey key = DeviceKey.of(pair("Ed25519").getPrivate());
+      byte[] x = Base64.getUrlDecoder().decode(key.jwk().getString("x"));
+      java.security.PublicKey pub = DeviceKey.ed25519PublicKey(x);
+      assertTrue(MessageSignature.verify(m.toBuilder().setSignature(key.sign(m, "a")).build(),
+          "a", pub));
+    }
+  }
 }
