@@ -45,8 +45,9 @@ public final class PortCheck {
       for (int j = 0; j < i; j++) {
         Listener a = listeners.get(j);
         Listener b = listeners.get(i);
-        if (a.port() != 0 && a.port() == b.port()) {
-          return b.key() + " " + b.port() + " is also " + a.key() + ": give each its own port";
+        if (a.port() != 0 && a.port() == b.port() && overlap(a.host(), b.host())) {
+          return b.key() + " " + b.port() + " is also " + a.key() + " (on " + a.host()
+              + "): give each its own port";
         }
       }
     }
@@ -84,6 +85,24 @@ public final class PortCheck {
       return l.key() + " " + l.port() + " cannot be bound on " + l.host() + ": " + why;
     } catch (IOException | SecurityException e) {
       return l.key() + " " + l.port() + " cannot be bound on " + l.host() + ": " + e.getMessage();
+    }
+  }
+
+  /**
+   * Whether listeners on hosts {@code a} and {@code b} would take the same port: the same
+   * address, or either every address (0.0.0.0, ::). Two addresses of one machine may each have
+   * a listener on the same port. A host that does not resolve is reported by {@link #problem}.
+   */
+  private static boolean overlap(String a, String b) {
+    if (a.equals(b)) {
+      return true;
+    }
+    try {
+      InetAddress x = InetAddress.getByName(a.isEmpty() ? "0.0.0.0" : a);
+      InetAddress y = InetAddress.getByName(b.isEmpty() ? "0.0.0.0" : b);
+      return x.isAnyLocalAddress() || y.isAnyLocalAddress() || x.equals(y);
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 

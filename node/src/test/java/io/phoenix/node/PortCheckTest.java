@@ -47,6 +47,22 @@ class PortCheckTest {
     }
   }
 
+  /**
+   * One port for two listeners is refused before anything starts when they would take the same
+   * address (the same host, or one of them every address), and allowed on two addresses.
+   */
+  @Test
+  void twoListenersOnOnePortAreRefusedOnlyWhereTheyOverlap() throws IOException {
+    int port = freePort();
+    assertEquals("cluster.port " + port + " is also tcp.port (on 127.0.0.1): give each its own "
+        + "port", PortCheck.firstProblem(config("127.0.0.1", port, port)));
+    assertEquals("cluster.port " + port + " is also tcp.port (on 0.0.0.0): give each its own "
+        + "port", PortCheck.firstProblem(config("0.0.0.0", port, port)));
+    // 127.0.0.2 is this machine's too (all of 127/8 is loopback), another address than the
+    // cluster's 127.0.0.1
+    assertNull(PortCheck.firstProblem(config("127.0.0.2", port, port)));
+  }
+
   @Test
   void theHostOfAPortZeroListenerIsCheckedToo() throws IOException {
     // port 0 used to skip the check: the node joined its cluster, failed to bind, and then
