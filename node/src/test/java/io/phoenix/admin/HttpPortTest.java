@@ -1,0 +1,112 @@
+package io.phoenix.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP port as a hostile or unusual client sees it, over raw sockets: methods other than
+ * GET, and clients that take their time.
+ */
+class HttpPortTest {
+  /** limits.helloTimeoutMs of the node under test. */
+  static final int HELLO_TIMEOUT_MS = 1_500;
+  static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("limits").put("helloTimeoutMs", HELLO_TIMEOUT_MS);
+    config.put("storage", new JsonObject().put("type", "memory"));
+    node = TestNode.start(config);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** A raw connection to the HTTP port. */
+  private static Socket connect() throws IOException {
+    Socket socket = new Socket("127.0.0.1", node.httpPort());
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  private static void send(Socket socket, String text) throws IOException {
+    socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+  }
+
+  /** The head of the next answer on {@code in}, through its blank line, as text. */
+  private static String head(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("the connection ended in a head: " + out);
+      }
+      out.write(b);
+      matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+    }
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  private static int status(String head) {
+    return Integer.parseInt(head.substring(9, 12));
+  }
+
+  private static String header(String head, String name) {
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+        return line.substring(colon + 1).trim();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * HEAD is answered wherever GET is (RFC 9110 9.3.2: the same head, no body), so that a
+   * monitor or load balancer that checks with HEAD sees the probes. Before, only the page's
+   * files answered HEAD; the probes, /metrics and the API answered 404.
+   */
+  @Test
+  void headIsAnsweredWhereverGetIs() throws IOException {
+    String[] paths = {"/health/live", "/health/ready", "/metrics", "/api/stats", "/api/cluster",
+        "/api/info", "/api/dev-token?eid=alice", "/", "/phoenix.proto"};
+    try (Socket socket = connect()) {
+      InputStream in = socket.getInputStream();
+      for (String path : paths) {
+        send(socket, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String get = head(in);
+        int length = Integer.parseInt(header(get, "content-length"));
+        in.skipNBytes(length);
+        send(socket, "HEAD " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String answer = head(in);
+        assertEquals(status(get), status(answer), "HEAD " + path + ": " + answer);
+        if (!path.startsWith("/api/")
+            && !path.startsWith("/health/") && !path.equals("/metrics")) {
+          continue; // a file's HEAD comes from Vert.x's StaticHandler, without a content-type
+        }
+        assertEquals(header(get, "content-type"), header(answer, "content-type"), path);
+      }
+      // no body came after the last HEAD's head: the next answer follows at once
+      send(socket, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      assertEquals(200, status(head(in)));
+    }
+  }
+}
