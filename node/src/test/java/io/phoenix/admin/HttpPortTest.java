@@ -137,4 +137,46 @@ class HttpPortTest {
       assertTrue(text.contains("method=\"GET\""), "GET keeps its name");
     }
   }
+
+  /**
+   * No route takes a body. A request with one is answered, then the connection ends at once
+   * instead of waiting for the rest of the body: before, a client that announced a body and
+   * sent a byte of it now and then held its connection (and its three sockets) forever, the
+   * idle timeout being reset by every byte.
+   */
+  @Test
+  void aRequestWithABodyIsAnsweredThenTheConnectionEnds() throws IOException {
+    String[] requests = {
+        "POST /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nab",
+        "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n",
+        "PUT /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab",
+    };
+    for (String request : requests) {
+      try (Socket socket = connect()) {
+        socket.setSoTimeout(5_000);
+        InputStream in = socket.getInputStream();
+        send(socket, request);
+        String answer = head(in);
+        assertTrue(status(answer) == 200 || status(answer) == 404, answer);
+        in.skipNBytes(Integer.parseInt(header(answer, "content-length")));
+        try {
+          assertEquals(-1, in.read(), "then the connection ends: " + request);
+        } catch (SocketTimeoutException e) {
+          throw new AssertionError("the connection is still open 5 s after the answer to "
+              + request, e);
+        }
+        assertEquals("close", header(answer, "connection"), answer);
+      }
+    }
+    // a request without a body keeps its connection
+    try (Socket socket = connect()) {
+      InputStream in = socket.getInputStream();
+      for (int i = 0; i < 2; i++) {
+        send(socket, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+        String answer = head(in);
+        assertEquals(200, status(answer));
+        in.skipNBytes(Integer.parseInt(header(answer, "content-length")));
+      }
+    }
+  }
 }
