@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Prometheus metrics, and the figures the dashboard polls.
  *
  * <pre>
- * (every path answers HEAD as it answers GET, without the body)
+ * (every path answers HEAD as it answers GET, without the body; any other method 405)
  * GET /health/live    200 {"status":"UP"} while the process serves HTTP
  * GET /health/ready   200 {"status":"UP"} once the node joined its cluster and its maps answer,
  *                     503 {"status":"DOWN"} before that and while it stops; "details" tell
@@ -123,11 +123,12 @@ public final class AdminRoutes {
     // Library files have their version in the path and may be cached (StaticHandler's default).
     get(router, WEBJARS_PATH + "*").handler(StaticHandler.create(WEBJARS));
     // The page's own files keep their names across versions: revalidated on every load.
-    router.route().handler(ctx -> {
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       ctx.addHeadersEndHandler(v -> ctx.response().headers().set("cache-control", "no-cache"));
       ctx.next();
     });
-    router.route().handler(StaticHandler.create(WEBROOT));
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(StaticHandler.create(WEBROOT));
     // A request the router cannot take (400: a path that does not decode) or a handler that
     // failed (500): Vert.x answers with the status after these; without them it logs an ERROR
     // with a stack trace for every such request.

@@ -132,7 +132,7 @@ class HttpPortTest {
           StandardCharsets.UTF_8);
       assertTrue(!text.toUpperCase(Locale.ROOT).contains("METHOD=\"MADEUP"),
           "made-up methods are labels of their own");
-      assertTrue(text.contains("vertx_http_server_requests_total{code=\"404\",method=\"other\"} 50"),
+      assertTrue(text.contains("vertx_http_server_requests_total{code=\"405\",method=\"other\"} 50"),
           "made-up methods are counted as other");
       assertTrue(text.contains("method=\"GET\""), "GET keeps its name");
     }
@@ -157,7 +157,7 @@ class HttpPortTest {
         InputStream in = socket.getInputStream();
         send(socket, request);
         String answer = head(in);
-        assertTrue(status(answer) == 200 || status(answer) == 404, answer);
+        assertTrue(status(answer) == 200 || status(answer) == 405, answer);
         in.skipNBytes(Integer.parseInt(header(answer, "content-length")));
         try {
           assertEquals(-1, in.read(), "then the connection ends: " + request);
@@ -177,6 +177,31 @@ class HttpPortTest {
         assertEquals(200, status(answer));
         in.skipNBytes(Integer.parseInt(header(answer, "content-length")));
       }
+    }
+  }
+
+  /**
+   * Every path answers GET and HEAD only: another method gets 405 with {@code Allow: GET, HEAD}
+   * (RFC 9110 15.5.6), not 404, which said the probe or file was not there.
+   */
+  @Test
+  void otherMethodsGet405WithTheMethodsAllowed() throws IOException {
+    String[] requests = {"DELETE /metrics", "PUT /api/info", "OPTIONS /health/ready",
+        "TRACE /", "PATCH /phoenix.proto", "DELETE /no-such-page"};
+    try (Socket socket = connect()) {
+      InputStream in = socket.getInputStream();
+      for (String request : requests) {
+        send(socket, request + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String answer = head(in);
+        assertEquals(405, status(answer), request + ": " + answer);
+        String allow = header(answer, "allow");
+        assertTrue(allow != null && allow.contains("GET") && allow.contains("HEAD"),
+            request + ": " + answer);
+        String length = header(answer, "content-length");
+        in.skipNBytes(length == null ? 0 : Integer.parseInt(length));
+      }
+      send(socket, "GET /no-such-page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      assertEquals(404, status(head(in)), "a GET of nothing is still 404");
     }
   }
 }
