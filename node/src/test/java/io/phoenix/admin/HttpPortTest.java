@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -203,5 +205,57 @@ class HttpPortTest {
       send(socket, "GET /no-such-page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
       assertEquals(404, status(head(in)), "a GET of nothing is still 404");
     }
+  }
+
+  /** Bytes of direct buffers in use in this process (Netty's, the node's). */
+  private static long directBytes() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool.getMemoryUsed();
+      }
+    }
+    throw new IllegalStateException("no direct buffer pool");
+  }
+
+  /**
+   * A client that pipelines requests and never reads the answers is answered only as fast as
+   * it reads. Before, Vert.x's server went on reading the requests and encoding every answer
+   * into memory: pipelining GET /metrics filled the process's direct memory in seconds, and
+   * the event loop of that connection then waited for memory forever, serving nobody else.
+   */
+  @Test
+  void aPipelinerThatDoesNotReadIsHeldBack() throws Exception {
+    long before = directBytes();
+    long most = before;
+    byte[] requests = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(200)
+        .getBytes(StandardCharsets.US_ASCII);
+    Socket socket = connect();
+    Thread writer = new Thread(() -> {
+      try {
+        while (true) {
+          socket.getOutputStream().write(requests);
+        }
+      } catch (IOException closed) {
+        // the end of the test
+      }
+    });
+    writer.start();
+    try {
+      long end = System.nanoTime() + 4_000_000_000L;
+      while (System.nanoTime() < end) {
+        Thread.sleep(100);
+        most = Math.max(most, directBytes());
+      }
+      // the node still serves others
+      try (Socket other = connect()) {
+        send(other, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertEquals(200, status(head(other.getInputStream())));
+      }
+    } finally {
+      socket.close();
+      writer.join(10_000);
+    }
+    assertTrue(most - before < 64L << 20, "direct memory grew by " + ((most - before) >> 20)
+        + " MB for one client that does not read");
   }
 }

@@ -143,7 +143,19 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
       if (hasBody(request)) {
         endAfterAnswer(request);
       }
-      routes.handle(request);
+      HttpServerResponse response = request.response();
+      if (response.writeQueueFull()) {
+        // a pipelined request while earlier answers wait for the client to read them: answered
+        // once they are written, the connection not read meanwhile, or every answer of a
+        // client that never reads would pile up in memory
+        request.pause();
+        response.drainHandler(v -> {
+          request.resume();
+          routes.handle(request);
+        });
+      } else {
+        routes.handle(request);
+      }
     };
     if (compression) {
       server.webSocketHandshakeHandler(handshake -> {
