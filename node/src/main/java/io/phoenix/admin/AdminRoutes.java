@@ -8,8 +8,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * Prometheus metrics, and the figures the dashboard polls.
  *
  * <pre>
+ * (every path answers HEAD as it answers GET, without the body; any other method 405)
  * GET /health/live    200 {"status":"UP"} while the process serves HTTP
  * GET /health/ready   200 {"status":"UP"} once the node joined its cluster and its maps answer,
  *                     503 {"status":"DOWN"} before that and while it stops; "details" tell
@@ -96,9 +99,9 @@ public final class AdminRoutes {
 
   public static Router create(Vertx vertx, NodeView node, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(ctx -> json(ctx.response(), 200,
+    get(router, "/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> answerLater(node.ready(), ar -> {
+    get(router, "/health/ready").handler(ctx -> answerLater(node.ready(), ar -> {
       boolean up = ar.succeeded() && ar.result();
       JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN");
       JsonObject details = node.readyDetails();
@@ -107,24 +110,25 @@ public final class AdminRoutes {
       }
       json(ctx.response(), up ? 200 : 503, body);
     }));
-    router.get("/metrics").handler(ctx -> metrics(ctx, registry));
-    router.get("/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));
-    router.get("/api/cluster").handler(ctx -> answerLater(ClusterStats.gather(vertx, node),
+    get(router, "/metrics").handler(ctx -> metrics(ctx, registry));
+    get(router, "/api/stats").handler(ctx -> json(ctx.response(), 200, stats(node)));
+    get(router, "/api/cluster").handler(ctx -> answerLater(ClusterStats.gather(vertx, node),
         ar -> json(ctx.response(), ar.succeeded() ? 200 : 503, ar.succeeded() ? ar.result()
             : new JsonObject().put("error", String.valueOf(ar.cause().getMessage())))));
-    router.get("/api/info").handler(ctx -> json(ctx.response(), 200, new JsonObject()
+    get(router, "/api/info").handler(ctx -> json(ctx.response(), 200, new JsonObject()
         .put("node", node.nodeId())
         .put("webSocketPath", node.config().http().webSocketPath())
         .put("devTokens", node.config().auth().devTokens())));
-    router.get("/api/dev-token").handler(new DevTokens(vertx, node.config().auth()));
+    get(router, "/api/dev-token").handler(new DevTokens(vertx, node.config().auth()));
     // Library files have their version in the path and may be cached (StaticHandler's default).
-    router.get(WEBJARS_PATH + "*").handler(StaticHandler.create(WEBJARS));
+    get(router, WEBJARS_PATH + "*").handler(StaticHandler.create(WEBJARS));
     // The page's own files keep their names across versions: revalidated on every load.
-    router.route().handler(ctx -> {
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       ctx.addHeadersEndHandler(v -> ctx.response().headers().set("cache-control", "no-cache"));
       ctx.next();
     });
-    router.route().handler(StaticHandler.create(WEBROOT));
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(StaticHandler.create(WEBROOT));
     // A request the router cannot take (400: a path that does not decode) or a handler that
     // failed (500): Vert.x answers with the status after these; without them it logs an ERROR
     // with a stack trace for every such request.
@@ -133,6 +137,15 @@ public final class AdminRoutes {
     router.errorHandler(500, ctx -> log.warn("HTTP {} {} failed: {}", ctx.request().method(),
         ctx.request().path(), String.valueOf(ctx.failure())));
     return router;
+  }
+
+  /**
+   * A route for GET and HEAD of {@code path}: a server answers HEAD wherever it answers GET
+   * (RFC 9110), with the same head and no body (Vert.x leaves the body out), so that a monitor
+   * that checks with HEAD sees the probes as they are.
+   */
+  private static Route get(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /**

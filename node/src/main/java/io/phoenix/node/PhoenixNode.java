@@ -7,6 +7,7 @@ import io.phoenix.admin.AdminRoutes;
 import io.phoenix.admin.ClusterStats;
 import io.phoenix.cluster.Directory;
 import io.phoenix.stream.BucketDirectory;
+import io.phoenix.metrics.HttpMethodLabels;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.config.PhoenixConfig;
@@ -66,8 +67,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       .build()).delimited().getBytes();
 
   private final PhoenixConfig config;
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry = registry();
   private final NodeMetrics metrics = new NodeMetrics(registry);
   private volatile boolean started;
   private HazelcastCluster cluster;
@@ -345,6 +345,13 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
 
   private static long remaining(long deadline) {
     return Math.max(1, deadline - System.nanoTime());
+  }
+
+  /** The node's meters; the labels a client chooses are bounded ({@link HttpMethodLabels}). */
+  private static PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new HttpMethodLabels());
+    return registry;
   }
 
   @Override

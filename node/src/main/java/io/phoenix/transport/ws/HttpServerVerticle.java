@@ -19,7 +19,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetSocket;
 import java.net.InetSocketAddress;
@@ -138,7 +140,22 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
     Handler<HttpServerRequest> routes = requests.get();
     Handler<HttpServerRequest> pages = request -> {
       UndecodableBody.watch(request);
-      routes.handle(request);
+      if (hasBody(request)) {
+        endAfterAnswer(request);
+      }
+      HttpServerResponse response = request.response();
+      if (response.writeQueueFull()) {
+        // a pipelined request while earlier answers wait for the client to read them: answered
+        // once they are written, the connection not read meanwhile, or every answer of a
+        // client that never reads would pile up in memory
+        request.pause();
+        response.drainHandler(v -> {
+          request.resume();
+          routes.handle(request);
+        });
+      } else {
+        routes.handle(request);
+      }
     };
     if (compression) {
       server.webSocketHandshakeHandler(handshake -> {
@@ -182,6 +199,25 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
       inside = new InetSocketAddress(INSIDE_HOST, s.actualPort());
       return front.join(this);
     });
+  }
+
+  /** Whether {@code request} announces a body: a content-length above 0, or a chunked one. */
+  static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return length != null && !length.trim().equals("0")
+        || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  /**
+   * Closes the connection of {@code request} once its answer is written, without reading the
+   * rest of its body. No route takes a body (every one answers GET and HEAD), so a body is
+   * never of use; waiting for its end would let a client that sends a byte of it now and then
+   * hold the connection forever, every byte putting off the idle timeout.
+   */
+  private static void endAfterAnswer(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.putHeader(HttpHeaders.CONNECTION, "close");
+    response.endHandler(v -> request.connection().close());
   }
 
   // ------------------------------------------------- the node's listener (Listener.Member)
