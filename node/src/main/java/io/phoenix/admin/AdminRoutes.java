@@ -99,6 +99,14 @@ public final class AdminRoutes {
 
   public static Router create(Vertx vertx, NodeView node, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
+    // Every answer: a browser takes its content type as sent (nosniff), and no other site may
+    // show the dashboard inside a frame of its own (clickjacking)
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
+      ctx.response().headers().set("x-content-type-options", "nosniff")
+          .set("x-frame-options", "DENY")
+          .set("content-security-policy", "frame-ancestors 'none'");
+      ctx.next();
+    });
     get(router, "/health/live").handler(ctx -> json(ctx.response(), 200,
         new JsonObject().put("status", "UP")));
     get(router, "/health/ready").handler(ctx -> answerLater(node.ready(), ar -> {

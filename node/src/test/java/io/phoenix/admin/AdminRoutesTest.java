@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +54,19 @@ class AdminRoutesTest {
     assertEquals(200, ready.statusCode());
     assertEquals("UP", new JsonObject(ready.body()).getString("status"));
     assertEquals(404, get("/no-such-page").statusCode());
+  }
+
+  /** The page and the API are neither sniffed for another type nor shown in others' frames. */
+  @Test
+  void answersForbidSniffingAndFraming() throws Exception {
+    for (String path : List.of("/", "/health/live", "/api/info", "/metrics")) {
+      HttpResponse<String> r = get(path);
+      assertEquals(200, r.statusCode(), path);
+      assertEquals("nosniff", r.headers().firstValue("x-content-type-options").orElse(""), path);
+      assertEquals("DENY", r.headers().firstValue("x-frame-options").orElse(""), path);
+      assertEquals("frame-ancestors 'none'",
+          r.headers().firstValue("content-security-policy").orElse(""), path);
+    }
   }
 
   /** Series whose labels are known in advance are there before their first event, at 0. */
