@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,9 @@ public final class JwksSource {
   private volatile List<JWK> keys = List.of();
   private volatile String lastError;
   private volatile Instant lastSuccess;
-  private long lastFetchStartMs = Long.MIN_VALUE / 2;
+  /** When the last fetch started (System.nanoTime: a wall clock set back must not stall it). */
+  private long lastFetchStartNanos;
+  private boolean fetchedOnce;
   private Future<Void> inFlight;
   private long timer = -1;
 
@@ -114,7 +117,8 @@ public final class JwksSource {
     if (inFlight != null) {
       return inFlight;
     }
-    if (System.currentTimeMillis() - lastFetchStartMs < minRefreshMs) {
+    if (fetchedOnce
+        && System.nanoTime() - lastFetchStartNanos < TimeUnit.MILLISECONDS.toNanos(minRefreshMs)) {
       return Future.succeededFuture();
     }
     return refresh();
@@ -155,7 +159,8 @@ public final class JwksSource {
 
   private Future<Void> fetch() {
     synchronized (this) {
-      lastFetchStartMs = System.currentTimeMillis();
+      lastFetchStartNanos = System.nanoTime();
+      fetchedOnce = true;
     }
     return download().map(JwksSource::parse).andThen(ar -> {
       if (ar.succeeded()) {
