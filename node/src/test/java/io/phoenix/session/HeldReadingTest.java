@@ -42,10 +42,8 @@ class HeldReadingTest {
     Vertx vertx = Vertx.vertx();
     boolean stopped = false;
     try {
-      TestPostgres.createRole(pg);
-      TestPostgres.execute(pg, "CREATE DATABASE held OWNER " + TestPostgres.USER);
       JsonObject config = TestNode.config();
-      config.put("storage", TestPostgres.storage(TestPostgres.url(pg, "held")));
+      config.put("storage", TestPostgres.ownDatabase(pg, "held"));
       config.getJsonObject("limits").put("heartbeatSeconds", 1)
           .put("messagesPerSecond", 1_000_000);
       try (TestNode node = TestNode.start(config);

@@ -32,10 +32,8 @@ class StoreOutageTest {
   void newMessagesAre503WhileTheDatabaseIsAwayAndTheNodeRecoversByItself() throws Exception {
     int port = TestNode.freePort();
     EmbeddedPostgres pg = TestPostgres.start(dir.resolve("pg"), port);
-    TestPostgres.createRole(pg);
-    TestPostgres.execute(pg, "CREATE DATABASE outage OWNER " + TestPostgres.USER);
     JsonObject config = TestNode.config();
-    config.put("storage", TestPostgres.storage(TestPostgres.url(pg, "outage")));
+    config.put("storage", TestPostgres.ownDatabase(pg, "outage"));
     Vertx vertx = Vertx.vertx();
     try (TestNode node = TestNode.start(config);
          TestClient alice = TestClient.login(vertx, Transport.TCP, node, "alice", "a");

@@ -52,10 +52,8 @@ class StoreStallIT {
     List<TestClient> senders = new ArrayList<>();
     boolean stopped = false;
     try {
-      TestPostgres.createRole(pg);
-      TestPostgres.execute(pg, "CREATE DATABASE stall OWNER " + TestPostgres.USER);
       JsonObject config = TestNode.config();
-      config.put("storage", TestPostgres.storage(TestPostgres.url(pg, "stall")));
+      config.put("storage", TestPostgres.ownDatabase(pg, "stall"));
       config.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
       try (NodeProcess node = NodeProcess.start(Files.createDirectories(dir.resolve("node")),
           config, Map.of(),

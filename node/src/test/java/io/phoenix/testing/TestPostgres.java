@@ -80,6 +80,16 @@ public final class TestPostgres {
     execute(pg, "CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
   }
 
+  /**
+   * On a server of the test's own ({@link #start}): adds the nodes' role and an empty database
+   * {@code name} owned by it; returns the {@code storage} group that points nodes at it.
+   */
+  public static io.vertx.core.json.JsonObject ownDatabase(EmbeddedPostgres pg, String name) {
+    createRole(pg);
+    execute(pg, "CREATE DATABASE " + name + " OWNER " + USER);
+    return storage(url(pg, name));
+  }
+
   /** A new empty database owned by {@link #USER}; returns its JDBC URL. */
   public static String newDatabase() {
     String name = "t_" + UUID.randomUUID().toString().replace("-", "");
