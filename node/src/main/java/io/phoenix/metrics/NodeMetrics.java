@@ -49,6 +49,7 @@ public final class NodeMetrics {
   private final Counter pulled;
   private final Counter forwards;
   private final Counter gapHints;
+  private final Counter rejoins;
   private final Timer acceptLatency;
   private final LongAdder acceptedTotal = new LongAdder();
   private final LongAdder deliveredTotal = new LongAdder();
@@ -67,6 +68,10 @@ public final class NodeMetrics {
         .register(registry);
     gapHints = Counter.builder("phoenix_push_gap_hints")
         .description("SYNC hints sent because a stream's pushes arrived with a gap or late")
+        .register(registry);
+    rejoins = Counter.builder("phoenix_cluster_rejoins")
+        .description("Times this node joined the cluster again after the others had declared "
+            + "it dead (its sessions were then closed)")
         .register(registry);
     acceptLatency = Timer.builder("phoenix_send_accepted_latency")
         .description("From a message frame read to its ACCEPTED answer written")
@@ -131,6 +136,11 @@ public final class NodeMetrics {
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** This node joined the cluster again after being apart from it. */
+  public void clusterRejoined() {
+    rejoins.increment();
   }
 
   /** Reports the number of cluster members through {@code members}. */

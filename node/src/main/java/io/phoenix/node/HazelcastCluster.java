@@ -12,6 +12,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.phoenix.config.ClusterOptions;
@@ -58,9 +59,18 @@ public final class HazelcastCluster {
    * hash (2026-12-04); 3 since a bucket also holds the floors of streams forgotten after an
    * offset was given twice, and session ids begin with the node's run (2026-12-05); 4 since
    * session ids also carry when they opened, and the directory keeps the later of two sessions
-   * of a device (2026-12-05, later). Members without the attribute are older builds, layout 1.
+   * of a device (2026-12-05, later); 5 since a member's run is its {@link #RUN_ATTRIBUTE}, not
+   * the start of its Hazelcast uuid, which Hazelcast changes when a member merges back into the
+   * cluster (2026-12-05, stop 35). Members without the attribute are older builds, layout 1.
    */
-  public static final String LAYOUT = "4";
+  public static final String LAYOUT = "5";
+
+  /**
+   * Member attribute holding the member's run: chosen at random when the node starts, so that
+   * a node restarted with the same {@code node.id} is another run, and kept for the life of the
+   * process (see {@link #runOf}).
+   */
+  public static final String RUN_ATTRIBUTE = "phoenix.run";
 
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
@@ -69,6 +79,7 @@ public final class HazelcastCluster {
   private final ClusterOptions options;
   private final String nodeId;
   private final TlsOptions tls;
+  private final String run = java.util.UUID.randomUUID().toString().substring(0, 8);
 
   /**
    * @param storageType this node's {@code storage.type}
@@ -85,8 +96,9 @@ public final class HazelcastCluster {
     this.options = options;
     this.nodeId = nodeId;
     this.tls = tls;
-    this.clusterManager = new HazelcastClusterManager(hazelcastConfig(options, nodeId,
-        storageType, epoch));
+    Config config = hazelcastConfig(options, nodeId, storageType, epoch);
+    config.getMemberAttributeConfig().setAttribute(RUN_ATTRIBUTE, run);
+    this.clusterManager = new HazelcastClusterManager(config);
   }
 
   /** Builds the Hazelcast configuration (public for tests and documentation). */
@@ -109,6 +121,11 @@ public final class HazelcastCluster {
     // A member that becomes a backup of a partition copies it at once, not at the next
     // 30-second anti-entropy round: until then, losing the owner would lose what it held.
     config.setProperty("hazelcast.partition.backup.sync.interval", "1");
+    // A member the others declared dead (paused past the member timeout, or cut off) forms a
+    // cluster of its own until a merge check finds the others: every few seconds, not after
+    // Hazelcast's default five minutes during which both sides stay apart.
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
 
     NetworkConfig network = config.getNetworkConfig();
     // reuse: a node restarted right after a crash rebinds its port despite TIME_WAIT sockets
@@ -226,23 +243,40 @@ public final class HazelcastCluster {
       public void memberRemoved(MembershipEvent event) {
         String left = event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
         if (left != null && !left.equals(nodeId) && isOldestMember()) {
-          handler.accept(left, runOf(event.getMember().getUuid()));
+          handler.accept(left, runOf(event.getMember()));
         }
       }
     });
   }
 
   /**
-   * The run of a member: the start of its Hazelcast member uuid, new at every start of a node
-   * (a node restarted with the same {@code node.id} is another run).
+   * Calls {@code handler} when this member has joined the cluster again after being apart from
+   * it: the others declared it dead (it was paused, or cut off, past
+   * {@code cluster.memberTimeoutSeconds}) and it formed a cluster of its own, which has now
+   * merged back into theirs. Runs on a Hazelcast thread: the handler must not block.
    */
-  public static String runOf(java.util.UUID member) {
-    return member.toString().substring(0, 8);
+  public void onRejoined(Runnable handler) {
+    hazelcast().getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        handler.run();
+      }
+    });
+  }
+
+  /**
+   * The run of a member: its {@link #RUN_ATTRIBUTE}, new at every start of a node (a node
+   * restarted with the same {@code node.id} is another run) and kept while the process lives,
+   * also when the member merges back into the cluster after being apart from it (Hazelcast then
+   * gives it a new uuid).
+   */
+  public static String runOf(Member member) {
+    String run = member.getAttribute(RUN_ATTRIBUTE);
+    return run != null ? run : member.getUuid().toString().substring(0, 8);
   }
 
   /** This member's run ({@link #runOf}). */
   public String run() {
-    return runOf(hazelcast().getCluster().getLocalMember().getUuid());
+    return run;
   }
 
   /**

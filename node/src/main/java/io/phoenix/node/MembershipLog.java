@@ -30,17 +30,29 @@ final class MembershipLog implements MembershipListener {
   /** Member attribute in which vertx-hazelcast keeps the Vert.x node id. */
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
-  private MembershipLog() {}
+  /** {@code cluster.minimumMembers}: below it the node refuses, which is said once. */
+  private final int minimum;
 
-  /** Logs the members now, and every change from now on. */
-  static void install(HazelcastInstance hazelcast) {
+  private MembershipLog(int minimum) {
+    this.minimum = minimum;
+  }
+
+  /**
+   * Logs the members now, and every change from now on; {@code minimum} is
+   * {@code cluster.minimumMembers}.
+   */
+  static void install(HazelcastInstance hazelcast, int minimum) {
     logMembers(hazelcast.getCluster().getMembers());
-    hazelcast.getCluster().addMembershipListener(new MembershipLog());
+    hazelcast.getCluster().addMembershipListener(new MembershipLog(minimum));
   }
 
   @Override
   public void memberAdded(MembershipEvent event) {
     logMembers(event.getMembers());
+    if (event.getMembers().size() == minimum && minimum > 1) {
+      log.info("cluster: {} members again, as many as cluster.minimumMembers: serving",
+          minimum);
+    }
     String conflict = HazelcastCluster.layoutConflict(event.getMember());
     if (conflict != null) { // an older build does not check for itself: say so here
       log.error("{}; that member must be stopped", conflict);
@@ -53,6 +65,10 @@ final class MembershipLog implements MembershipListener {
     KnownNoise.memberGone(gone.getAttribute(VERTX_NODE_ID));
     log.warn("cluster: lost member {} ({})", name(gone), gone.getAddress());
     logMembers(event.getMembers());
+    if (event.getMembers().size() == minimum - 1) {
+      log.warn("cluster: fewer members than cluster.minimumMembers ({}): sessions and messages "
+          + "are refused with 503 until a member joins", minimum);
+    }
   }
 
   /**

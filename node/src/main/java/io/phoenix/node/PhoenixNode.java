@@ -111,7 +111,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     }
     StorageOptions storage = config.storage();
     try {
-      messageLog = MessageLogs.open(storage);
+      messageLog = MessageLogs.open(storage, config.cluster().memberTimeoutSeconds());
     } catch (LogException e) {
       // the message is the whole line the operator sees (no cause: nothing to add to it)
       return Future.failedFuture(new IllegalStateException("storage." + (storage.type().equals(
@@ -138,7 +138,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           log.warn("the cluster's backups are not in sync after {} s; starting anyway",
               SAFE_WAIT_MS / 1000);
         }
-        MembershipLog.install(cluster.hazelcast());
+        MembershipLog.install(cluster.hazelcast(), config.cluster().minimumMembers());
         ServerTls.check(v, config.tls());
         serverTls = config.tls().tcp() || config.tls().http()
             ? ServerTls.context(v, config.tls()) : null;
@@ -232,6 +232,20 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
             ar.cause().toString());
       }
     }));
+
+    // The others removed this node's directory entries when they declared it dead: its
+    // sessions would stay open and never be pushed to. Each is closed so that its client
+    // connects again and is registered anew (nothing is lost: it SYNCs and pulls).
+    cluster.onRejoined(() -> {
+      List<Subscriber> sessions = hub.all();
+      metrics.clusterRejoined();
+      log.warn("cluster: this node was apart from the cluster past cluster.memberTimeoutSeconds "
+          + "(paused, or cut off) and has joined it again: closing its {} sessions with "
+          + "Goodbye 503 so that their clients connect again", sessions.size());
+      for (Subscriber s : sessions) {
+        s.close(Status.UNAVAILABLE, "node rejoined the cluster");
+      }
+    });
 
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     budget = new ConnectionBudget(config.limits().maxConnections(), registry);

@@ -3,6 +3,7 @@ package io.phoenix.stream;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.map.IMap;
 import com.hazelcast.partition.PartitionService;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.phoenix.cluster.Directory.Device;
 import io.phoenix.stream.StreamOp.Kind;
 import io.phoenix.stream.log.LogException;
@@ -426,7 +427,11 @@ public final class StreamPipeline implements StreamStore {
 
     void fail(Throwable t) {
       if (internal != null) {
-        log.warn("{} failed: {}", op.kind, t.toString());
+        if (t instanceof UnavailableException) { // said once, by the membership log
+          log.debug("{} failed: {}", op.kind, t.getMessage());
+        } else {
+          log.warn("{} failed: {}", op.kind, t.toString());
+        }
         internal.accept(OpResult.done(false)); // what waits on it goes on without it
       } else if (context == null) {
         promise.tryFail(t);
@@ -434,6 +439,20 @@ public final class StreamPipeline implements StreamStore {
         deliver(context, () -> promise.tryFail(t));
       }
     }
+  }
+
+  /** Why a bucket operation is refused while the cluster has too few members. */
+  static final String BELOW_MINIMUM_MEMBERS =
+      "the cluster has fewer members than cluster.minimumMembers";
+
+  /** Whether Hazelcast refused an operation for the split-brain protection (or a cause of it). */
+  private static boolean belowMinimum(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof SplitBrainProtectionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Future<OpResult> submit(StreamOp op) {
@@ -620,8 +639,10 @@ public final class StreamPipeline implements StreamStore {
     buckets.submitToKey(b, batch).whenCompleteAsync((results, failure) -> {
       inFlight[b] = false;
       if (failure != null) {
+        Throwable cause = belowMinimum(failure)
+            ? new UnavailableException(BELOW_MINIMUM_MEMBERS) : failure;
         for (Request r : sent) {
-          r.fail(failure);
+          r.fail(cause);
         }
       } else {
         answered(b, sent, results.results);
@@ -1032,7 +1053,8 @@ public final class StreamPipeline implements StreamStore {
         }
       }
       log.warn("{} messages were given an offset another message holds (the cluster lost a "
-          + "bucket while a commit waited): {} streams read back again, {} appends made again",
+          + "bucket, or a member apart from it gave them too, while a commit waited): {} "
+          + "streams read back again, {} appends made again",
           displaced.size(), lost.size(), again.size());
       meter.displaced(displaced.size());
       if (!settings.commitMode()) {

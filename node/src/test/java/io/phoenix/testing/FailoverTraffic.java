@@ -137,6 +137,8 @@ public final class FailoverTraffic implements AutoCloseable {
   private final Map<String, AtomicLong[]> answers = new ConcurrentHashMap<>();
   private final List<String> phases = new CopyOnWriteArrayList<>(List.of("start"));
   private final AtomicLong pushes = new AtomicLong();
+  /** "phase recipient" → pushes that recipient had in that phase. */
+  private final Map<String, AtomicLong> pushesByPhase = new ConcurrentHashMap<>();
   private final AtomicLong pulled = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
@@ -193,6 +195,29 @@ public final class FailoverTraffic implements AutoCloseable {
       dying.add(nodes[i]);
     }
     NodeProcess.killAll(dying);
+  }
+
+  /**
+   * Stops these nodes with SIGSTOP, at once: the process is frozen as by a long pause of its
+   * JVM or virtual machine, its sockets open but silent. {@link #resume} lets it go on.
+   */
+  public void pause(int... indexes) throws Exception {
+    signal("STOP", indexes);
+  }
+
+  /** SIGCONT: the paused nodes go on from where they stopped. */
+  public void resume(int... indexes) throws Exception {
+    signal("CONT", indexes);
+  }
+
+  private void signal(String signal, int... indexes) throws Exception {
+    List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+    for (int i : indexes) {
+      command.add(Long.toString(nodes[i].pid()));
+    }
+    Process kill = new ProcessBuilder(command).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0,
+        "kill -" + signal + " " + command);
   }
 
   /** Starts the senders and the online recipients. */
@@ -460,6 +485,7 @@ public final class FailoverTraffic implements AutoCloseable {
           continue;
         }
         pushes.incrementAndGet();
+        pushesByPhase.computeIfAbsent(phase + " " + eid, k -> new AtomicLong()).incrementAndGet();
         saw(s, offset, m.getMessageId(), "pushed");
         Long last = lastPushed.put(s, offset);
         if (last != null && offset <= last) {
@@ -640,6 +666,21 @@ public final class FailoverTraffic implements AutoCloseable {
         : new long[] {c[0].get(), c[1].get(), c[2].get()};
   }
 
+  /** The online recipients: {@code r0, r2, …}. */
+  public List<String> onlineRecipients() {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < shape.recipients; i += 2) {
+      out.add("r" + i);
+    }
+    return out;
+  }
+
+  /** Pushes {@code recipient} had while in this phase. */
+  public long pushesIn(String phase, String recipient) {
+    AtomicLong n = pushesByPhase.get(phase + " " + recipient);
+    return n == null ? 0 : n.get();
+  }
+
   /** The run's figures: counts, answers by phase and the timeline. */
   public String figures() {
     StringBuilder byPhase = new StringBuilder();
@@ -648,9 +689,17 @@ public final class FailoverTraffic implements AutoCloseable {
       byPhase.append(String.format("%n  %-40s %6d x 200, %5d x 208, %5d refused", p, c[0], c[1],
           c[2]));
     }
+    StringBuilder pushed = new StringBuilder();
+    for (String r : onlineRecipients()) {
+      pushed.append(String.format("%n  %-5s", r));
+      for (String p : phases) {
+        pushed.append(String.format(" %6d", pushesIn(p, r)));
+      }
+    }
     return String.format("%d messages accepted, %d pushes, %d pulled while running, %d sent "
-        + "again, %d reconnects; answers by phase:%s%ntimeline:%s", acceptedCount(),
-        pushes.get(), pulled.get(), retries.get(), reconnects.get(), byPhase, timeline());
+        + "again, %d reconnects; answers by phase:%s%npushes by recipient and phase:%s%n"
+        + "timeline:%s", acceptedCount(), pushes.get(), pulled.get(), retries.get(),
+        reconnects.get(), byPhase, pushed, timeline());
   }
 
   /** When each phase began, one line each. */

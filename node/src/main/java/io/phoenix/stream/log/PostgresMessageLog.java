@@ -70,7 +70,26 @@ public final class PostgresMessageLog implements MessageLog {
    */
   public static PostgresMessageLog open(String url, String user, String password, int poolSize)
       throws LogException {
+    return open(url, user, password, poolSize, DEFAULT_IDLE_IN_TRANSACTION_SECONDS);
+  }
+
+  /** Default of {@code idleInTransactionSeconds}: the default member timeout. */
+  public static final int DEFAULT_IDLE_IN_TRANSACTION_SECONDS = 10;
+
+  /**
+   * As {@link #open(String, String, String, int)}; the server ends a session of this node that
+   * leaves a transaction open and idle for {@code idleInTransactionSeconds}. This node's own
+   * transactions never wait for it between statements: one that does belongs to a process that
+   * froze mid-commit (a long pause, a suspended machine), whose locks would otherwise hold every
+   * other member's commits of the same streams for as long as it stays frozen. Once the
+   * cluster declared such a member dead ({@code cluster.memberTimeoutSeconds}), its
+   * transactions are ended too; when it wakes, its commit fails and is tried again.
+   */
+  public static PostgresMessageLog open(String url, String user, String password, int poolSize,
+      int idleInTransactionSeconds) throws LogException {
     HikariConfig c = new HikariConfig();
+    c.setConnectionInitSql("SET idle_in_transaction_session_timeout = "
+        + Math.multiplyExact(idleInTransactionSeconds, 1000));
     c.setJdbcUrl(url);
     c.setUsername(user.isEmpty() ? null : user);
     c.setPassword(password.isEmpty() ? null : password);
