@@ -60,11 +60,13 @@ public interface Directory {
 
   /**
    * The id of a new session of {@code run}: {@link #sessionPrefix}, the time it opened
-   * (milliseconds since the epoch, hexadecimal, ':') and a random UUID.
+   * ({@code openedAt}: milliseconds since the epoch by the cluster's clock, hexadecimal, ':')
+   * and a random UUID. The cluster's clock, not the node's own: two sessions of one device
+   * opened on two nodes are ordered by it, and nodes' own clocks may disagree by more than the
+   * moment between the two.
    */
-  static String newSessionId(String run) {
-    return sessionPrefix(run) + Long.toHexString(System.currentTimeMillis()) + ':'
-        + java.util.UUID.randomUUID();
+  static String newSessionId(String run, long openedAt) {
+    return sessionPrefix(run) + Long.toHexString(openedAt) + ':' + java.util.UUID.randomUUID();
   }
 
   /**

@@ -205,7 +205,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     Router router = new Router(store, fanout, config.limits().pullBatch(),
         config.limits().maxOutboundBytes() / 4, metrics);
     SessionServices services = new SessionServices(nodeId, cluster.run(), epoch, config.limits(),
-        auth, hub, directory, fanout, router, metrics);
+        auth, hub, directory, fanout, router, metrics,
+        cluster.hazelcast().getCluster()::getClusterTime);
     metrics.clusterMembers(cluster::memberCount);
 
     upkeep = vertx.setPeriodic(1000, id -> {

@@ -99,7 +99,7 @@ public final class Session implements Subscriber {
   public Session(Connection connection, SessionServices services, Context context) {
     this.connection = connection;
     this.services = services;
-    this.sessionId = Directory.newSessionId(services.run());
+    this.sessionId = Directory.newSessionId(services.run(), services.clusterTime().getAsLong());
     this.context = context;
     this.openedAtNanos = System.nanoTime();
     this.lastInboundNanos = openedAtNanos;
