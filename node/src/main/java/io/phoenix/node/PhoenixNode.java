@@ -145,7 +145,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(),
             cluster.hazelcast().getPartitionService(), messageLog, storeSettings(),
-            storeMetrics(), epoch);
+            storeMetrics(), epoch, cluster.hazelcast().getCluster()::getClusterTime);
         return null;
       }).compose(x -> Authenticator.start(v, config.auth(), registry))
           .compose(a -> {

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,6 +165,7 @@ public final class StreamPipeline implements StreamStore {
    * numbers of its previous run, whose appends the cluster may still hold.
    */
   private final AtomicLong requests = new AtomicLong(System.currentTimeMillis() << 20);
+  private final LongSupplier clusterTime;
   /** Bytes of the bodies of appends not answered yet (in commit mode: not written yet). */
   private final AtomicLong appending = new AtomicLong();
   @SuppressWarnings("unchecked")
@@ -190,6 +192,18 @@ public final class StreamPipeline implements StreamStore {
   public StreamPipeline(Vertx vertx, IMap<Integer, StreamBucket> buckets,
       PartitionService partitions, MessageLog dbLog, Settings settings, Meter meter,
       String epoch) {
+    this(vertx, buckets, partitions, dbLog, settings, meter, epoch, System::currentTimeMillis);
+  }
+
+  /**
+   * As above, with {@code clusterTime}: the time every bucket operation carries (how long an id
+   * is held, a stream idle, a message unwritten), read by the cluster's clock, since the
+   * operations of every member on one bucket are compared with each other.
+   */
+  public StreamPipeline(Vertx vertx, IMap<Integer, StreamBucket> buckets,
+      PartitionService partitions, MessageLog dbLog, Settings settings, Meter meter,
+      String epoch, LongSupplier clusterTime) {
+    this.clusterTime = clusterTime;
     this.vertx = vertx;
     this.buckets = buckets;
     this.partitions = partitions;
@@ -652,7 +666,7 @@ public final class StreamPipeline implements StreamStore {
   }
 
   private void configure(BucketBatch batch) {
-    batch.now = System.currentTimeMillis();
+    batch.now = clusterTime.getAsLong();
     batch.node = settings.node();
     batch.keepAll = dbLog == null;
     batch.commitMode = settings.commitMode();
