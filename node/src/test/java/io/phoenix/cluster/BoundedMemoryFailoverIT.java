@@ -2,11 +2,10 @@ package io.phoenix.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
-import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
 import io.vertx.core.json.JsonObject;
@@ -16,9 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,19 +52,8 @@ class BoundedMemoryFailoverIT {
 
   @TempDir
   Path dir;
-  private FailoverTraffic run;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (run != null) {
-      run.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
 
   @Test
   void everyAcceptedMessageIsStoredOnceInOrderWithBothBoundsAtTheirExtreme() throws Exception {
@@ -84,7 +71,7 @@ class BoundedMemoryFailoverIT {
     }
     long[] groupsStart = new long[1];
     int perGroup = RECIPIENTS / GROUPS;
-    run = new FailoverTraffic(dir, 3, new Shape().recipients(RECIPIENTS).window(6)
+    FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(RECIPIENTS).window(6)
         .resentAnswered(perGroup).bodies(200, 900).pullEveryMs(2_000)
         .to((sender, n, random) -> {
           int group = (int) ((System.currentTimeMillis() - groupsStart[0]) / PHASE_MS) % GROUPS;

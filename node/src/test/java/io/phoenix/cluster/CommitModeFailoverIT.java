@@ -2,14 +2,13 @@ package io.phoenix.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
-import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
@@ -28,10 +27,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,23 +61,11 @@ class CommitModeFailoverIT {
 
   @TempDir
   Path dir;
-  private FailoverTraffic run;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (run != null) {
-      run.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
 
   private FailoverTraffic traffic(Shape shape) {
-    run = new FailoverTraffic(dir, 3, shape);
-    return run;
+    return processes.traffic(dir, 3, shape);
   }
 
   @Test

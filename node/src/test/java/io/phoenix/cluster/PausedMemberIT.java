@@ -3,11 +3,10 @@ package io.phoenix.cluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
-import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
@@ -17,11 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,19 +46,8 @@ class PausedMemberIT {
 
   @TempDir
   Path dir;
-  private FailoverTraffic run;
-
-  @BeforeEach
-  void setUp() {
-    assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (run != null) {
-      run.close();
-    }
-  }
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
 
   /**
    * {@code minimumMembers} 2, as the docs advise for three nodes: the node alone refuses until
@@ -78,8 +65,8 @@ class PausedMemberIT {
       c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
       c.getJsonObject("cluster").put("minimumMembers", minimumMembers);
     }
-    run = new FailoverTraffic(dir, 3, new Shape().recipients(12).window(8).resentAnswered(8)
-        .pullEveryMs(500));
+    FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)
+        .resentAnswered(8).pullEveryMs(500));
     run.start(configs, 0, 1, 2);
     run.phase("three nodes");
     run.startTraffic();

@@ -3,6 +3,7 @@ package io.phoenix.testing;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +17,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * process it started is closed after it, whatever happened (the clients' Vert.x first, so that
  * their connections are gone before the nodes stop). Register it on an instance field
  * ({@code @RegisterExtension final NodeProcesses processes = new NodeProcesses();}); fields
- * initialised after it may take {@link #vertx()} and {@link #started()}.
+ * initialised after it may take {@link #vertx()} and {@link #started()}. A failover test starts
+ * its {@link FailoverTraffic} through {@link #traffic}, which is closed after the test too.
  */
 public final class NodeProcesses implements BeforeEachCallback, AfterEachCallback {
   private final Vertx vertx = Vertx.vertx();
   private final List<NodeProcess> started = new ArrayList<>();
+  private FailoverTraffic traffic;
 
   /** The clients' Vert.x instance, closed after the test. */
   public Vertx vertx() {
@@ -35,6 +38,12 @@ public final class NodeProcesses implements BeforeEachCallback, AfterEachCallbac
     return started;
   }
 
+  /** A {@link FailoverTraffic} run over {@code nodes} node processes, closed after the test. */
+  public FailoverTraffic traffic(Path dir, int nodes, FailoverTraffic.Shape shape) {
+    traffic = new FailoverTraffic(dir, nodes, shape);
+    return traffic;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     assumeTrue(NodeProcess.jarExists(), "target/phoenix.jar is built by mvn package");
@@ -44,9 +53,16 @@ public final class NodeProcesses implements BeforeEachCallback, AfterEachCallbac
   public void afterEach(ExtensionContext context) throws Exception {
     Exception first = null;
     try {
-      vertx.close().await(10, TimeUnit.SECONDS);
+      if (traffic != null) {
+        traffic.close();
+      }
     } catch (Exception e) {
       first = e;
+    }
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      first = first == null ? e : first;
     }
     for (NodeProcess n : started) {
       try {
