@@ -33,6 +33,11 @@ import org.slf4j.Marker;
  *       retries it on the members it has. And its "is suspected
  *       to be dead" just before it removes a member: Phoenix's own "cluster: lost member" WARN
  *       line reports the loss, once.</li>
+ *   <li>Hazelcast's "X claims mastership but it is not a member!" (an ERROR with a stack
+ *       trace): X, a member the others removed while it was frozen or cut off, wakes still
+ *       taking itself for the master of its old view. It then forms a cluster of its own and is
+ *       merged back, which Phoenix reports ("cluster: lost member", "this node was apart from
+ *       the cluster … has joined it again").</li>
  *   <li>Hazelcast's "Ignoring received partition table, startup is not completed yet" when
  *       members start together: the table reached a member that had joined but not finished
  *       starting; the master sends it again, and the member takes it once it has started.</li>
@@ -145,6 +150,8 @@ public final class KnownNoise extends TurboFilter {
       case "com.hazelcast.internal.cluster.impl.MembershipManager",
           "com.hazelcast.internal.cluster.impl.ClusterHeartbeatManager" ->
           format.contains("is suspected to be dead") || format.contains("Suspecting Member");
+      case "com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp" ->
+          format.contains("claims mastership but it is not a member");
       case "com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl" ->
           format.startsWith("Ignoring received partition table, startup is not completed yet");
       case "com.hazelcast.internal.partition.operation.MigrationRequestOperation" ->

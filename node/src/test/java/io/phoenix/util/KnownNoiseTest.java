@@ -94,6 +94,18 @@ class KnownNoiseTest {
   }
 
   @Test
+  void aWokenMemberClaimingMastershipIsDropped() {
+    Logger op = context.getLogger(
+        "com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp");
+    String message = "[127.0.0.1]:30306 [t-1] [5.3.8] [127.0.0.1]:30307 claims mastership but it "
+        + "is not a member!";
+    assertEquals(FilterReply.DENY, filter.decide(null, op, Level.ERROR, message, null,
+        new IllegalArgumentException(message)));
+    assertEquals(FilterReply.NEUTRAL, filter.decide(null, op, Level.ERROR,
+        "something else went wrong", null, new IllegalArgumentException("x")));
+  }
+
+  @Test
   void theCpNoticeIsDroppedAndInfoIsNeverTouched() {
     assertEquals(FilterReply.DENY, decide("com.hazelcast.cp.CPSubsystem", Level.WARN,
         "CP Subsystem is not enabled. CP data structures will operate in UNSAFE mode!"));
