@@ -215,7 +215,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     });
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
       if (cluster.isOldestMember()) { // one member sweeps the shared database
-        vertx.executeBlocking(() -> store.trimExpired(System.currentTimeMillis()), false)
+        vertx.executeBlocking(() -> store.trimExpired(
+            cluster.hazelcast().getCluster().getClusterTime()), false)
             .onSuccess(n -> {
               if (n > 0) {
                 log.info("retention: deleted {} expired messages", n);

@@ -1193,7 +1193,7 @@ public final class StreamPipeline implements StreamStore {
           out.read = out.head;
           if (row != null && r.op.max > 0) {
             out.addEntries(dbLog.read(r.op.from, r.op.to, r.op.offset, row.head() + 1,
-                r.op.max, System.currentTimeMillis() - settings.retentionMs()));
+                r.op.max, clusterTime.getAsLong() - settings.retentionMs()));
             if (out.entries.size() == r.op.max) {
               out.read = out.entries.get(out.entries.size() - 1).offset();
             }
@@ -1218,7 +1218,7 @@ public final class StreamPipeline implements StreamStore {
     readers.execute(() -> {
       try {
         List<MessageLog.Entry> older = dbLog.read(r.op.from, r.op.to, r.op.offset,
-            window.offset, r.op.max, System.currentTimeMillis() - settings.retentionMs());
+            window.offset, r.op.max, clusterTime.getAsLong() - settings.retentionMs());
         List<MessageLog.Entry> all = new ArrayList<>(older);
         if (all.size() == r.op.max) {
           window.read = all.get(all.size() - 1).offset(); // the window's part comes next time
