@@ -274,6 +274,16 @@ public final class HazelcastCluster {
     return run != null ? run : member.getUuid().toString().substring(0, 8);
   }
 
+  /**
+   * The cluster's time, in milliseconds since the epoch: this machine's clock plus the offset
+   * Hazelcast keeps to the master's, so alike on every member. For the times members compare
+   * with each other (when a session opened, the times bucket operations carry), which members'
+   * own clocks could order wrongly.
+   */
+  public long time() {
+    return hazelcast().getCluster().getClusterTime();
+  }
+
   /** This member's run ({@link #runOf}). */
   public String run() {
     return run;

@@ -145,7 +145,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         epoch = messageLog == null ? cluster.epoch() : messageLog.epoch();
         store = new StreamPipeline(v, cluster.streamsMap(),
             cluster.hazelcast().getPartitionService(), messageLog, storeSettings(),
-            storeMetrics(), epoch, cluster.hazelcast().getCluster()::getClusterTime);
+            storeMetrics(), epoch, cluster::time);
         return null;
       }).compose(x -> Authenticator.start(v, config.auth(), registry))
           .compose(a -> {
@@ -205,8 +205,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     Router router = new Router(store, fanout, config.limits().pullBatch(),
         config.limits().maxOutboundBytes() / 4, metrics);
     SessionServices services = new SessionServices(nodeId, cluster.run(), epoch, config.limits(),
-        auth, hub, directory, fanout, router, metrics,
-        cluster.hazelcast().getCluster()::getClusterTime);
+        auth, hub, directory, fanout, router, metrics, cluster::time);
     metrics.clusterMembers(cluster::memberCount);
 
     upkeep = vertx.setPeriodic(1000, id -> {
@@ -215,8 +214,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     });
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
       if (cluster.isOldestMember()) { // one member sweeps the shared database
-        vertx.executeBlocking(() -> store.trimExpired(
-            cluster.hazelcast().getCluster().getClusterTime()), false)
+        vertx.executeBlocking(() -> store.trimExpired(cluster.time()), false)
             .onSuccess(n -> {
               if (n > 0) {
                 log.info("retention: deleted {} expired messages", n);

@@ -211,13 +211,11 @@ public final class FailoverTraffic implements AutoCloseable {
   }
 
   private void signal(String signal, int... indexes) throws Exception {
-    List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+    List<Long> pids = new ArrayList<>();
     for (int i : indexes) {
-      command.add(Long.toString(nodes[i].pid()));
+      pids.add(nodes[i].pid());
     }
-    Process kill = new ProcessBuilder(command).inheritIO().start();
-    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0,
-        "kill -" + signal + " " + command);
+    Signals.send(signal, pids);
   }
 
   /** Starts the senders and the online recipients. */

@@ -65,14 +65,9 @@ public final class TestPostgres {
   public static void signal(Path dataDir, String signal) throws Exception {
     long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid"))
         .get(0).trim());
-    java.util.List<String> command = new java.util.ArrayList<>(
-        java.util.List.of("kill", "-" + signal, Long.toString(pid)));
-    ProcessHandle.of(pid).orElseThrow().descendants()
-        .forEach(p -> command.add(Long.toString(p.pid())));
-    Process kill = new ProcessBuilder(command).inheritIO().start();
-    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new IllegalStateException("kill -" + signal + " failed");
-    }
+    java.util.List<Long> pids = new java.util.ArrayList<>(java.util.List.of(pid));
+    ProcessHandle.of(pid).orElseThrow().descendants().forEach(p -> pids.add(p.pid()));
+    Signals.send(signal, pids);
   }
 
   /** Adds the nodes' role to a server (once). */

@@ -2,6 +2,7 @@ package io.phoenix.stream.log;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.phoenix.config.ClusterOptions;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -63,18 +64,17 @@ public final class PostgresMessageLog implements MessageLog {
   }
 
   /**
-   * Connects, creates or migrates the schema, and reads (or creates) the epoch.
+   * Connects, creates or migrates the schema, and reads (or creates) the epoch. A transaction
+   * left open and idle is ended after the default member timeout (see
+   * {@link #open(String, String, String, int, int)}).
    *
    * @throws LogException (one line) when the database cannot be reached, refuses the login, is
    *     not Phoenix's, or was migrated by a newer Phoenix
    */
   public static PostgresMessageLog open(String url, String user, String password, int poolSize)
       throws LogException {
-    return open(url, user, password, poolSize, DEFAULT_IDLE_IN_TRANSACTION_SECONDS);
+    return open(url, user, password, poolSize, ClusterOptions.DEFAULT_MEMBER_TIMEOUT_SECONDS);
   }
-
-  /** Default of {@code idleInTransactionSeconds}: the default member timeout. */
-  public static final int DEFAULT_IDLE_IN_TRANSACTION_SECONDS = 10;
 
   /**
    * As {@link #open(String, String, String, int)}; the server ends a session of this node that
