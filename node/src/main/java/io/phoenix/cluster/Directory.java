@@ -54,9 +54,11 @@ public interface Directory {
    * Removes every device held by one run of {@code node} (that run left the cluster or stops):
    * those whose session id starts with {@link #sessionPrefix} of {@code run} (see
    * {@link io.phoenix.session.SessionServices#run}); returns how many. A run of the same node
-   * restarted meanwhile keeps its devices.
+   * restarted meanwhile keeps its devices. {@code seenBy} is the Hazelcast member uuid of the
+   * member that saw it leave: a part of the directory held by a cluster that member is not in
+   * keeps its devices (that member was apart from the cluster, and the others never left it).
    */
-  Future<Integer> removeNode(String node, String run);
+  Future<Integer> removeNode(String node, String run, String seenBy);
 
   /**
    * The id of a new session of {@code run}: {@link #sessionPrefix}, the time it opened

@@ -26,7 +26,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -61,9 +60,11 @@ public final class HazelcastCluster {
    * session ids also carry when they opened, and the directory keeps the later of two sessions
    * of a device (2026-12-05, later); 5 since a member's run is its {@link #RUN_ATTRIBUTE}, not
    * the start of its Hazelcast uuid, which Hazelcast changes when a member merges back into the
-   * cluster (2026-12-05, stop 35). Members without the attribute are older builds, layout 1.
+   * cluster (2026-12-05, stop 35); 6 since a stream forgotten after an offset was given twice
+   * keeps the messages it held unwritten, in its floor and once read back (2026-12-05, stop
+   * 36). Members without the attribute are older builds, layout 1.
    */
-  public static final String LAYOUT = "5";
+  public static final String LAYOUT = "6";
 
   /**
    * Member attribute holding the member's run: chosen at random when the node starts, so that
@@ -226,6 +227,20 @@ public final class HazelcastCluster {
     }
   }
 
+  /** What {@link #onMemberLeft} calls. */
+  public interface MemberLeft {
+    /**
+     * {@code node} ({@code node.id}) left; {@code run} was its run, {@code seenBy} is the uuid
+     * of this member when it saw it leave.
+     */
+    void left(String node, String run, String seenBy);
+  }
+
+  /** This member's Hazelcast uuid now (Hazelcast gives a member a new one when it merges). */
+  public String localUuid() {
+    return hazelcast().getCluster().getLocalMember().getUuid().toString();
+  }
+
   /**
    * Calls {@code handler} with the {@code node.id} and the run ({@link #runOf}) of every member
    * that leaves the cluster (shut down or declared dead after
@@ -233,7 +248,7 @@ public final class HazelcastCluster {
    * that exactly one survivor cleans up after it. Runs on a Hazelcast event thread: the handler
    * must not block.
    */
-  public void onMemberLeft(BiConsumer<String, String> handler) {
+  public void onMemberLeft(MemberLeft handler) {
     hazelcast().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -243,7 +258,7 @@ public final class HazelcastCluster {
       public void memberRemoved(MembershipEvent event) {
         String left = event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
         if (left != null && !left.equals(nodeId) && isOldestMember()) {
-          handler.accept(left, runOf(event.getMember()));
+          handler.left(left, runOf(event.getMember()), localUuid());
         }
       }
     });

@@ -224,14 +224,16 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
       }
     });
 
-    cluster.onMemberLeft((left, run) -> directory.removeNode(left, run).onComplete(ar -> {
-      if (ar.succeeded()) {
-        log.info("node {} left the cluster: removed its {} directory entries", left, ar.result());
-      } else {
-        log.warn("node {} left the cluster: could not remove its directory entries: {}", left,
-            ar.cause().toString());
-      }
-    }));
+    cluster.onMemberLeft((left, run, seenBy) ->
+        directory.removeNode(left, run, seenBy).onComplete(ar -> {
+          if (ar.succeeded()) {
+            log.info("node {} left the cluster: removed its {} directory entries", left,
+                ar.result());
+          } else {
+            log.warn("node {} left the cluster: could not remove its directory entries: {}",
+                left, ar.cause().toString());
+          }
+        }));
 
     // The others removed this node's directory entries when they declared it dead: its
     // sessions would stay open and never be pushed to. Each is closed so that its client
@@ -345,7 +347,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
         s.close(Status.UNAVAILABLE, "node shutting down");
       }
       try {
-        directory.removeNode(config.node().id(), cluster.run()).compose(n -> bus.stop())
+        directory.removeNode(config.node().id(), cluster.run(), cluster.localUuid())
+            .compose(n -> bus.stop())
             .await(remaining(deadline), TimeUnit.NANOSECONDS);
       } catch (Exception e) {
         log.warn("could not clear this node's directory entries: {}", e.toString());

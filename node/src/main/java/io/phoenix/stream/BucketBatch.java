@@ -1,5 +1,7 @@
 package io.phoenix.stream;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
@@ -20,7 +22,7 @@ import java.util.Map;
  * <p>Single use: built by the caller, run once by Hazelcast.
  */
 class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.Results>,
-    IdentifiedDataSerializable {
+    IdentifiedDataSerializable, HazelcastInstanceAware {
   long now;
   String node = "";
   boolean keepAll;
@@ -37,6 +39,8 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
   long idleMs;
   long staleMs;
   final List<StreamOp> ops = new ArrayList<>();
+  /** The member applying it (given by Hazelcast before it runs; null when run directly). */
+  private transient HazelcastInstance member;
   /** While applied: streams whose appends go back for a re-check (null: none). */
   private transient java.util.Set<StreamState> deferred;
 
@@ -91,6 +95,27 @@ class BucketBatch implements EntryProcessor<Integer, StreamBucket, BucketBatch.R
   /** Whether appends of {@code s} in this batch go back for a re-check, in their order. */
   boolean deferred(StreamState s) {
     return deferred != null && deferred.contains(s);
+  }
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance instance) {
+    this.member = instance;
+  }
+
+  /**
+   * Whether {@code uuid} names a member of the cluster the batch is applied in, as the applying
+   * member sees it (true when it runs outside a member).
+   */
+  boolean isMember(String uuid) {
+    if (member == null) {
+      return true;
+    }
+    for (com.hazelcast.cluster.Member m : member.getCluster().getMembers()) {
+      if (m.getUuid().toString().equals(uuid)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void defer(StreamState s) {

@@ -36,7 +36,7 @@ public final class BucketDirectory implements Directory {
   }
 
   @Override
-  public Future<Integer> removeNode(String node, String run) {
-    return pipeline.removeNode(node, run);
+  public Future<Integer> removeNode(String node, String run, String seenBy) {
+    return pipeline.removeNode(node, run, seenBy);
   }
 }

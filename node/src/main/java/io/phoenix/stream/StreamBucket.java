@@ -42,10 +42,35 @@ final class StreamBucket implements IdentifiedDataSerializable {
   final Map<String, Map<String, String[]>> devices = new HashMap<>();
   /**
    * Streams forgotten because the cluster had given some of their offsets twice (see
-   * {@link StreamOp.Kind#FORGET}): "from\0to" → {head it had reached, when}. A stream read back
-   * from the database starts at least there, so that no offset it gave is given again.
+   * {@link StreamOp.Kind#FORGET}), by "from\0to", until read back.
    */
-  final Map<String, long[]> floors = new HashMap<>();
+  final Map<String, Floor> floors = new HashMap<>();
+
+  /**
+   * What a forgotten stream read back starts from: at least the head it had reached, so that no
+   * offset it gave is given again, and the messages that were unwritten when it was forgotten
+   * (see {@link StreamState#carry}).
+   */
+  static final class Floor {
+    final long head;
+    /** When it was forgotten. */
+    final long at;
+    final List<StreamState.Kept> carried;
+
+    Floor(long head, long at, List<StreamState.Kept> carried) {
+      this.head = head;
+      this.at = at;
+      this.carried = carried;
+    }
+
+    /** Both forgets' (only one when read back between them: then the later one's). */
+    Floor merge(Floor later) {
+      Map<Long, StreamState.Kept> byOffset = new java.util.TreeMap<>();
+      carried.forEach(k -> byOffset.put(k.offset, k));
+      later.carried.forEach(k -> byOffset.put(k.offset, k));
+      return new Floor(Math.max(head, later.head), later.at, new ArrayList<>(byOffset.values()));
+    }
+  }
   /**
    * Bytes of the message bodies its streams' windows hold: kept up to date by the operations
    * that add or drop bodies, recounted by {@link #recountBodies} (not serialized).
@@ -161,10 +186,11 @@ final class StreamBucket implements IdentifiedDataSerializable {
   }
 
   /**
-   * Forgets a stream whose offsets were given twice, remembering the head it had reached;
+   * Forgets a stream whose offsets were given twice, remembering the head it had reached and
+   * its unwritten messages but those at {@code displaced} offsets (which hold other messages);
    * returns it, or null when the bucket does not hold it.
    */
-  StreamState forget(String from, String to, long now) {
+  StreamState forget(String from, String to, long now, long[] displaced) {
     Map<String, StreamState> streams = byRecipient.get(to);
     StreamState s = streams == null ? null : streams.remove(from);
     if (s == null) {
@@ -174,15 +200,23 @@ final class StreamBucket implements IdentifiedDataSerializable {
       byRecipient.remove(to);
     }
     bodyBytes -= s.bodyBytes();
-    floors.merge(from + '\u0000' + to, new long[] {s.head, now},
-        (a, b) -> new long[] {Math.max(a[0], b[0]), b[1]});
+    floors.merge(from + '\u0000' + to, new Floor(s.head, now, s.unwrittenExcept(displaced)),
+        Floor::merge);
     return s;
   }
 
-  /** The head a stream read back must start at at least (0 when none); forgets it. */
-  long takeFloor(String from, String to) {
-    long[] f = floors.isEmpty() ? null : floors.remove(from + '\u0000' + to);
-    return f == null ? 0 : f[0];
+  /**
+   * A stream forgotten already and not read back: its floor lets go of the messages at
+   * {@code displaced} offsets. Whether it held any.
+   */
+  boolean dropDisplaced(String from, String to, long[] displaced) {
+    Floor f = floors.isEmpty() ? null : floors.get(from + '\u0000' + to);
+    return f != null && f.carried.removeIf(k -> StreamState.contains(displaced, k.offset));
+  }
+
+  /** Where a stream read back starts (null when it was not forgotten); forgets it. */
+  Floor takeFloor(String from, String to) {
+    return floors.isEmpty() ? null : floors.remove(from + '\u0000' + to);
   }
 
   /** Removes every stream {@code keep} rejects; returns how many. */
@@ -237,10 +271,14 @@ final class StreamBucket implements IdentifiedDataSerializable {
       }
     }
     out.writeInt(floors.size());
-    for (Map.Entry<String, long[]> f : floors.entrySet()) {
+    for (Map.Entry<String, Floor> f : floors.entrySet()) {
       out.writeString(f.getKey());
-      out.writeLong(f.getValue()[0]);
-      out.writeLong(f.getValue()[1]);
+      out.writeLong(f.getValue().head);
+      out.writeLong(f.getValue().at);
+      out.writeInt(f.getValue().carried.size());
+      for (StreamState.Kept k : f.getValue().carried) {
+        StreamState.writeKept(out, k);
+      }
     }
   }
 
@@ -268,7 +306,15 @@ final class StreamBucket implements IdentifiedDataSerializable {
     }
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
-      floors.put(in.readString(), new long[] {in.readLong(), in.readLong()});
+      String key = in.readString();
+      long head = in.readLong();
+      long at = in.readLong();
+      int carried = in.readInt();
+      List<StreamState.Kept> kept = new ArrayList<>(carried);
+      for (int j = 0; j < carried; j++) {
+        kept.add(StreamState.readKept(in));
+      }
+      floors.put(key, new Floor(head, at, kept));
     }
     recountBodies();
   }

@@ -38,7 +38,12 @@ final class StreamOp {
     UNREGISTER,
     /** The online devices of eid {@code to}. */
     DEVICES,
-    /** Remove every device one run of a node holds (it left the cluster); answer how many. */
+    /**
+     * Remove every device one run of a node holds (it left the cluster); answer how many. Only
+     * if the member that saw it leave is a member of the cluster it is applied in: one that was
+     * apart from the cluster (frozen, or cut off) sees the others leave, and its request may
+     * reach their cluster after it merged back into it, where those others never left.
+     */
     REMOVE_NODE,
     /**
      * Forget a stream some of whose offsets the cluster gave twice (a commit found one holding
@@ -62,8 +67,14 @@ final class StreamOp {
   long delivered;
   long read;
   boolean flag;
-  /** PULL: most messages; LOAD: unused. */
+  /**
+   * PULL: most messages; REMOVE_NODE: {@link #REMOVE} or {@link #KEEP} once the bucket's owner
+   * has decided (0 before: its backups apply the batch with the owner's decision).
+   */
   int max;
+  static final int REMOVE = 1;
+  static final int KEEP = 2;
+  /** LOAD: the RECEIVER runs; FORGET: the offsets its commit found holding other messages. */
   long[] runs;
   /** APPEND: the sending node's number for this request (a retried request is recognised). */
   long request;
@@ -116,8 +127,11 @@ final class StreamOp {
     return op;
   }
 
-  static StreamOp forget(String from, String to) {
-    return new StreamOp(Kind.FORGET, from, to);
+  /** {@code displaced}: the offsets its commit found holding other messages. */
+  static StreamOp forget(String from, String to, long[] displaced) {
+    StreamOp op = new StreamOp(Kind.FORGET, from, to);
+    op.runs = displaced;
+    return op;
   }
 
   static StreamOp maintain() {
@@ -143,9 +157,12 @@ final class StreamOp {
     return new StreamOp(Kind.DEVICES, "", eid);
   }
 
-  /** The run travels in messageId. */
-  static StreamOp removeNode(String node, String run) {
-    StreamOp op = new StreamOp(Kind.REMOVE_NODE, node, "");
+  /**
+   * The run travels in messageId (as its session prefix), the uuid of the member that saw it
+   * leave in {@code to} ("" when none: applied anyway).
+   */
+  static StreamOp removeNode(String node, String run, String seenBy) {
+    StreamOp op = new StreamOp(Kind.REMOVE_NODE, node, seenBy);
     op.messageId = Directory.sessionPrefix(run);
     return op;
   }
@@ -176,8 +193,14 @@ final class StreamOp {
       case POSITIONS -> positions(bucket, b);
       case LOAD -> {
         if (bucket.get(from, to) == null) {
-          long head = Math.max(offset, bucket.takeFloor(from, to));
-          bucket.put(from, to, new StreamState(head, delivered, read, runs, b.now));
+          StreamBucket.Floor floor = bucket.takeFloor(from, to);
+          StreamState s = new StreamState(Math.max(offset, floor == null ? 0 : floor.head),
+              delivered, read, runs, b.now);
+          if (floor != null) {
+            s.carry(floor.carried, floor.head, floor.at + b.idHoldMs);
+            bucket.bodyBytes += s.bodyBytes();
+          }
+          bucket.put(from, to, s);
           yield OpResult.done(true);
         }
         yield OpResult.done(false);
@@ -185,10 +208,13 @@ final class StreamOp {
       case FORGET -> {
         StreamState s = bucket.get(from, to);
         if (s == null) {
-          yield OpResult.done(false);
+          yield OpResult.done(bucket.dropDisplaced(from, to, runs));
         }
         List<Kept> others = s.pendingOfOthers(b.node);
-        bucket.forget(from, to, b.now);
+        if (!others.isEmpty()) { // a list of its own
+          others.removeIf(k -> StreamState.contains(runs, k.offset));
+        }
+        bucket.forget(from, to, b.now, runs);
         yield OpResult.done(true).with(from, to, others);
       }
       case DURABLE -> {
@@ -244,6 +270,14 @@ final class StreamOp {
         yield r;
       }
       case REMOVE_NODE -> {
+        if (max == 0) {
+          max = to.isEmpty() || b.isMember(to) ? REMOVE : KEEP;
+        }
+        if (max == KEEP) {
+          OpResult r = OpResult.done(false);
+          r.offset = 0;
+          yield r;
+        }
         int[] n = {0};
         bucket.devices.values().removeIf(set -> {
           n[0] += set.size();
@@ -284,6 +318,20 @@ final class StreamOp {
       existing = offset; // the database holds it
     }
     if (existing == null && !b.keepAll) {
+      Kept c = s.carriedOf(messageId);
+      if (c != null) {
+        // given an offset before the stream was forgotten, maybe not written yet: that copy
+        if (c.request == request && c.owner.equals(b.node)) {
+          return OpResult.stored(c.offset, s.delivered, null); // retried by Hazelcast
+        }
+        // the retrier writes it too (its node may have died, it may not be written yet): the
+        // answer waits for that write, which finds out whether the offset is its
+        return OpResult.duplicate(c.offset, s.delivered).with(from, to, List.of(c));
+      }
+      if (s.needsRecheck(heldAfter, b.now)) {
+        b.defer(s);
+        return OpResult.recheck(s.forgottenHead);
+      }
       long maybe = s.heldMatch(messageId, heldAfter);
       if (maybe > 0) {
         if (s.heldAppendedBy(maybe, b.node, request)) {
@@ -408,6 +456,9 @@ final class StreamOp {
           }
         }
         r.with(sender, recipient, pending.subList(0, stale));
+        // carried from before a forget, left unwritten too long: its writer may have died
+        s.expireCarried(b.now, b.idHoldMs);
+        r.with(sender, recipient, s.handBackCarried(b.now - b.staleMs, b.now));
       }
     }));
     if (!b.keepAll) {
@@ -428,7 +479,7 @@ final class StreamOp {
     }
     r.offset = evicted[0];
     // a floor outlives every write that was waiting when it was set
-    bucket.floors.values().removeIf(f -> f[1] < b.now - b.idleMs);
+    bucket.floors.values().removeIf(f -> f.at < b.now - b.idleMs);
     bucket.recountBodies();
     return r;
   }

@@ -1021,10 +1021,11 @@ public final class StreamPipeline implements StreamStore {
     for (Awaiting a : waiters) {
       a.request.entered(Stage.MARK, now);
     }
-    Set<String> lost = displaced.isEmpty() ? Set.of() : new HashSet<>();
+    // stream → the offsets of its displaced entries
+    Map<String, List<Long>> lost = displaced.isEmpty() ? Map.of() : new HashMap<>();
     Set<String> lostEntries = displaced.isEmpty() ? Set.of() : new HashSet<>();
     for (MessageLog.Entry e : displaced) {
-      lost.add(e.from() + '\u0000' + e.to());
+      lost.computeIfAbsent(e.from() + '\u0000' + e.to(), k -> new ArrayList<>()).add(e.offset());
       lostEntries.add(e.from() + '\u0000' + e.to() + '\u0000' + e.offset() + '\u0000'
           + e.messageId());
     }
@@ -1038,12 +1039,13 @@ public final class StreamPipeline implements StreamStore {
           (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
     }
     List<Request> marks = new ArrayList<>(streams.size() + lost.size());
-    for (String key : lost) {
+    lost.forEach((key, offsets) -> {
       int split = key.indexOf('\u0000');
-      marks.add(forget(key.substring(0, split), key.substring(split + 1)));
-    }
+      marks.add(forget(key.substring(0, split), key.substring(split + 1),
+          offsets.stream().mapToLong(Long::longValue).toArray()));
+    });
     streams.forEach((key, v) -> {
-      if (lost.contains(key)) {
+      if (lost.containsKey(key)) {
         return; // forgotten: read back from the database, which has the positions
       }
       int split = key.indexOf('\u0000');
@@ -1087,8 +1089,8 @@ public final class StreamPipeline implements StreamStore {
   }
 
   /** A {@link Kind#FORGET} whose answer, the other nodes' unwritten messages, is written. */
-  private Request forget(String from, String to) {
-    return new Request(StreamOp.forget(from, to), StreamBucket.of(to), r -> {
+  private Request forget(String from, String to, long[] displaced) {
+    return new Request(StreamOp.forget(from, to, displaced), StreamBucket.of(to), r -> {
       if (!r.entries.isEmpty()) {
         write(r.entries, rowsOf(r.entries), null, null);
       }
@@ -1155,16 +1157,18 @@ public final class StreamPipeline implements StreamStore {
 
   /**
    * Removes every device held by one run of {@code node} (session ids starting with
-   * {@link io.phoenix.cluster.Directory#sessionPrefix}) from every bucket; answers how many.
+   * {@link io.phoenix.cluster.Directory#sessionPrefix}) from every bucket, unless the member
+   * {@code seenBy} (the uuid of the one that saw it leave) is not in the cluster when a bucket
+   * applies it; answers how many.
    */
-  public Future<Integer> removeNode(String node, String run) {
+  public Future<Integer> removeNode(String node, String run, String seenBy) {
     Context context = Vertx.currentContext();
     Promise<Integer> done = Promise.promise();
     onStoreThread.execute(() -> {
       int[] left = {StreamBucket.BUCKETS};
       int[] removed = {0};
       for (int b = 0; b < StreamBucket.BUCKETS; b++) {
-        queued[b].addLast(new Request(StreamOp.removeNode(node, run), b, r -> {
+        queued[b].addLast(new Request(StreamOp.removeNode(node, run, seenBy), b, r -> {
           removed[0] += (int) r.offset;
           if (--left[0] == 0) {
             if (context == null) {

@@ -69,11 +69,31 @@ final class StreamState {
   /** Ids of written messages below the window, for {@link Policy#idHoldMs}; null if none (never
    * empty). */
   private HeldIds held;
+  /**
+   * The messages that were unwritten when the cluster last forgot the stream ({@link
+   * StreamOp.Kind#FORGET}), by message_id, with their bodies: read back from the database, the
+   * stream holds none of them, and their commits may not have finished, so that a retry's check
+   * of the database cannot find them yet. A retry finds them here. Whether one is written is
+   * never known here (a DURABLE mark speaks for the window only, and its offset may turn out
+   * to hold another message): whoever needs one written writes it again. Their {@code
+   * durableAt} holds when upkeep handed them back to be written (0: not yet). Null when none
+   * (never empty).
+   */
+  private Map<String, Kept> carried;
+  /** The head the stream had reached when the cluster last forgot it (0 when never). */
+  long forgottenHead;
+  /**
+   * Until then (the caller's clock), an append whose id was last checked in the database before
+   * the stream was forgotten is checked again: the ids of the messages written just before are
+   * not held any more (see {@link #needsRecheck}).
+   */
+  long recheckUntil;
 
   /**
    * One message in the window. {@code body} is null once the window no longer needs it (the
    * message then leaves the window, its id held in {@link HeldIds}); {@code owner} is the node
-   * run that writes it (its id and Hazelcast member uuid); {@code durableAt} is 0 until it is in the database.
+   * run that writes it (its id and Hazelcast member uuid); {@code durableAt} is 0 until it is
+   * in the database (for a carried message, see {@link #carried}).
    */
   static final class Kept {
     final long offset;
@@ -348,9 +368,116 @@ final class StreamState {
     return out;
   }
 
-  /** Whether the cluster may forget the stream: everything is in the database. */
+  /**
+   * Whether the cluster may forget the stream: everything is in the database, and no message
+   * carried from before it was forgotten last is still waiting to be written.
+   */
   boolean fullySaved() {
-    return durableHead == head && savedDelivered == delivered && savedRead == read;
+    return durableHead == head && savedDelivered == delivered && savedRead == read
+        && carried == null;
+  }
+
+  /**
+   * What a FORGET carries on: the unwritten messages, those carried already included, but for
+   * the ones at {@code displaced} offsets (their commit found another message there: they are
+   * not at those offsets and are appended again). In offset order.
+   */
+  java.util.List<Kept> unwrittenExcept(long[] displaced) {
+    java.util.List<Kept> out = pending();
+    if (carried != null) {
+      out.addAll(carried.values());
+      out.sort(java.util.Comparator.comparingLong(k -> k.offset));
+    }
+    out.removeIf(k -> contains(displaced, k.offset));
+    return out;
+  }
+
+  static boolean contains(long[] offsets, long offset) {
+    if (offsets != null) {
+      for (long o : offsets) {
+        if (o == offset) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A stream read back after a FORGET: holds the messages it carries until they are written,
+   * and has appends checked in the database again until {@code recheckUntil}.
+   */
+  void carry(java.util.List<Kept> kept, long forgottenHead, long recheckUntil) {
+    this.forgottenHead = forgottenHead;
+    this.recheckUntil = recheckUntil;
+    for (Kept k : kept) {
+      if (carried == null) {
+        carried = new HashMap<>();
+      }
+      carried.put(k.messageId, k);
+      bodyBytes += length(k.body);
+    }
+  }
+
+  /** The carried message with this id, or null. */
+  Kept carriedOf(String messageId) {
+    return carried == null ? null : carried.get(messageId);
+  }
+
+  /**
+   * Whether an append whose id is in neither the window nor the held ids must be checked in
+   * the database again before it is stored as new: the stream was forgotten less than the id
+   * hold ago and the append's id was not checked since ({@code heldAfter} says up to where it
+   * was). The check sees every message written before the forget.
+   */
+  boolean needsRecheck(long heldAfter, long now) {
+    return now < recheckUntil && heldAfter < forgottenHead;
+  }
+
+  /** How many messages are carried. */
+  int carriedCount() {
+    return carried == null ? 0 : carried.size();
+  }
+
+  /**
+   * Carried messages accepted before {@code before} and not handed back yet, in offset order,
+   * now handed back: their writers may have died. Once handed back, a message is let go after
+   * the id hold (see {@link #expireCarried}).
+   */
+  java.util.List<Kept> handBackCarried(long before, long now) {
+    if (carried == null) {
+      return java.util.List.of();
+    }
+    java.util.List<Kept> out = new java.util.ArrayList<>();
+    for (Kept k : carried.values()) {
+      if (k.durableAt == 0 && k.acceptedAt < before) {
+        k.durableAt = now;
+        out.add(k);
+      }
+    }
+    out.sort(java.util.Comparator.comparingLong(k -> k.offset));
+    return out;
+  }
+
+  /**
+   * Lets go of carried messages handed back at least the id hold ago: written by then (the
+   * commit that hands them back), by whoever wrote them first, or found holding another message
+   * (and appended again); a retry checks the database from then on.
+   */
+  void expireCarried(long now, long idHoldMs) {
+    if (carried == null) {
+      return;
+    }
+    carried.values().removeIf(k -> {
+      boolean done = k.durableAt != 0 && now - k.durableAt >= idHoldMs;
+      if (done) {
+        bodyBytes -= length(k.body);
+      }
+      return done;
+    });
+    if (carried.isEmpty()) {
+      carried = null;
+    }
   }
 
   private void noteType(long offset, int type) {
@@ -436,6 +563,31 @@ final class StreamState {
     } else {
       held.writeTo(out);
     }
+    out.writeLong(forgottenHead);
+    out.writeLong(recheckUntil);
+    out.writeInt(carriedCount());
+    if (carried != null) {
+      for (Kept k : carried.values()) {
+        writeKept(out, k);
+      }
+    }
+  }
+
+  /** A message with its offset (outside a window, where the offset is not implied). */
+  static void writeKept(ObjectDataOutput out, Kept k) throws IOException {
+    out.writeLong(k.offset);
+    out.writeString(k.messageId);
+    out.writeByte(k.type);
+    out.writeLong(k.acceptedAt);
+    out.writeByteArray(k.body);
+    out.writeString(k.owner);
+    out.writeLong(k.request);
+    out.writeLong(k.durableAt);
+  }
+
+  static Kept readKept(ObjectDataInput in) throws IOException {
+    return new Kept(in.readLong(), in.readString(), in.readByte(), in.readLong(),
+        in.readByteArray(), in.readString(), in.readLong(), in.readLong());
   }
 
   static StreamState readFrom(ObjectDataInput in) throws IOException {
@@ -477,12 +629,21 @@ final class StreamState {
     }
     s.unknownUpTo = in.readLong();
     s.held = HeldIds.readFrom(in, s.firstKept());
+    long forgottenHead = in.readLong();
+    long recheckUntil = in.readLong();
+    int carried = in.readInt();
+    java.util.List<Kept> kept = new java.util.ArrayList<>(carried);
+    for (int i = 0; i < carried; i++) {
+      kept.add(readKept(in));
+    }
+    s.carry(kept, forgottenHead, recheckUntil);
     return s;
   }
 
   @Override
   public String toString() {
     return "StreamState{head=" + head + ", durable=" + durableHead + ", delivered=" + delivered
-        + ", read=" + read + ", window=" + size + ", held=" + heldCount() + "}";
+        + ", read=" + read + ", window=" + size + ", held=" + heldCount() + ", carried="
+        + carriedCount() + "}";
   }
 }

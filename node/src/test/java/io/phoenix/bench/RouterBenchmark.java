@@ -209,7 +209,7 @@ public class RouterBenchmark {
     }
 
     @Override
-    public Future<Integer> removeNode(String node, String run) {
+    public Future<Integer> removeNode(String node, String run, String seenBy) {
       throw new UnsupportedOperationException();
     }
   }

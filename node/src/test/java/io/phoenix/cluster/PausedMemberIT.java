@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,13 +59,11 @@ class PausedMemberIT {
 
   /**
    * {@code minimumMembers} 1, the default: the woken node serves its own sessions until it
-   * merges back, and offsets both sides gave are settled by the database. Disabled: in one of
-   * seven runs so far a message sent again after the merge was stored twice (at two offsets,
-   * 4 ms apart, while the woken node made its displaced appends again); nothing was lost.
+   * merges back, and offsets both sides gave are settled by the database. (This run once found
+   * a message sent again after the merge stored twice: a stream forgotten while a message was
+   * on its way to the database; see {@code ForgottenWhileUnwrittenTest}.)
    */
   @Test
-  @Disabled("known bug: a retried message is now and then stored twice after a merge with "
-      + "cluster.minimumMembers 1 (see docs/cluster.md); enable once it is fixed")
   void withoutAMinimumTheWokenNodeServesAndTheDatabaseSettlesItsOffsets() throws Exception {
     pauseTwoNodesInTurn(1);
   }

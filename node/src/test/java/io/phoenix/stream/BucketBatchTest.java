@@ -101,7 +101,7 @@ class BucketBatchTest {
     assertEquals(1, append(e, false, "alice", "a", 1000, "n1", 1).offset);
     assertEquals(2, append(e, false, "alice", "b", 1000, "n2", 2).offset);
     assertEquals(3, append(e, false, "alice", "c", 1000, "n1", 3).offset);
-    OpResult forgot = run(e, false, 1000, StreamOp.forget("alice", "bob"));
+    OpResult forgot = run(e, false, 1000, StreamOp.forget("alice", "bob", null));
     assertEquals(List.of("b"), forgot.entries.stream().map(MessageLog.Entry::messageId).toList(),
         "the other node's unwritten message, for the forgetting node to write");
     assertEquals(OpResult.MISSING, append(e, false, "alice", "d", 1000, "n1", 4).code,
@@ -110,18 +110,104 @@ class BucketBatchTest {
     run(copy, false, 2000, StreamOp.load("alice", "bob", 1, 0, 0, null)); // the database's head
     assertEquals(4, append(copy, false, "alice", "d", 2000, "n1", 4).offset,
         "above every offset given before, not at the database's head + 1");
-    run(copy, false, 2000, StreamOp.forget("alice", "bob"));
-    run(copy, false, 2000, StreamOp.forget("alice", "bob")); // again: no stream, no change
+    run(copy, false, 2000, StreamOp.forget("alice", "bob", null));
+    run(copy, false, 2000, StreamOp.forget("alice", "bob", null)); // again: no stream, no change
     run(copy, false, 2000 + 60_000, StreamOp.maintain());
     run(copy, false, 2000 + 60_000, StreamOp.load("alice", "bob", 4, 0, 0, null));
     assertEquals(5, append(copy, false, "alice", "e", 62_000, "n1", 5).offset);
     assertTrue(copy.getValue().floors.isEmpty());
-    OpResult forgotten = run(copy, false, 62_000, StreamOp.forget("alice", "bob"));
+    OpResult forgotten = run(copy, false, 62_000, StreamOp.forget("alice", "bob", null));
     assertEquals(List.of(), forgotten.entries, "only n1's unwritten message: none to hand");
     run(copy, false, 62_000 + 60_001, StreamOp.maintain());
     assertTrue(copy.getValue().floors.isEmpty(), "a floor goes after idleMs");
     run(copy, false, 200_000, StreamOp.load("alice", "bob", 5, 0, 0, null));
     assertEquals(6, append(copy, false, "alice", "f", 200_000, "n1", 6).offset);
+  }
+
+  /**
+   * A stream forgotten while messages were on their way to the database: read back, it still
+   * holds them (the database may not have them yet), so that a retry is that message, never a
+   * second copy; those at the offsets the forgetting commit found taken are not held (they are
+   * appended again); and for the id hold an append whose id was checked before the forget is
+   * checked again (the ids of what was written just before are not held any more).
+   */
+  @Test
+  void aForgottenStreamReadBackHoldsItsUnwrittenMessagesForRetries() {
+    Entry e = new Entry(null);
+    run(e, false, 0, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    assertEquals(1, append(e, false, "alice", "a", 1000, "n1", 1).offset);
+    run(e, false, 1000, StreamOp.durable("alice", "bob", 1, 0, 0));
+    assertEquals(2, append(e, false, "alice", "b", 1000, "n2", 2).offset);
+    assertEquals(3, append(e, false, "alice", "c", 1000, "n1", 3).offset);
+    assertEquals(4, append(e, false, "alice", "d", 1000, "n1", 4).offset);
+    // n1's commit of 4 found another message there
+    OpResult forgot = run(e, false, 1100, StreamOp.forget("alice", "bob", new long[] {4}));
+    assertEquals(List.of(2L), offsets(forgot), "n2's unwritten message, for n1 to write");
+    run(e, false, 1200, StreamOp.forget("alice", "bob", new long[] {3})); // then 3, too
+    Entry copy = new Entry(SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue())));
+    run(copy, false, 1300, StreamOp.load("alice", "bob", 4, 0, 0, null)); // the database's head
+    assertEquals(1, copy.getValue().get("alice", "bob").carriedCount());
+
+    // b's commit has not finished: a retry through n1 is b, and n1 writes it too
+    OpResult b = append(copy, false, "alice", "b", 1400, "n1", 10);
+    assertEquals(OpResult.DUPLICATE, b.code);
+    assertEquals(2, b.offset);
+    assertEquals(List.of(2L), offsets(b));
+    OpResult retried = append(copy, false, "alice", "b", 1400, "n2", 2); // Hazelcast's retry
+    assertEquals(OpResult.STORED, retried.code);
+    assertEquals(2, retried.offset);
+    // a, written before the forget: a retry whose id was checked before is checked again
+    OpResult a = append(copy, false, "alice", "a", 1500, "n2", 11);
+    assertEquals(OpResult.RECHECK, a.code);
+    assertEquals(4, a.offset, "checked after the forget: the ids below the head it had");
+    // c and d are not at 3 and 4: appended again, as new messages, once checked again
+    BucketBatch again = batch(false, 1600, "n1",
+        append("c", 12, 0), append("d", 13, 0), append("e", 14, 4));
+    assertEquals(List.of(OpResult.RECHECK, OpResult.RECHECK, OpResult.RECHECK),
+        again.process(copy).results.stream().map(r -> r.code).toList(),
+        "the appends after one sent back go back too, in their order");
+    again = batch(false, 1700, "n1", append("c", 12, 4), append("d", 13, 4));
+    assertEquals(List.of(5L, 6L),
+        again.process(copy).results.stream().map(r -> r.offset).toList());
+    assertEquals(7, append(copy, false, "alice", "f", 2200, "n1", 15).offset,
+        "the id hold over: no check again");
+
+    // a DURABLE mark speaks for the window only: whoever answers a retry of b writes it again
+    // (2 may yet turn out to hold another message)
+    run(copy, false, 2300, StreamOp.durable("alice", "bob", 7, 0, 0));
+    OpResult b2 = append(copy, false, "alice", "b", 2400, "n1", 16);
+    assertEquals(OpResult.DUPLICATE, b2.code);
+    assertEquals(List.of(2L), offsets(b2));
+  }
+
+  /**
+   * A carried message left unwritten too long is handed to upkeep once (its node may have
+   * died), and let go the id hold after: written by then.
+   */
+  @Test
+  void aCarriedMessageLeftUnwrittenIsHandedBackOnceThenLetGo() {
+    Entry e = new Entry(null);
+    run(e, false, 0, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    assertEquals(1, append(e, false, "alice", "a", 1000, "n2", 1).offset);
+    run(e, false, 1000, StreamOp.forget("alice", "bob", new long[0]));
+    run(e, false, 1100, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    assertEquals(List.of(), offsets(run(e, false, 2000, StreamOp.maintain())));
+    assertEquals(List.of(1L), offsets(run(e, false, 6100, StreamOp.maintain())),
+        "stale (5 s): its node may have died");
+    assertEquals(List.of(), offsets(run(e, false, 6200, StreamOp.maintain())), "once");
+    assertFalse(e.getValue().get("alice", "bob").fullySaved(), "not forgotten while carried");
+    Entry copy = new Entry(SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue())));
+    assertEquals(1, copy.getValue().get("alice", "bob").carriedCount());
+    run(copy, false, 7100, StreamOp.maintain());
+    assertEquals(0, copy.getValue().get("alice", "bob").carriedCount());
+    assertTrue(copy.getValue().get("alice", "bob").fullySaved());
+  }
+
+  private static StreamOp append(String id, long request, long heldAfter) {
+    StreamOp op = StreamOp.append("alice", "bob", id, MessageType.SENDER_VALUE, id.getBytes(),
+        request);
+    op.heldAfter = heldAfter;
+    return op;
   }
 
   /**
@@ -159,7 +245,7 @@ class BucketBatchTest {
     run(e, false, 1000, StreamOp.register("bob", "phone", "node-2", "aaaa1111:s1"));
     run(e, false, 1000, StreamOp.register("bob", "laptop", "node-2", "bbbb2222:s2"));
     run(e, false, 1000, StreamOp.register("carol", "phone", "node-3", "aaaa1111:s3"));
-    OpResult removed = run(e, false, 1000, StreamOp.removeNode("node-2", "aaaa1111"));
+    OpResult removed = run(e, false, 1000, StreamOp.removeNode("node-2", "aaaa1111", ""));
     assertEquals(1, removed.offset, "the devices of node-2's run that left");
     assertEquals(List.of("laptop"), run(e, false, 1000, StreamOp.devices("bob")).devices.stream()
         .map(d -> d[1]).toList(), "node-2 restarted with the same id keeps its device");
@@ -167,6 +253,14 @@ class BucketBatchTest {
         "another node's, whatever its session id");
     StreamBucket copy = SERIALIZATION.toObject(SERIALIZATION.toData(e.getValue()));
     assertEquals(2, copy.devices.values().stream().mapToInt(java.util.Map::size).sum());
+    // the owner's decision to keep them (asked by a member its cluster does not have, see
+    // RemoveNodeTest) travels with the batch to its backups, which follow it
+    StreamOp kept = StreamOp.removeNode("node-3", "aaaa1111", "a-member-apart");
+    kept.max = StreamOp.KEEP;
+    BucketBatch toBackup = SERIALIZATION.toObject(SERIALIZATION.toData(
+        batch(false, 1000, "n1", kept)));
+    assertEquals(0, toBackup.process(e).results.get(0).offset);
+    assertEquals(1, run(e, false, 1000, StreamOp.devices("carol")).devices.size());
   }
 
   @Test

@@ -42,9 +42,19 @@ public final class LoneMember {
    */
   public static StreamPipeline pipeline(Vertx vertx, HazelcastInstance hz,
       io.phoenix.stream.log.MessageLog log, boolean commitMode, StreamPipeline.Meter meter) {
+    return pipeline(vertx, hz, log, commitMode, meter, "n1");
+  }
+
+  /**
+   * The same as node {@code node}: two pipelines of one member, as two nodes, share its
+   * buckets (each operation names the node that sent it).
+   */
+  public static StreamPipeline pipeline(Vertx vertx, HazelcastInstance hz,
+      io.phoenix.stream.log.MessageLog log, boolean commitMode, StreamPipeline.Meter meter,
+      String node) {
     return new StreamPipeline(vertx, hz.getMap(StreamPipeline.MAP_NAME),
         hz.getPartitionService(), log,
-        new StreamPipeline.Settings("n1", commitMode, 16, Long.MAX_VALUE, 1_000, 10_000,
+        new StreamPipeline.Settings(node, commitMode, 16, Long.MAX_VALUE, 1_000, 10_000,
             1_000_000, 3_600_000, 10_000, 120_000, 5_000, 64),
         meter, log.epoch());
   }
