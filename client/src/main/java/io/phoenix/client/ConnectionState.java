@@ -16,6 +16,8 @@ public enum ConnectionState {
   RECONNECTING,
   /** {@link PhoenixClient#close()} was called. */
   CLOSED,
-  /** Gave up for good: Goodbye 401 (bad token) or 409 (replaced by a newer session). */
+  /**
+   * Gave up for good: Goodbye 401 to a Hello (bad token) or 409 (replaced by a newer session).
+   */
   FAILED
 }

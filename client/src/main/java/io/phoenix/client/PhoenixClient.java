@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #connect()} says Hello to the first endpoint and keeps a heartbeat. When the
  *       connection is lost (closed, Goodbye, missed Pong) it reconnects to the next endpoint
  *       after an exponential backoff with full jitter, with a fresh token from the token
- *       supplier and the same connection_resource_id. Goodbye 401 (bad token) and 409 (a newer
- *       session with the same resource took over) stop it: state FAILED.</li>
+ *       supplier and the same connection_resource_id. Goodbye 401 to its Hello (bad token)
+ *       and 409 (a newer session with the same resource took over) stop it: state FAILED. A
+ *       session the node ends with 401 "token expired" is reconnected with a fresh token.</li>
  *   <li>{@link #send} completes with the ACCEPTED signal (status 200, or 208 for a message the
  *       node had stored before); a send whose answer is lost is sent again with the same
  *       message_id after reconnecting, so it is stored once (see {@link Outbox}).</li>

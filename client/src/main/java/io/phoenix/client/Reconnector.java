@@ -14,8 +14,9 @@ import io.vertx.core.Vertx;
  * the supplier, waits a backoff delay (full jitter) after each loss, and reports every change
  * of state. A token that has not come within the hello timeout fails the attempt like a
  * connection that failed. The backoff starts over once a session has lasted
- * {@link #STABLE_MS}. Goodbye 401 or 409, or a TLS certificate that does not verify, stops it
- * for good (FAILED), as does {@link #close()} (CLOSED). It also remembers the store epoch of
+ * {@link #STABLE_MS}. Goodbye 401 to a Hello or 409, or a TLS certificate that does not
+ * verify, stops it for good (FAILED), as does {@link #close()} (CLOSED); a 401 that ends a
+ * session once welcomed (its token expired) is a loss like any other. It also remembers the store epoch of
  * the last Welcome, and tells when a new session's differs (PROTOCOL.md §9: the offsets of the
  * old store mean nothing in the new one).
  *
@@ -194,6 +195,7 @@ final class Reconnector implements ClientSession.Events {
       return;
     }
     session = null;
+    boolean wasWelcomed = welcomed;
     if (welcomed) {
       welcomed = false;
       if ((System.nanoTime() - welcomedAt) / 1_000_000 >= STABLE_MS) {
@@ -201,7 +203,9 @@ final class Reconnector implements ClientSession.Events {
       }
       listener.disconnected();
     }
-    if (status == Status.UNAUTHORIZED || status == Status.REPLACED
+    // 401 at Hello: the token is refused, for good; 401 to a welcomed session: its token
+    // expired, and the supplier is asked for a fresh one (if it has none, the next Hello fails)
+    if ((status == Status.UNAUTHORIZED && !wasWelcomed) || status == Status.REPLACED
         || status == ClientSession.UNTRUSTED) {
       stop(ConnectionState.FAILED, s.endpoint(), reason);
       return;

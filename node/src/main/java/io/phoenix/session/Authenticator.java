@@ -45,8 +45,12 @@ import java.util.Map;
  * caller's context; a token with an unknown {@code kid} may first wait for a JWKS refresh.
  */
 public final class Authenticator {
-  /** What a good Hello token says: the eid, and the bound device key or null. */
-  public record Authenticated(String eid, KeyBinding binding) {}
+  /**
+   * What a good Hello token says: the eid, the bound device key or null, and when a session on
+   * it ends (its {@code exp} plus {@code auth.clockSkewSeconds}, in epoch milliseconds;
+   * {@link Long#MAX_VALUE} for a token without {@code exp}).
+   */
+  public record Authenticated(String eid, KeyBinding binding, long validUntilMillis) {}
 
   /** Threads that verify message signatures (see {@link SignatureCheck}). */
   static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -291,7 +295,16 @@ public final class Authenticator {
     if (binding == null && options.requireKeyBinding()) {
       return Future.failedFuture("token binds no device key (cnf), and this node requires one");
     }
-    return Future.succeededFuture(new Authenticated(eid, binding));
+    return Future.succeededFuture(new Authenticated(eid, binding, validUntil(claims.get("exp"))));
+  }
+
+  /** {@code exp} plus the clock skew, in epoch milliseconds; {@link Long#MAX_VALUE} without. */
+  private long validUntil(Object exp) {
+    if (!(exp instanceof Number n)) {
+      return Long.MAX_VALUE; // none (one that is not a number was refused already)
+    }
+    double millis = (n.doubleValue() + options.clockSkewSeconds()) * 1000;
+    return millis >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) millis;
   }
 
   /**

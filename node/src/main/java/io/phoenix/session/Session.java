@@ -78,6 +78,8 @@ public final class Session implements Subscriber {
   private Identity identity;
   private RateLimiter rateLimiter;
   private long lastInboundNanos;
+  /** When the session's token expires (epoch ms, the clock skew included); MAX_VALUE: never. */
+  private long validUntilMillis = Long.MAX_VALUE;
   private long pendingBytes;
   /** Counted for each frame waiting to be written besides its own bytes. */
   static final int FRAME_OVERHEAD_BYTES = 128;
@@ -225,7 +227,10 @@ public final class Session implements Subscriber {
     }
   }
 
-  /** Called about once a second: enforces the Hello timeout and the heartbeat. */
+  /**
+   * Called about once a second: enforces the Hello timeout, the heartbeat and the token's
+   * {@code exp}.
+   */
   public void checkTimeouts(long nowNanos) {
     if (state == State.AWAITING_HELLO
         && nowNanos - openedAtNanos > services.limits().helloTimeoutMs() * 1_000_000L) {
@@ -236,6 +241,12 @@ public final class Session implements Subscriber {
       close(Status.UNAVAILABLE, "the token could not be checked within "
           + services.limits().helloTimeoutMs() + " ms");
     } else if (state == State.ACTIVE) {
+      if (validUntilMillis != Long.MAX_VALUE && System.currentTimeMillis() >= validUntilMillis) {
+        // the token's exp is honoured for the session's whole life: the client connects again
+        // with a fresh token (one the identity provider may refuse to issue)
+        close(Status.UNAUTHORIZED, "token expired");
+        return;
+      }
       // the client's silence counts only while the node reads; a hold counts from its start
       long since = held ? heldSinceNanos : Math.max(lastInboundNanos, releasedAtNanos);
       if (nowNanos - since <= services.limits().heartbeatSeconds() * 3_000_000_000L) {
@@ -271,6 +282,7 @@ public final class Session implements Subscriber {
         return;
       }
       String eid = ar.result().eid();
+      validUntilMillis = ar.result().validUntilMillis();
       if (!MessageRules.validId(eid, MessageRules.MAX_ID_BYTES)) {
         close(Status.UNAUTHORIZED, "token sub must be 1 to " + MessageRules.MAX_ID_BYTES
             + " bytes");

@@ -11,15 +11,18 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Jwt;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -365,7 +368,7 @@ class ClientEndToEndTest {
   void aTokenThatNeverComesIsGivenUpAfterTheHelloTimeout(Transport t) {
     String a = "alice-no-token-" + t;
     NodeRecorder alice = new NodeRecorder();
-    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
     // the first request for a token never completes (an identity provider that never answers)
     PhoenixClient ac = alice.builder(vertx, t, a, node)
         .token(() -> asked.incrementAndGet() == 1 ? io.vertx.core.Promise.<String>promise().future()
@@ -407,6 +410,47 @@ class ClientEndToEndTest {
     }
     await(ac.close());
     await(silent.close());
+  }
+
+  /**
+   * The node ends a session whose token expires (401 "token expired"); the client connects
+   * again with a fresh token from its supplier, and goes on sending. With a fixed token, the
+   * next Hello is refused and the client stops. Each token here lasts about 2 s (exp 28 s past,
+   * the node's clock skew 30 s).
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSessionWhoseTokenExpiresConnectsAgainWithAFreshOne(Transport t) {
+    String a = "alice-expiring-" + t;
+    AtomicInteger asked = new AtomicInteger();
+    NodeRecorder r = new NodeRecorder();
+    PhoenixClient c = r.builder(vertx, t, a, node).token(() -> {
+      asked.incrementAndGet();
+      return Future.succeededFuture(shortLived(a));
+    }).build();
+    await(c.connect());
+    r.nextState(ConnectionState.CONNECTED);
+    StateChange lost = r.nextState(s -> s.state() != ConnectionState.CONNECTED);
+    assertEquals(ConnectionState.RECONNECTING, lost.state(), lost.toString());
+    assertTrue(lost.reason().contains("token expired"), lost.reason());
+    r.nextState(ConnectionState.CONNECTED);
+    assertTrue(asked.get() >= 2, "a fresh token for the new session");
+    assertEquals(200, await(c.send("bob-expiring-" + t, "after")).getStatusCode());
+    await(c.close());
+
+    NodeRecorder fixed = new NodeRecorder();
+    PhoenixClient f = fixed.builder(vertx, t, a, node).token(shortLived(a)).build();
+    await(f.connect());
+    StateChange failed = fixed.nextState(ConnectionState.FAILED);
+    assertTrue(failed.reason().contains("401"), failed.reason());
+    await(f.close());
+  }
+
+  /** A token for {@code eid} that the node takes for about 2 s more. */
+  private static String shortLived(String eid) {
+    long now = Jwt.nowSeconds();
+    return Jwt.hs256(TestNode.SECRET, new JsonObject()
+        .put("sub", eid).put("iss", "phoenix").put("iat", now - 30).put("exp", now - 28));
   }
 
   @ParameterizedTest

@@ -237,6 +237,54 @@ class HandshakeTest {
   }
 
   /**
+   * A token's {@code exp} holds for the session's life: once it has passed (with the clock
+   * skew, 30 s here) the session ends with Goodbye 401 "token expired", however busy it is; a
+   * session whose token has not expired stays. A token whose exp is 28 s past is welcome, and
+   * ends about 2 s later.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSessionEndsWhenItsTokenExpires(Transport t) {
+    long now = Jwt.nowSeconds();
+    try (TestClient expiring = TestClient.connect(vertx, t, node);
+        TestClient lasting = TestClient.connect(vertx, t, node)) {
+      expiring.hello(token(claims(eid("expiring", t)).put("exp", now - 28)), "r");
+      welcome(expiring.next());
+      lasting.hello(token(claims(eid("lasting", t))), "r");
+      welcome(lasting.next());
+      Frame end = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+      for (long stamp = 1; end == null && System.nanoTime() < deadline; stamp++) {
+        expiring.send(ping(stamp)); // busy: pings keep the heartbeat (1 s) from ending it
+        lasting.send(ping(stamp));
+        assertEquals(stamp, lasting.next().getPong().getTimestamp());
+        Frame f = expiring.next();
+        if (f.hasGoodbye()) {
+          end = f;
+        } else {
+          assertEquals(stamp, f.getPong().getTimestamp());
+          sleep(250);
+        }
+      }
+      assertTrue(end != null, "the session outlived its token");
+      assertEquals(401, end.getGoodbye().getStatusCode());
+      assertEquals("token expired", end.getGoodbye().getReason());
+      assertTrue(Jwt.nowSeconds() >= now + 1, "not before exp + the skew");
+      expiring.awaitClosed();
+      lasting.send(ping(99));
+      assertEquals(99, lasting.next().getPong().getTimestamp(), "the other session stays");
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
    * A JSON string may hold an unpaired surrogate ({@code "\\ud800"}), which no UTF-8 text can:
    * encoded for the wire, the store and the cluster it becomes {@code ?}, so a token whose sub
    * is {@code victim<U+D800>x} made its holder the eid {@code victim?x}, sharing its streams and
