@@ -38,6 +38,11 @@ import org.slf4j.Marker;
  *       taking itself for the master of its old view. It then forms a cluster of its own and is
  *       merged back, which Phoenix reports ("cluster: lost member", "this node was apart from
  *       the cluster … has joined it again").</li>
+ *   <li>Hazelcast's "Still have pending migration tasks, cannot lock cluster state!" (an
+ *       ERROR of the operation that freezes the cluster to merge two): a merge tried while
+ *       partitions still move after a member's loss. The joiner says the same in the WARN that
+ *       follows ("While changing cluster state to FROZEN!"), and the merge is tried again at
+ *       the next check, 5 s later.</li>
  *   <li>Hazelcast's "Ignoring received partition table, startup is not completed yet" when
  *       members start together: the table reached a member that had joined but not finished
  *       starting; the master sends it again, and the member takes it once it has started.</li>
@@ -152,6 +157,8 @@ public final class KnownNoise extends TurboFilter {
           format.contains("is suspected to be dead") || format.contains("Suspecting Member");
       case "com.hazelcast.internal.cluster.impl.operations.FetchMembersViewOp" ->
           format.contains("claims mastership but it is not a member");
+      case "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp" ->
+          format.contains("Still have pending migration tasks, cannot lock cluster state");
       case "com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl" ->
           format.startsWith("Ignoring received partition table, startup is not completed yet");
       case "com.hazelcast.internal.partition.operation.MigrationRequestOperation" ->

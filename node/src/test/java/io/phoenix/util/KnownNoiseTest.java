@@ -106,6 +106,21 @@ class KnownNoiseTest {
   }
 
   @Test
+  void aMergeTriedWhilePartitionsMoveIsDroppedTheJoinersWarningStays() {
+    Logger op = context.getLogger(
+        "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp");
+    assertEquals(FilterReply.DENY, filter.decide(null, op, Level.ERROR, "[127.0.0.1]:28808 "
+        + "[t-1] [5.3.8] Still have pending migration tasks, cannot lock cluster state! New "
+        + "state: ClusterStateChange{type=class com.hazelcast.cluster.ClusterState, "
+        + "newState=FROZEN}, current state: ACTIVE", null, null));
+    assertEquals(FilterReply.NEUTRAL, filter.decide(null, op, Level.ERROR,
+        "something else went wrong", null, null));
+    assertEquals(FilterReply.NEUTRAL, decide("com.hazelcast.internal.cluster.impl.TcpIpJoiner",
+        Level.WARN, "While changing cluster state to FROZEN! java.lang.IllegalStateException: "
+        + "Still have pending migration tasks, cannot lock cluster state!"));
+  }
+
+  @Test
   void theCpNoticeIsDroppedAndInfoIsNeverTouched() {
     assertEquals(FilterReply.DENY, decide("com.hazelcast.cp.CPSubsystem", Level.WARN,
         "CP Subsystem is not enabled. CP data structures will operate in UNSAFE mode!"));
