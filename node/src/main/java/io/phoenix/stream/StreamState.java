@@ -547,14 +547,7 @@ final class StreamState {
     out.writeLong(touchedAt);
     out.writeInt(size);
     for (int i = 0; i < size; i++) {
-      Kept k = ring[(first + i) % ring.length];
-      out.writeString(k.messageId);
-      out.writeByte(k.type);
-      out.writeLong(k.acceptedAt);
-      out.writeByteArray(k.body);
-      out.writeString(k.owner);
-      out.writeLong(k.request);
-      out.writeLong(k.durableAt);
+      writeFields(out, ring[(first + i) % ring.length]); // offsets follow from the head
     }
     out.writeLongArray(runs());
     out.writeLong(unknownUpTo);
@@ -576,6 +569,11 @@ final class StreamState {
   /** A message with its offset (outside a window, where the offset is not implied). */
   static void writeKept(ObjectDataOutput out, Kept k) throws IOException {
     out.writeLong(k.offset);
+    writeFields(out, k);
+  }
+
+  /** A message but its offset. */
+  private static void writeFields(ObjectDataOutput out, Kept k) throws IOException {
     out.writeString(k.messageId);
     out.writeByte(k.type);
     out.writeLong(k.acceptedAt);

@@ -95,21 +95,6 @@ class DisplacedOffsetTest {
     hz.getMap(StreamPipeline.MAP_NAME).remove(StreamBucket.of("bob"));
   }
 
-  /** Waits until the cluster holds alice->bob with this head. */
-  private void awaitAliceHead(long head) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      StreamBucket b = (StreamBucket) hz.getMap(StreamPipeline.MAP_NAME)
-          .get(StreamBucket.of("bob"));
-      StreamState s = b == null ? null : b.get("alice", "bob");
-      if (s != null && s.head == head) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("alice->bob never reached head " + head);
-  }
-
   private void awaitStored(int messages) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (stored().size() < messages && System.nanoTime() < deadline) {
@@ -150,10 +135,10 @@ class DisplacedOffsetTest {
     CompletableFuture<AppendResult> gate = LoneMember.append(vertx, store, "carol", "gate");
     assertTrue(db.gated.await(30, TimeUnit.SECONDS));
     CompletableFuture<AppendResult> m1 = LoneMember.append(vertx, store, "m1");
-    awaitAliceHead(1); // m1 given offset 1, its commit waiting behind the gate
+    StreamProbe.awaitAliceHead(hz, 1); // m1 given offset 1, its commit waiting behind the gate
     loseTheBucket();
     CompletableFuture<AppendResult> m2 = LoneMember.append(vertx, store, "m2");
-    awaitAliceHead(1); // m2 read back from the database, given offset 1 too
+    StreamProbe.awaitAliceHead(hz, 1); // m2 read back from the database, given offset 1 too
     db.letGo.countDown();
     assertEquals(1, gate.get(30, TimeUnit.SECONDS).offset());
     assertEquals(AppendResult.Outcome.STORED, m1.get(30, TimeUnit.SECONDS).outcome());

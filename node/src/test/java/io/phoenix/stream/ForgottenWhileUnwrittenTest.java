@@ -123,21 +123,6 @@ class ForgottenWhileUnwrittenTest {
         .map(e -> e.offset() + "=" + e.messageId()).toList();
   }
 
-  /** Waits until the cluster holds alice->bob with this head. */
-  private void awaitHead(long head) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      StreamBucket b = (StreamBucket) hz.getMap(StreamPipeline.MAP_NAME)
-          .get(StreamBucket.of("bob"));
-      StreamState s = b == null ? null : b.get("alice", "bob");
-      if (s != null && s.head == head) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("alice->bob never reached head " + head);
-  }
-
   @Test
   void aRetryOfAMessageWhoseCommitWaitsIsTheSameMessageAfterTheStreamIsForgotten()
       throws Exception {
@@ -154,12 +139,12 @@ class ForgottenWhileUnwrittenTest {
     assertTrue(db.gatedX.await(30, TimeUnit.SECONDS));
     // meanwhile n1 accepts m1 (offset 3), for its next commit
     CompletableFuture<AppendResult> m1 = LoneMember.append(vertx, n1, "m1");
-    awaitHead(3);
+    StreamProbe.awaitAliceHead(hz, 3);
     // x's commit finds its offset taken: the stream is forgotten and read back, x appended
     // again (offset 4), while m1's commit waits
     db.letGoX.countDown();
     assertTrue(db.gatedM1.await(30, TimeUnit.SECONDS));
-    awaitHead(4);
+    StreamProbe.awaitAliceHead(hz, 4);
     assertEquals(1, meter.displaced.get());
     // the client, given no answer for m1 yet, sends it again through n2
     AppendResult again = LoneMember.append(vertx, n2, "m1").get(30, TimeUnit.SECONDS);
