@@ -16,9 +16,9 @@ import io.vertx.core.Vertx;
  * connection that failed. The backoff starts over once a session has lasted
  * {@link #STABLE_MS}. Goodbye 401 to a Hello or 409, or a TLS certificate that does not
  * verify, stops it for good (FAILED), as does {@link #close()} (CLOSED); a 401 that ends a
- * session once welcomed (its token expired) is a loss like any other. It also remembers the store epoch of
- * the last Welcome, and tells when a new session's differs (PROTOCOL.md §9: the offsets of the
- * old store mean nothing in the new one).
+ * session once welcomed (its token expired) is a loss like any other. It also remembers the
+ * store epoch of the last Welcome, and tells when a new session's differs (PROTOCOL.md §9: the
+ * offsets of the old store mean nothing in the new one).
  *
  * <p>Used on the client's context only, except {@link #state()} and {@link #identity()}, which
  * any thread may read.

@@ -61,8 +61,8 @@ public final class HazelcastCluster {
    * of a device (2026-12-05, later); 5 since a member's run is its {@link #RUN_ATTRIBUTE}, not
    * the start of its Hazelcast uuid, which Hazelcast changes when a member merges back into the
    * cluster (2026-12-05, stop 35); 6 since a stream forgotten after an offset was given twice
-   * keeps the messages it held unwritten, in its floor and once read back (2026-12-05, stop
-   * 36). Members without the attribute are older builds, layout 1.
+   * keeps the messages it held unwritten, in its floor and once read back (2026-12-05, the
+   * next stop). Members without the attribute are older builds, layout 1.
    */
   public static final String LAYOUT = "6";
 
