@@ -159,7 +159,8 @@ public final class KnownNoise extends TurboFilter {
           format.contains("claims mastership but it is not a member");
       case "com.hazelcast.internal.cluster.impl.operations.LockClusterStateOp" ->
           format.contains("Still have pending migration tasks, cannot lock cluster state");
-      case "com.hazelcast.internal.partition.impl.InternalPartitionServiceImpl" ->
+      // named after the interface by Hazelcast (its ...impl.InternalPartitionServiceImpl logs it)
+      case "com.hazelcast.internal.partition.InternalPartitionService" ->
           format.startsWith("Ignoring received partition table, startup is not completed yet");
       case "com.hazelcast.internal.partition.operation.MigrationRequestOperation" ->
           format.contains("Failure while executing") && t != null
