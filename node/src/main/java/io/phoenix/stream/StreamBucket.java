@@ -275,10 +275,7 @@ final class StreamBucket implements IdentifiedDataSerializable {
       out.writeString(f.getKey());
       out.writeLong(f.getValue().head);
       out.writeLong(f.getValue().at);
-      out.writeInt(f.getValue().carried.size());
-      for (StreamState.Kept k : f.getValue().carried) {
-        StreamState.writeKept(out, k);
-      }
+      StreamState.writeKept(out, f.getValue().carried);
     }
   }
 
@@ -309,12 +306,7 @@ final class StreamBucket implements IdentifiedDataSerializable {
       String key = in.readString();
       long head = in.readLong();
       long at = in.readLong();
-      int carried = in.readInt();
-      List<StreamState.Kept> kept = new ArrayList<>(carried);
-      for (int j = 0; j < carried; j++) {
-        kept.add(StreamState.readKept(in));
-      }
-      floors.put(key, new Floor(head, at, kept));
+      floors.put(key, new Floor(head, at, StreamState.readKept(in)));
     }
     recountBodies();
   }

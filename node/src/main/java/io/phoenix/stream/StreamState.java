@@ -558,18 +558,17 @@ final class StreamState {
     }
     out.writeLong(forgottenHead);
     out.writeLong(recheckUntil);
-    out.writeInt(carriedCount());
-    if (carried != null) {
-      for (Kept k : carried.values()) {
-        writeKept(out, k);
-      }
-    }
+    writeKept(out, carried == null ? java.util.List.of() : carried.values());
   }
 
-  /** A message with its offset (outside a window, where the offset is not implied). */
-  static void writeKept(ObjectDataOutput out, Kept k) throws IOException {
-    out.writeLong(k.offset);
-    writeFields(out, k);
+  /** Messages with their offsets (outside a window, where offsets are not implied). */
+  static void writeKept(ObjectDataOutput out, java.util.Collection<Kept> kept)
+      throws IOException {
+    out.writeInt(kept.size());
+    for (Kept k : kept) {
+      out.writeLong(k.offset);
+      writeFields(out, k);
+    }
   }
 
   /** A message but its offset. */
@@ -583,9 +582,15 @@ final class StreamState {
     out.writeLong(k.durableAt);
   }
 
-  static Kept readKept(ObjectDataInput in) throws IOException {
-    return new Kept(in.readLong(), in.readString(), in.readByte(), in.readLong(),
-        in.readByteArray(), in.readString(), in.readLong(), in.readLong());
+  /** What {@link #writeKept} wrote. */
+  static java.util.List<Kept> readKept(ObjectDataInput in) throws IOException {
+    int n = in.readInt();
+    java.util.List<Kept> kept = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      kept.add(new Kept(in.readLong(), in.readString(), in.readByte(), in.readLong(),
+          in.readByteArray(), in.readString(), in.readLong(), in.readLong()));
+    }
+    return kept;
   }
 
   static StreamState readFrom(ObjectDataInput in) throws IOException {
@@ -629,12 +634,7 @@ final class StreamState {
     s.held = HeldIds.readFrom(in, s.firstKept());
     long forgottenHead = in.readLong();
     long recheckUntil = in.readLong();
-    int carried = in.readInt();
-    java.util.List<Kept> kept = new java.util.ArrayList<>(carried);
-    for (int i = 0; i < carried; i++) {
-      kept.add(readKept(in));
-    }
-    s.carry(kept, forgottenHead, recheckUntil);
+    s.carry(readKept(in), forgottenHead, recheckUntil);
     return s;
   }
 
