@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.ClassArchive;
 import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
@@ -76,8 +77,9 @@ class CliTlsIT {
   /** Runs the jar with {@code input} on stdin; stdout and stderr together, line by line. */
   static Run run(String input, String... args) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar",
-        NodeProcess.JAR.toAbsolutePath().toString()));
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+    command.addAll(ClassArchive.jvmFlags());
+    command.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString()));
     command.addAll(List.of(args));
     Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), input);
     Path out = Files.createTempFile(dir, "out", ".txt");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.phoenix.testing.ClassArchive;
 import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,8 +42,11 @@ class StorageStartIT {
     Path file = dir.resolve("node.json");
     Files.writeString(file, config.encodePrettily());
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process p = new ProcessBuilder(java, "-jar", NodeProcess.JAR.toAbsolutePath().toString(),
-        "node", "--config", file.toString()).redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(ClassArchive.jvmFlags());
+    command.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString(), "node",
+        "--config", file.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the node did not stop by itself");
     List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
