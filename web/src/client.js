@@ -12,8 +12,11 @@ const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
  * - `frame`   every other decoded Frame from the node
  * - `rtt`     { millis } after each Pong
  *
- * A Goodbye 401 (bad token) or 409 (replaced by a newer session with the same resource id)
- * ends the client for good; anything else is retried.
+ * `token` is a token, or a function returning (a promise of) a fresh one, called before every
+ * Hello. A Goodbye 401 to a Hello (token refused) or a 409 (replaced by a newer session with
+ * the same resource id) ends the client for good. A 401 to a session that was welcomed (its
+ * token expired, PROTOCOL.md §3) ends it too with a fixed token, and is retried with a fresh
+ * one when `token` is a function; anything else is retried.
  */
 export class PhoenixClient extends EventTarget {
   constructor({ url, token, resource }) {
@@ -27,6 +30,7 @@ export class PhoenixClient extends EventTarget {
     this.attempt = 0;
     this.timers = [];
     this.goodbye = null;
+    this.welcomed = false;
   }
 
   start() {
@@ -49,14 +53,26 @@ export class PhoenixClient extends EventTarget {
     return true;
   }
 
-  #open() {
+  async #open() {
     this.#clearTimers();
     this.#state('connecting');
+    let token = this.token;
+    if (typeof token === 'function') {
+      try {
+        token = await token();
+      } catch (err) {
+        if (this.ended) return;
+        this.#retry(`no token: ${err.message}`);
+        return;
+      }
+      if (this.ended) return;
+    }
     const ws = new WebSocket(this.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.welcomed = false;
     ws.onopen = () => {
-      ws.send(encodeFrame({ hello: { token: this.token, connectionResourceId: this.resource } }));
+      ws.send(encodeFrame({ hello: { token, connectionResourceId: this.resource } }));
       this.#later(WELCOME_TIMEOUT_MS, () => ws.close(4000, 'no Welcome'));
     };
     ws.onmessage = (e) => {
@@ -75,12 +91,18 @@ export class PhoenixClient extends EventTarget {
       this.ready = false;
       this.#clearTimers();
       if (this.ended) return;
-      const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
-      this.attempt += 1;
-      this.#state('offline', this.goodbye || e.reason || `connection closed (${e.code})`);
+      const reason = this.goodbye || e.reason || `connection closed (${e.code})`;
       this.goodbye = null;
-      this.#later(delay, () => this.#open());
+      this.#retry(reason);
     };
+  }
+
+  /** Offline: opens a new session after the next backoff delay. */
+  #retry(reason) {
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    this.attempt += 1;
+    this.#state('offline', reason);
+    this.#later(delay, () => this.#open());
   }
 
   #receive(frame) {
@@ -88,6 +110,7 @@ export class PhoenixClient extends EventTarget {
       case 'welcome': {
         this.#clearTimers();
         this.ready = true;
+        this.welcomed = true;
         this.attempt = 0;
         const beat = Math.max(1, frame.welcome.heartbeatSeconds || 30);
         this.timers.push(setInterval(() => this.send({ ping: { timestamp: Date.now() } }),
@@ -105,7 +128,8 @@ export class PhoenixClient extends EventTarget {
       case 'goodbye': {
         const { statusCode, reason } = frame.goodbye;
         this.goodbye = `${statusCode} ${reason}`;
-        if (statusCode === 401 || statusCode === 409) {
+        const expired = statusCode === 401 && this.welcomed && typeof this.token === 'function';
+        if ((statusCode === 401 && !expired) || statusCode === 409) {
           this.ended = true;
           this.#clearTimers();
           this.#state('ended', statusCode === 409

@@ -49,9 +49,20 @@ async function devToken(eid) {
   return body.token;
 }
 
+/**
+ * Signs in as `eid` with `token`. With development tokens, every Hello after the first (or
+ * every one, without `token`) takes a fresh token: a session ended by its token's expiry comes
+ * back, and so does a reloaded tab whose saved token has expired.
+ */
 function signIn(eid, token) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const client = new PhoenixClient({ url: `${scheme}://${location.host}${info.webSocketPath}`, token, resource: resourceId() });
+  let first = token;
+  const tokens = !info.devTokens ? token : async () => {
+    const t = first || await devToken(eid);
+    first = null;
+    return t;
+  };
+  const client = new PhoenixClient({ url: `${scheme}://${location.host}${info.webSocketPath}`, token: tokens, resource: resourceId() });
   const chat = new Chat(client, eid);
   session = { client, chat };
   view.attach(chat);
@@ -98,4 +109,4 @@ $('signout').addEventListener('click', signOut);
 new Dashboard(document, { onError: banner }).start();
 await loadInfo();
 const saved = JSON.parse(sessionStorage.getItem('phoenix.signin') || 'null');
-if (saved) signIn(saved.eid, saved.token);
+if (saved) signIn(saved.eid, info.devTokens ? null : saved.token);

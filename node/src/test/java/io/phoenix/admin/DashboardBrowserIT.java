@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.protobuf.ByteString;
+import io.phoenix.protocol.v1.Message;
 import io.phoenix.testing.Chromium;
+import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
+import io.phoenix.testing.Transport;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,6 +186,76 @@ class DashboardBrowserIT {
     assertEquals(List.of(), problems, "page errors, console errors or foreign requests");
     assertTrue(Files.size(screenshot) > 10_000, "a screenshot of the page was saved");
     log("dashboard test passed");
+  }
+
+  /**
+   * A page whose development token expires while it is signed in: the node ends the session
+   * with {@code Goodbye{401, "token expired"}} (PROTOCOL.md §3), and the page, instead of
+   * showing the sign-in form again, opens a new session with a fresh token from
+   * {@code /api/dev-token}. With tokens of 3 s and no clock skew allowed that happens every few
+   * seconds; after two such ends, a message still goes out and one still comes in, and a
+   * reload of the tab (the token it kept long expired) signs in again.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void aSessionWhoseTokenExpiresComesBackWithAFreshToken() throws Exception {
+    Optional<String> missing = Chromium.missing();
+    assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+    JsonObject config = TestNode.config();
+    config.getJsonObject("auth").put("devTokens", true).put("tokenTtlSeconds", 3)
+        .put("clockSkewSeconds", 0);
+    List<String> problems = new ArrayList<>();
+    Vertx vertx = Vertx.vertx();
+    try (TestNode phoenix = TestNode.start(config);
+        Chromium browser = Chromium.start(1360, 820, TARGET.resolve("chromedriver-expiry.log"));
+        TestClient bob = TestClient.login(vertx, Transport.TCP, phoenix, "bob", "phone")) {
+      Page alice = new Page("alice", browser, "http://127.0.0.1:" + phoenix.httpPort());
+      try {
+        alice.signIn();
+        // every text the session's state shows, from now on
+        alice.script("""
+            const state = document.querySelector('[data-testid=state]');
+            window.phoenixStates = [];
+            new MutationObserver(() => window.phoenixStates.push(state.textContent))
+                .observe(state, { childList: true, characterData: true, subtree: true });
+            """);
+        Object ends = alice.until("""
+            const expired = window.phoenixStates.filter((t) => t.includes('401 token expired'));
+            return expired.length >= 2
+                && document.querySelector('[data-testid=state]').dataset.state === 'online'
+                && !document.querySelector('[data-testid=session]').hidden
+                ? window.phoenixTest.sockets.length : null;
+            """);
+        log("alice: back online after two sessions ended by their token's expiry (" + ends
+            + " sockets)");
+        assertTrue(browser.driver().findElement(By.cssSelector("[data-testid=signin]"))
+            .getAttribute("hidden") != null, "the sign-in form stays hidden");
+
+        alice.fill("peer-eid", "bob");
+        alice.click("open-conversation");
+        alice.send("Still here, Bob");
+        Message m = bob.nextMessage();
+        assertEquals("alice", m.getPeer().getFrom());
+        assertEquals("Still here, Bob", m.getPayload().toStringUtf8());
+        alice.mine("Still here, Bob", "accepted", "delivered", "read");
+        bob.send(TestClient.message("to-alice", "alice")
+            .setPayload(ByteString.copyFromUtf8("Hi Alice, still here too")).build());
+        alice.mine("Hi Alice, still here too", "received");
+        log("alice ↔ bob after the expiries: sent and received");
+
+        // a reload of the tab signs in again with a fresh token: the one it kept has expired
+        browser.driver().navigate().refresh();
+        alice.visible("[data-testid=state][data-state=online]");
+        assertTrue(browser.driver().findElement(By.cssSelector("[data-testid=signin]"))
+            .getAttribute("hidden") != null, "signed in again after the reload");
+        log("alice: signed in again after a reload, her saved token expired");
+      } finally {
+        problems.addAll(alice.problems());
+      }
+    } finally {
+      vertx.close();
+    }
+    assertEquals(List.of(), problems, "page errors, console errors or foreign requests");
   }
 
   private static void log(String line) {
