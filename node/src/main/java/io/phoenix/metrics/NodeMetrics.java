@@ -42,6 +42,7 @@ public final class NodeMetrics {
   private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
   /** By ack method 1..5; index 0 for any other ("other"). Made once: acks are frequent. */
   private final Counter[] acks = new Counter[6];
+  private final Counter[] signatures = new Counter[2];
   private final Map<Integer, Counter> refusals = new ConcurrentHashMap<>();
   private final AtomicLong sessions = new AtomicLong();
   private final Counter accepted;
@@ -88,6 +89,12 @@ public final class NodeMetrics {
       connection(transport);
       frameCounter(framesIn, "phoenix_frames_in", "Frames read from clients", transport);
       frameCounter(framesOut, "phoenix_frames_out", "Frames written to clients", transport);
+    }
+    for (boolean valid : new boolean[] {true, false}) {
+      signatures[valid ? 0 : 1] = Counter.builder("phoenix_signatures_verified")
+          .tag("result", valid ? "valid" : "invalid")
+          .description("Message signatures verified against a session's bound key")
+          .register(registry);
     }
     for (int method = 0; method < acks.length; method++) {
       acks[method] = Counter.builder("phoenix_acks").tag("method", methodName(method))
@@ -232,6 +239,11 @@ public final class NodeMetrics {
    * Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). Not for the
    * Goodbye of a replaced session (409) or of a node stopping (503): nothing was refused.
    */
+  /** A message's signature verified with its session's bound key (any thread). */
+  public void signatureVerified(boolean valid) {
+    signatures[valid ? 0 : 1].increment();
+  }
+
   public void refused(int status) {
     refusals.computeIfAbsent(status, s -> Counter.builder("phoenix_rejections")
         .tag("status", Integer.toString(s)).description("Refusals by status code")

@@ -12,6 +12,7 @@ import io.phoenix.auth.KeyBinding;
 import io.phoenix.auth.PublicKeyFile;
 import io.phoenix.auth.PublicKeyTokens;
 import io.phoenix.config.AuthOptions;
+import io.phoenix.protocol.v1.Message;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,6 +28,8 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * Verifies Hello tokens and issues them (PROTOCOL.md §3, §10). HS256 tokens are checked with
@@ -357,11 +360,14 @@ public final class Authenticator {
 
   /**
    * A per-session check of message signatures with a bound key, verifying on this node's
-   * verifier threads and releasing frames in arrival order on {@code context}.
+   * verifier threads the messages {@code precheck} passes and releasing frames in arrival
+   * order on {@code context} (see {@link SignatureCheck}).
    */
   public SignatureCheck signatureCheck(KeyBinding binding, String eid, Context context,
-      Runnable pause, Runnable resume) {
-    return new SignatureCheck(binding, eid, verifiers(), context, pause, resume);
+      ToIntFunction<Message> precheck, Consumer<Boolean> meter, Runnable pause,
+      Runnable resume) {
+    return new SignatureCheck(binding, eid, verifiers(), context, precheck, meter, pause,
+        resume);
   }
 
   private synchronized WorkerExecutor verifiers() {

@@ -290,7 +290,7 @@ public final class Session implements Subscriber {
       }
       if (ar.result().binding() != null) {
         signatures = services.auth().signatureCheck(ar.result().binding(), eid, context,
-            () -> {
+            this::precheck, services.metrics()::signatureVerified, () -> {
               pausedForSignatures = true;
               readingChanged();
             }, () -> {
@@ -412,8 +412,12 @@ public final class Session implements Subscriber {
     }
   }
 
-  private void message(Message m) {
-    Reply reply = reserve();
+  /**
+   * The checks of a message before its signature's: PROTOCOL.md §5, the rate limit (a token
+   * taken), the size bound. With a bound key they run as the message arrives, before it is
+   * verified ({@link SignatureCheck}); otherwise as it is handled.
+   */
+  private int precheck(Message m) {
     int status = MessageRules.check(m, identity.getEid());
     if (status == Status.OK && !rateLimiter.tryAcquire(System.nanoTime())) {
       status = Status.RATE_LIMITED;
@@ -422,6 +426,12 @@ public final class Session implements Subscriber {
         && MessageRules.deliveredSizeBound(m, identity) > services.limits().maxFrameBytes()) {
       status = Status.TOO_LARGE; // its delivered form would exceed max_frame_bytes
     }
+    return status;
+  }
+
+  private void message(Message m) {
+    Reply reply = reserve();
+    int status = signatures == null ? precheck(m) : signatures.checked(m);
     if (status == Status.OK && signatures != null && !signatures.verified(m)) {
       status = Status.UNAUTHORIZED; // a bound key and no valid signature (PROTOCOL.md §10)
     }

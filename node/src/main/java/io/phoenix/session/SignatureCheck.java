@@ -1,12 +1,14 @@
 package io.phoenix.session;
 
 import io.phoenix.auth.KeyBinding;
+import io.phoenix.protocol.Status;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.vertx.core.Context;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * The signature check of a session whose token binds a device key (PROTOCOL.md §10): every
@@ -16,6 +18,11 @@ import java.util.function.Consumer;
  * one session may run at once, but frames are released to the session strictly in the order
  * they arrived, each Message with its verdict ({@link #verified}). So a session's messages reach
  * the router in arrival order and their answers leave in that order.
+ *
+ * <p>The checks that come before the signature's (PROTOCOL.md §5, the rate limit, the size
+ * bound) run as each Message arrives, in arrival order, and one they refuse is not verified:
+ * a session sending faster than its rate limit allows costs the verifier threads nothing for
+ * what it is refused ({@link #checked}).
  *
  * <p>While more than {@link #MAX_PENDING} frames wait, the connection is paused (and resumed
  * at half that, unless the session keeps it paused for its own reasons), so a fast signer
@@ -32,16 +39,20 @@ public final class SignatureCheck {
   private final String eid;
   private final WorkerExecutor verifiers;
   private final Context context;
+  private final ToIntFunction<Message> precheck;
+  private final Consumer<Boolean> meter;
   private final Runnable pause;
   private final Runnable resume;
   private final ArrayDeque<Entry> pending = new ArrayDeque<>();
   private Consumer<Frame> release;
   private Message current;
+  private int currentStatus;
   private boolean currentValid;
   private boolean paused;
 
   private static final class Entry {
     final Frame frame;
+    int status = Status.OK;
     boolean done;
     boolean valid;
 
@@ -50,12 +61,19 @@ public final class SignatureCheck {
     }
   }
 
+  /**
+   * {@code precheck} gives the status of the checks before the signature's for a Message as it
+   * arrives ({@link Status#OK} to verify it); {@code meter} is told each verification's verdict.
+   */
   SignatureCheck(KeyBinding key, String eid, WorkerExecutor verifiers, Context context,
-      Runnable pause, Runnable resume) {
+      ToIntFunction<Message> precheck, Consumer<Boolean> meter, Runnable pause,
+      Runnable resume) {
     this.key = key;
     this.eid = eid;
     this.verifiers = verifiers;
     this.context = context;
+    this.precheck = precheck;
+    this.meter = meter;
     this.pause = pause;
     this.resume = resume;
   }
@@ -69,11 +87,17 @@ public final class SignatureCheck {
     Entry e = new Entry(frame);
     if (frame.getBodyCase() != Frame.BodyCase.MESSAGE) {
       e.done = true;
+    } else if ((e.status = precheck.applyAsInt(frame.getMessage())) != Status.OK) {
+      e.done = true; // refused before its signature counts: not verified
     } else if (frame.getMessage().getSignature().isEmpty()) {
       e.done = true; // no signature: refused, without asking a worker
     } else {
       Message m = frame.getMessage();
-      verifiers.executeBlocking(() -> key.verify(m, eid), false).onComplete(ar -> {
+      verifiers.executeBlocking(() -> {
+        boolean valid = key.verify(m, eid);
+        meter.accept(valid);
+        return valid;
+      }, false).onComplete(ar -> {
         e.valid = ar.succeeded() && ar.result();
         e.done = true;
         drain();
@@ -96,6 +120,14 @@ public final class SignatureCheck {
     return current == m && currentValid;
   }
 
+  /**
+   * The status the checks before the signature's gave {@code m} as it arrived, if it is the
+   * Message being released right now; {@link Status#UNAUTHORIZED} for any other message.
+   */
+  public int checked(Message m) {
+    return current == m ? currentStatus : Status.UNAUTHORIZED;
+  }
+
   /** The bound key. */
   public KeyBinding key() {
     return key;
@@ -110,6 +142,7 @@ public final class SignatureCheck {
       Entry e = pending.poll();
       boolean message = e.frame.getBodyCase() == Frame.BodyCase.MESSAGE;
       current = message ? e.frame.getMessage() : null;
+      currentStatus = e.status;
       currentValid = e.valid;
       try {
         release.accept(e.frame);

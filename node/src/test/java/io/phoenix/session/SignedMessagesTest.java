@@ -10,6 +10,7 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Http;
 import io.phoenix.testing.Jwt;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
@@ -21,6 +22,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -316,7 +321,7 @@ class SignedMessagesTest {
           out = m.setSignature(Base64.getEncoder().encodeToString(new byte[64])).build();
           expected.add(401);
         } else if (i % 13 == 9) {
-          out = signed(key, a, m.setType(7)); // signed, but a bad type: 400 after verifying
+          out = signed(key, a, m.setType(7)); // signed, but a bad type: 400, not verified
           expected.add(400);
         } else {
           out = signed(key, a, m);
@@ -353,5 +358,52 @@ class SignedMessagesTest {
       }
       assertEquals(expectedDelivered, delivered, "deliveries in the order of sending");
     }
+  }
+
+  /**
+   * The checks before the signature's run as each message arrives, and what they refuse is not
+   * verified: a session sending signed messages back to back, far over its rate limit, has the
+   * excess answered 429 and a signed message of a bad type answered 400, and the node verified
+   * exactly the messages it accepted ({@code phoenix_signatures_verified_total}). A flood
+   * costs the verifier threads what the rate limit lets through, not what was sent.
+   */
+  @Test
+  void messagesRefusedBeforeTheirSignatureAreNotVerified() throws Exception {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("limits").put("messagesPerSecond", 10);
+    DeviceKey key = newKey("Ed25519");
+    try (TestNode limited = TestNode.start(config);
+         TestClient alice = login(limited, Transport.TCP,
+             limited.token("flood-alice", key.jwk()), "r");
+         TestClient bob = login(limited, Transport.TCP, limited.token("flood-bob"), "r")) {
+      double before = verifiedValid(limited);
+      int n = 200;
+      for (int i = 0; i < n; i++) {
+        Message.Builder m = TestClient.message("f" + i, "flood-bob");
+        alice.send(signed(key, "flood-alice", i % 20 == 7 ? m.setType(7) : m));
+      }
+      Map<Integer, Integer> answers = new TreeMap<>();
+      for (int i = 0; i < n; i++) {
+        answers.merge(alice.nextMatching(f -> f.hasAck()).getAck().getStatusCode(), 1,
+            Integer::sum);
+      }
+      int accepted = answers.getOrDefault(200, 0);
+      assertEquals(n / 20, answers.getOrDefault(400, 0), answers::toString);
+      assertTrue(accepted >= 10 && answers.getOrDefault(429, 0) > n / 2, answers::toString);
+      assertEquals(n, accepted + n / 20 + answers.getOrDefault(429, 0), answers::toString);
+      assertEquals(accepted, verifiedValid(limited) - before, 0.0,
+          "verified: the accepted messages only; answers " + answers);
+      for (int i = 0; i < accepted; i++) {
+        assertTrue(bob.nextMessage().getMessageId().startsWith("f"), "each accepted one pushed");
+      }
+    }
+  }
+
+  private static double verifiedValid(TestNode n) throws Exception {
+    String metrics = Http.get("http://127.0.0.1:" + n.httpPort() + "/metrics").body();
+    Matcher m = Pattern.compile(
+        "(?m)^phoenix_signatures_verified_total\\{result=\"valid\"} (\\S+)$").matcher(metrics);
+    assertTrue(m.find(), "phoenix_signatures_verified_total in /metrics");
+    return Double.parseDouble(m.group(1));
   }
 }
