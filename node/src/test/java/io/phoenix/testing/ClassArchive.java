@@ -47,7 +47,8 @@ public final class ClassArchive {
     Path jar = NodeProcess.JAR.toAbsolutePath();
     try {
       Path dir = Files.createDirectories(Path.of("target", "class-archive").toAbsolutePath());
-      // one archive per build of the jar: a JVM refuses an archive of another jar
+      // one archive per build of the jar: a JVM refuses an archive of another one (with a
+      // warning on stdout)
       Path archive = dir.resolve("phoenix-" + Files.getLastModifiedTime(jar).toMillis() + "-"
           + Files.size(jar) + ".jsa");
       // test JVMs forked side by side make it once: the others wait on the lock, then use it
