@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * JDK's application CDS): made once per build of the jar by starting a node with
  * {@code -XX:ArchiveClassesAtExit} and stopping it with SIGTERM, then mapped by every node,
  * chat and CLI process the tests start. A node then reaches READY in about half the time and
- * CPU (on 2 vCPUs: 1.8 s and 2.5 CPU-seconds against 3.6 s and 5.3), which matters when a
- * test starts three at once beside running traffic. It changes which classes are loaded from
+ * CPU (BENCHMARKS.md, "Start time"), which matters when a test starts three at once beside
+ * running traffic. It changes which classes are loaded from
  * where, nothing the node does. Should the archive not be made, the JVMs start without it.
  */
 public final class ClassArchive {
