@@ -235,15 +235,15 @@ public final class NodeMetrics {
     acks[method > 0 && method < acks.length ? method : 0].increment();
   }
 
-  /**
-   * Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). Not for the
-   * Goodbye of a replaced session (409) or of a node stopping (503): nothing was refused.
-   */
   /** A message's signature verified with its session's bound key (any thread). */
   public void signatureVerified(boolean valid) {
     signatures[valid ? 0 : 1].increment();
   }
 
+  /**
+   * Anything refused with a status of 400 or more (ACCEPTED, ack answers, Goodbye). Not for the
+   * Goodbye of a replaced session (409) or of a node stopping (503): nothing was refused.
+   */
   public void refused(int status) {
     refusals.computeIfAbsent(status, s -> Counter.builder("phoenix_rejections")
         .tag("status", Integer.toString(s)).description("Refusals by status code")
