@@ -78,8 +78,7 @@ class CliTlsIT {
   static Run run(String input, String... args) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
-    command.addAll(ClassArchive.jvmFlags());
-    command.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString()));
+    command.addAll(ClassArchive.jarArgs());
     command.addAll(List.of(args));
     Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), input);
     Path out = Files.createTempFile(dir, "out", ".txt");

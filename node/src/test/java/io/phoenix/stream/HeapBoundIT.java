@@ -97,10 +97,10 @@ class HeapBoundIT {
     if (heap < STREAMS_HEAP) { // the default 64 MiB is a quarter of 256 MiB
       config.getJsonObject("storage").put("hotWindowBytes", heap / 4);
     }
-    String xmx = "-Xmx" + (heap >> 20) + "m";
+    String mib = (heap >> 20) + "m";
     Vertx vertx = Vertx.vertx();
     try (NodeProcess node = NodeProcess.start(dir, config, Map.of(),
-        List.of(xmx, xmx.replace("mx", "ms"), "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"))) {
+        List.of("-Xmx" + mib, "-Xms" + mib, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"))) {
       List<Sender> senders = new ArrayList<>();
       for (int i = 0; i < SENDERS; i++) {
         senders.add(new Sender(TestClient.login(vertx, Transport.TCP, node, "s" + i, "p"), i,

@@ -43,9 +43,8 @@ class StorageStartIT {
     Files.writeString(file, config.encodePrettily());
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java));
-    command.addAll(ClassArchive.jvmFlags());
-    command.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString(), "node",
-        "--config", file.toString()));
+    command.addAll(ClassArchive.jarArgs());
+    command.addAll(List.of("node", "--config", file.toString()));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the node did not stop by itself");

@@ -57,8 +57,8 @@ public final class ChatProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Djava.io.tmpdir=" + tmp, "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8"));
-    command.addAll(ClassArchive.jvmFlags());
-    command.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString(), "chat"));
+    command.addAll(ClassArchive.jarArgs());
+    command.add("chat");
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
     pb.environment().keySet().removeIf(k -> k.toUpperCase(Locale.ROOT).startsWith("PHOENIX_")

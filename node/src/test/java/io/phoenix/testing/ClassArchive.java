@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +24,8 @@ import java.util.stream.Stream;
  * {@code -XX:ArchiveClassesAtExit} and stopping it with SIGTERM, then mapped by every node,
  * chat and CLI process the tests start. A node then reaches READY in about half the time and
  * CPU (BENCHMARKS.md, "Start time"), which matters when a test starts three at once beside
- * running traffic. It changes which classes are loaded from
- * where, nothing the node does. Should the archive not be made, the JVMs start without it.
+ * running traffic. It changes which classes are loaded from where, nothing the node does.
+ * Should the archive not be made, the JVMs start without it.
  */
 public final class ClassArchive {
   private static List<String> flags;
@@ -41,6 +42,16 @@ public final class ClassArchive {
       flags = make();
     }
     return flags;
+  }
+
+  /**
+   * What follows {@code java} and its own options to run the jar: the archive's options (see
+   * {@link #jvmFlags}), then {@code -jar} and the jar; the jar's arguments come after.
+   */
+  public static List<String> jarArgs() {
+    List<String> args = new ArrayList<>(jvmFlags());
+    args.addAll(List.of("-jar", NodeProcess.JAR.toAbsolutePath().toString()));
+    return args;
   }
 
   private static List<String> make() {

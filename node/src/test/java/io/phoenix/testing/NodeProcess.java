@@ -42,9 +42,8 @@ public final class NodeProcess implements AutoCloseable {
     }
     command.add(java);
     command.addAll(jvm.isEmpty() ? List.of("-Xmx512m", "-XX:+UseSerialGC") : jvm);
-    command.addAll(ClassArchive.jvmFlags());
-    command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "node", "--config",
-        config.toString()));
+    command.addAll(ClassArchive.jarArgs());
+    command.addAll(List.of("node", "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(env);
     process = builder.start();
