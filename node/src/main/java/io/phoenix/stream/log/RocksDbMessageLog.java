@@ -69,7 +69,7 @@ public final class RocksDbMessageLog implements MessageLog {
   static final int MAX_OPEN_FILES = 1_000;
 
   static {
-    RocksDB.loadLibrary();
+    RocksDbLibrary.load();
   }
 
   private static final Logger log = LoggerFactory.getLogger(RocksDbMessageLog.class);
