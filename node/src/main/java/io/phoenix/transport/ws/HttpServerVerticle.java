@@ -54,6 +54,16 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
   static final int IDLE_TIMEOUT_SECONDS = 60;
 
   /**
+   * The idle timeout of Vert.x's connections when they carry WebSocket sessions too ({@code
+   * http.webSocketCompression}): one heartbeat past the three after which a silent session is
+   * closed with Goodbye 408, so that a session always gets its Goodbye, and a plain HTTP
+   * connection that sends nothing is still closed in the end.
+   */
+  static int idleTimeoutWithSessions(int heartbeatSeconds) {
+    return 4 * heartbeatSeconds;
+  }
+
+  /**
    * The longest request line the HTTP server reads (longer: 414), and the most bytes of header
    * lines (more: 431): Vert.x's defaults, named because {@link UpgradeRequest} keeps to them too.
    */
@@ -118,9 +128,11 @@ public final class HttpServerVerticle extends TransportVerticle implements Liste
         .setMaxInitialLineLength(MAX_REQUEST_LINE)
         .setMaxHeaderSize(MAX_HEADERS)
         // Behind the node's own listener the server sees only plain HTTP (probes, metrics, the
-        // page): a connection idle for a minute is closed, with its three sockets. (With
-        // compression it also carries WebSocket sessions, which the heartbeat keeps in check.)
-        .setIdleTimeout(front == null ? 0 : IDLE_TIMEOUT_SECONDS)
+        // page): a connection idle for a minute is closed, with its three sockets. With
+        // compression it also carries WebSocket sessions, which must meet their heartbeat first.
+        .setIdleTimeout(front == null
+            ? idleTimeoutWithSessions(services.limits().heartbeatSeconds())
+            : IDLE_TIMEOUT_SECONDS)
         // No cleartext HTTP/2 upgrade: the JDK's HttpClient (which asks for h2c by default)
         // intermittently never received the body of a /metrics answer over an upgraded
         // connection. Probes, metrics and pages need nothing beyond HTTP/1.1.

@@ -3,18 +3,26 @@ package io.phoenix.transport.ws;
 import static io.phoenix.testing.TestClient.message;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.protocol.v1.Ping;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +113,52 @@ class WebSocketCompressionTest {
         carol.close();
         carol.awaitClosed();
       }
+    }
+  }
+
+  /**
+   * With compression Vert.x's server has the port, WebSocket sessions included: a connection
+   * that sends nothing is closed after an idle timeout one heartbeat past the session's own
+   * limit (4 s here), a silent session still gets its Goodbye 408 first, and a session that
+   * pings stays open past that timeout.
+   */
+  @Test
+  void withWebSocketCompressionIdleConnectionsCloseAndSessionsMeetTheirHeartbeatFirst()
+      throws Exception {
+    JsonObject config = TestNode.config();
+    config.getJsonObject("http").put("webSocketCompression", true);
+    config.getJsonObject("limits").put("heartbeatSeconds", 1);
+    WebSocketClientOptions deflate = new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true);
+    ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor();
+    try (TestNode node = TestNode.start(config);
+         Socket idle = new Socket("127.0.0.1", node.httpPort());
+         TestClient silent = TestClient.connectWebSocket(vertx, node, deflate)
+             .login(node, "dave-silent", "browser");
+         TestClient pinging = TestClient.connectWebSocket(vertx, node, deflate)
+             .login(node, "erin-pinging", "browser")) {
+      long opened = System.nanoTime();
+      AtomicLong stamp = new AtomicLong();
+      pinger.scheduleAtFixedRate(() -> pinging.send(Frame.newBuilder()
+          .setPing(Ping.newBuilder().setTimestamp(stamp.incrementAndGet())).build()),
+          0, 500, TimeUnit.MILLISECONDS); // traffic, not synchronisation
+      idle.setSoTimeout(15_000);
+      assertEquals(-1, idle.getInputStream().read(), "an idle HTTP connection is closed");
+      Frame f = silent.next(Duration.ofSeconds(8));
+      assertEquals(408, f.getGoodbye().getStatusCode(), () -> "expected Goodbye 408, got " + f);
+      // pings for 6 s, past the 4 s after which the idle connection was closed
+      long left = TimeUnit.SECONDS.toNanos(6) - (System.nanoTime() - opened);
+      if (left > 0) {
+        TimeUnit.NANOSECONDS.sleep(left);
+      }
+      pinger.shutdownNow();
+      assertTrue(pinger.awaitTermination(5, TimeUnit.SECONDS));
+      assertFalse(pinging.isClosed(), "a session with traffic every 500 ms was closed");
+      assertTrue(pinging.drain().stream().allMatch(Frame::hasPong), "only Pongs");
+      assertEquals(200, pinging.sendAndAwaitAccepted(message("still", "dave-silent").build())
+          .getStatusCode());
+    } finally {
+      pinger.shutdownNow();
     }
   }
 }
