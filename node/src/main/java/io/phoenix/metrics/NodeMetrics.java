@@ -49,6 +49,7 @@ public final class NodeMetrics {
   private final Counter delivered;
   private final Counter pulled;
   private final Counter forwards;
+  private final Counter busSends;
   private final Counter gapHints;
   private final Counter rejoins;
   private final Timer acceptLatency;
@@ -66,6 +67,10 @@ public final class NodeMetrics {
         .description("Stored messages sent in answer to PULL_REQUEST").register(registry);
     forwards = Counter.builder("phoenix_eventbus_forwards")
         .description("Frames sent to another node over the clustered event bus")
+        .register(registry);
+    busSends = Counter.builder("phoenix_eventbus_sends")
+        .description("Event-bus messages sent to other nodes: the forwards (and session "
+            + "kicks) an event loop made for one node in one turn share one")
         .register(registry);
     gapHints = Counter.builder("phoenix_push_gap_hints")
         .description("SYNC hints sent because a stream's pushes arrived with a gap or late")
@@ -223,6 +228,11 @@ public final class NodeMetrics {
 
   public void forwarded() {
     forwards.increment();
+  }
+
+  /** An event-bus message to another node, carrying one or more forwards or kicks. */
+  public void busSent() {
+    busSends.increment();
   }
 
   /** A session sent its device a SYNC hint instead of a push it could not pass on in order. */

@@ -62,9 +62,11 @@ public final class HazelcastCluster {
    * the start of its Hazelcast uuid, which Hazelcast changes when a member merges back into the
    * cluster (2026-12-05, stop 35); 6 since a stream forgotten after an offset was given twice
    * keeps the messages it held unwritten, in its floor and once read back (2026-12-05, the
-   * next stop). Members without the attribute are older builds, layout 1.
+   * next stop); 7 since what an event loop has for another node in one turn travels as one
+   * event-bus message, a {@code Batch} an older build would drop (2026-12-06). Members without
+   * the attribute are older builds, layout 1.
    */
-  public static final String LAYOUT = "6";
+  public static final String LAYOUT = "7";
 
   /**
    * Member attribute holding the member's run: chosen at random when the node starts, so that
