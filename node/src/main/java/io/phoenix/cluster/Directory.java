@@ -64,8 +64,8 @@ public interface Directory {
    * The id of a new session of {@code run}: {@link #sessionPrefix}, the time it opened
    * ({@code openedAt}: milliseconds since the epoch by the cluster's clock, hexadecimal, ':')
    * and a random UUID. The cluster's clock, not the node's own: two sessions of one device
-   * opened on two nodes are ordered by it, and nodes' own clocks may disagree by more than the
-   * moment between the two.
+   * opened on two nodes are ordered by it (when they are further apart than it can err, {@link
+   * #openedAfter}), and nodes' own clocks may disagree by more than the moment between the two.
    */
   static String newSessionId(String run, long openedAt) {
     return sessionPrefix(run) + Long.toHexString(openedAt) + ':' + java.util.UUID.randomUUID();
@@ -86,6 +86,25 @@ public interface Directory {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /**
+   * How far apart two members' cluster clocks may be. Hazelcast sets a member's cluster clock
+   * from the master's time as an operation carries it there, so it lags the master's by that
+   * operation's way: milliseconds, more on a busy machine (in a test run, a session opened on
+   * one member was taken for older than one opened 9 ms before it on the master).
+   */
+  long CLOCK_MARGIN_MS = 1_000;
+
+  /**
+   * Whether the session {@code held}, on node {@code heldNode}, opened after {@code session} on
+   * {@code node}: on one node, by their times; on two nodes, only when they are more than
+   * {@link #CLOCK_MARGIN_MS} apart, since closer than that the two clocks cannot tell (the
+   * register that comes last then keeps the entry).
+   */
+  static boolean openedAfter(String held, String heldNode, String session, String node) {
+    long margin = Objects.equals(heldNode, node) ? 0 : CLOCK_MARGIN_MS;
+    return openedAt(held) > openedAt(session) + margin;
   }
 
   /** What the id of every session of {@code run} begins with (see {@link #removeNode}). */

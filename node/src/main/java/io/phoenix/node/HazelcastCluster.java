@@ -63,7 +63,9 @@ public final class HazelcastCluster {
    * cluster (2026-12-05, stop 35); 6 since a stream forgotten after an offset was given twice
    * keeps the messages it held unwritten, in its floor and once read back (2026-12-05, the
    * next stop); 7 since what an event loop has for another node in one turn travels as one
-   * event-bus message, a {@code Batch} an older build would drop (2026-12-06). Members without
+   * event-bus message, a {@code Batch} an older build would drop, and sessions of one device
+   * opened on two nodes less than a second apart are ordered by their registers (2026-12-06).
+   * Members without
    * the attribute are older builds, layout 1.
    */
   public static final String LAYOUT = "7";

@@ -13,12 +13,12 @@ import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.FrameCodec;
 import io.phoenix.protocol.Status;
 import io.phoenix.protocol.v1.Frame;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.util.function.Function;
 
 /**

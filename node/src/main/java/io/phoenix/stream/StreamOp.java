@@ -235,7 +235,7 @@ final class StreamOp {
             k -> new java.util.LinkedHashMap<>());
         String[] current = set.get(messageId);
         if (current != null && !current[1].equals(session)
-            && Directory.openedAt(current[1]) > Directory.openedAt(session)) {
+            && Directory.openedAfter(current[1], current[0], session, from)) {
           // a session of this device opened later registered first: it stays
           OpResult r = OpResult.done(false);
           r.addDevice(to, messageId, current[0], current[1]);

@@ -239,6 +239,33 @@ class BucketBatchTest {
         .has(OpResult.ADVANCED), "the same session again");
   }
 
+  /**
+   * Two members' cluster clocks may disagree by the way of the operation that set one from the
+   * other: sessions of one device opened on two nodes less than {@link
+   * Directory#CLOCK_MARGIN_MS} apart are not ordered by them (the register that comes last
+   * keeps the entry, as a client connecting again expects); on one node, they are.
+   */
+  @Test
+  void sessionsOnTwoNodesCloserThanTheClocksCanTellAreOrderedByTheirRegisters() {
+    // opened after "first" in fact, but stamped 9 ms before it by a clock that lags
+    String first = Directory.sessionPrefix("aaaa1111") + Long.toHexString(50_009) + ":u1";
+    String second = Directory.sessionPrefix("bbbb2222") + Long.toHexString(50_000) + ":u2";
+    Entry e = new Entry(null);
+    assertTrue(run(e, false, 50_010, StreamOp.register("bob", "phone", "node-1", first))
+        .has(OpResult.ADVANCED));
+    OpResult replaced = run(e, false, 50_020, StreamOp.register("bob", "phone", "node-2",
+        second));
+    assertTrue(replaced.has(OpResult.ADVANCED), "the later register keeps the entry");
+    assertEquals(List.of(first), replaced.devices.stream().map(d -> d[3]).toList(),
+        "answers the session it replaced");
+    // the same two times on one node: its clock orders them
+    String sameNode = Directory.sessionPrefix("aaaa1111") + Long.toHexString(50_000) + ":u3";
+    OpResult stale = run(e, false, 50_030, StreamOp.register("bob", "laptop", "node-1", first));
+    assertTrue(stale.has(OpResult.ADVANCED));
+    assertFalse(run(e, false, 50_040, StreamOp.register("bob", "laptop", "node-1", sameNode))
+        .has(OpResult.ADVANCED), "on one node, a session opened earlier does not replace");
+  }
+
   @Test
   void aNodeThatLeftLosesTheDevicesOfItsRunOnlyNotThoseOfItsRestart() {
     Entry e = new Entry(null);
