@@ -8,9 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.phoenix.cluster.Directory.Device;
 import io.phoenix.cluster.NodeBus;
 import io.phoenix.metrics.NodeMetrics;
-import io.phoenix.protocol.EncodedFrame;
 import io.phoenix.protocol.v1.Frame;
-import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Ping;
 import io.phoenix.router.Subscriber.PushKind;
 import io.vertx.core.Vertx;
@@ -43,8 +41,8 @@ class FanoutTest {
     fromNode1 = new Fanout("n1", new LocalHub(), new NodeBus(vertx, "n1"),
         new NodeMetrics(registry));
     LocalHub hub2 = new LocalHub();
-    hub2.add(new Recorder("bob", "phone", "s-bob"));
-    hub2.add(new Recorder("carol", "tablet", "s-carol"));
+    hub2.add(new FakeSubscriber("bob", "phone", "n2", "s-bob", atNode2));
+    hub2.add(new FakeSubscriber("carol", "tablet", "n2", "s-carol", atNode2));
     Fanout node2 = new Fanout("n2", hub2, new NodeBus(vertx, "n2"),
         new NodeMetrics(new SimpleMeterRegistry()));
     new NodeBus(vertx, "n2").start(node2::receive).await(10, TimeUnit.SECONDS);
@@ -94,46 +92,5 @@ class FanoutTest {
 
   private double count(String counter) {
     return registry.get(counter).counter().count();
-  }
-
-  /** A device of node 2 that notes what reaches it. */
-  private final class Recorder implements Subscriber {
-    private final Identity identity;
-    private final String sessionId;
-
-    Recorder(String eid, String resource, String sessionId) {
-      identity = Identity.newBuilder().setEid(eid).setConnectionResourceId(resource)
-          .setNode("n2").build();
-      this.sessionId = sessionId;
-    }
-
-    @Override
-    public Identity identity() {
-      return identity;
-    }
-
-    @Override
-    public String sessionId() {
-      return sessionId;
-    }
-
-    @Override
-    public void push(EncodedFrame frame, PushKind kind, StreamId stream, long offset,
-        long delivered) {
-      atNode2.add(identity.getEid() + " " + offset);
-    }
-
-    @Override
-    public void send(EncodedFrame frame) {}
-
-    @Override
-    public Reply reserve() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close(int status, String reason) {
-      atNode2.add(identity.getEid() + " closed " + status);
-    }
   }
 }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.phoenix.protocol.EncodedFrame;
-import io.phoenix.protocol.v1.Identity;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,55 +19,13 @@ import org.junit.jupiter.api.Test;
 
 /** The node's table of local sessions: one device, several, replacement, stale removal, races. */
 class LocalHubTest {
-  private static final class Device implements Subscriber {
-    final Identity identity;
-    final String sessionId;
-    int pushed;
-    String closed;
-
-    Device(String eid, String resource, String sessionId) {
-      identity = Identity.newBuilder().setEid(eid).setConnectionResourceId(resource)
-          .setNode("n1").build();
-      this.sessionId = sessionId;
-    }
-
-    @Override
-    public Identity identity() {
-      return identity;
-    }
-
-    @Override
-    public String sessionId() {
-      return sessionId;
-    }
-
-    @Override
-    public void push(EncodedFrame frame, PushKind kind, StreamId stream, long offset,
-        long delivered) {
-      pushed++;
-    }
-
-    @Override
-    public void send(EncodedFrame frame) {}
-
-    @Override
-    public Reply reserve() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close(int status, String reason) {
-      closed = status + " " + reason;
-    }
-  }
-
   /** A session whose Hello was checked late does not replace one its client opened after it. */
   @Test
   void aSessionOpenedEarlierDoesNotReplaceOneOpenedLater() {
     LocalHub hub = new LocalHub();
-    Device early = new Device("bob", "phone", "run1:" + Long.toHexString(1_000) + ":a");
-    Device late = new Device("bob", "phone", "run1:" + Long.toHexString(9_000) + ":b");
-    Device laptop = new Device("bob", "laptop", "run1:" + Long.toHexString(9_000) + ":c");
+    FakeSubscriber early = new FakeSubscriber("bob", "phone", "run1:" + Long.toHexString(1_000) + ":a");
+    FakeSubscriber late = new FakeSubscriber("bob", "phone", "run1:" + Long.toHexString(9_000) + ":b");
+    FakeSubscriber laptop = new FakeSubscriber("bob", "laptop", "run1:" + Long.toHexString(9_000) + ":c");
     assertNull(hub.add(late));
     assertSame(late, hub.add(early), "the session that keeps its place");
     assertTrue(LocalHub.supersedes(late, early));
@@ -78,7 +34,7 @@ class LocalHubTest {
     assertSame(late, hub.add(early));
     assertSame(late, hub.find("bob", "phone"));
     assertFalse(hub.remove(early), "it was never added");
-    Device later = new Device("bob", "phone", "run2:" + Long.toHexString(20_000) + ":d");
+    FakeSubscriber later = new FakeSubscriber("bob", "phone", "run2:" + Long.toHexString(20_000) + ":d");
     assertSame(late, hub.add(later), "replaced by one opened later");
     assertFalse(LocalHub.supersedes(late, later));
     assertSame(later, hub.find("bob", "phone"));
@@ -88,13 +44,13 @@ class LocalHubTest {
   @Test
   void oneDeviceIsFoundReplacedAndRemovedOnlyByItsCurrentSession() {
     LocalHub hub = new LocalHub();
-    Device first = new Device("bob", "phone", "s1");
+    FakeSubscriber first = new FakeSubscriber("bob", "phone", "s1");
     assertNull(hub.add(first));
     assertSame(first, hub.find("bob", "phone"));
     assertNull(hub.find("bob", "laptop"));
     assertNull(hub.find("alice", "phone"));
 
-    Device second = new Device("bob", "phone", "s2");
+    FakeSubscriber second = new FakeSubscriber("bob", "phone", "s2");
     assertSame(first, hub.add(second), "the session it replaced");
     assertSame(second, hub.find("bob", "phone"));
     assertFalse(hub.remove(first), "a replaced session removes nothing");
@@ -117,18 +73,18 @@ class LocalHubTest {
   @Test
   void severalDevicesOfOneEidAreKeptApart() {
     LocalHub hub = new LocalHub();
-    Device phone = new Device("bob", "phone", "s1");
-    Device laptop = new Device("bob", "laptop", "s2");
-    Device tablet = new Device("bob", "tablet", "s3");
-    Device alice = new Device("alice", "phone", "s4");
-    for (Device d : List.of(phone, laptop, tablet, alice)) {
+    FakeSubscriber phone = new FakeSubscriber("bob", "phone", "s1");
+    FakeSubscriber laptop = new FakeSubscriber("bob", "laptop", "s2");
+    FakeSubscriber tablet = new FakeSubscriber("bob", "tablet", "s3");
+    FakeSubscriber alice = new FakeSubscriber("alice", "phone", "s4");
+    for (FakeSubscriber d : List.of(phone, laptop, tablet, alice)) {
       assertNull(hub.add(d));
     }
     assertEquals(4, hub.size());
     assertEquals(Set.of(phone, laptop, tablet, alice), new HashSet<>(hub.all()));
     assertSame(laptop, hub.find("bob", "laptop"));
 
-    Device laptop2 = new Device("bob", "laptop", "s5");
+    FakeSubscriber laptop2 = new FakeSubscriber("bob", "laptop", "s5");
     assertSame(laptop, hub.add(laptop2));
     assertSame(laptop2, hub.find("bob", "laptop"));
     assertSame(phone, hub.find("bob", "phone"));
@@ -156,25 +112,25 @@ class LocalHubTest {
     int threads = 8;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<List<Device>>> results = new ArrayList<>();
+      List<Future<List<FakeSubscriber>>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
         results.add(pool.submit(() -> {
           ThreadLocalRandom random = ThreadLocalRandom.current();
-          Device[] current = new Device[4]; // this thread's resources: r<thread>-0..3 of eid e<k>
+          FakeSubscriber[] current = new FakeSubscriber[4]; // this thread's resources: r<thread>-0..3 of eid e<k>
           for (int i = 0; i < 20_000; i++) {
             int k = random.nextInt(current.length);
             if (current[k] != null && random.nextBoolean()) {
               assertTrue(hub.remove(current[k]));
               current[k] = null;
             } else {
-              Device d = new Device("e" + k, "r" + thread + "-" + k, thread + "." + i);
+              FakeSubscriber d = new FakeSubscriber("e" + k, "r" + thread + "-" + k, thread + "." + i);
               assertSame(current[k], hub.add(d));
               current[k] = d;
             }
           }
-          List<Device> left = new ArrayList<>();
-          for (Device d : current) {
+          List<FakeSubscriber> left = new ArrayList<>();
+          for (FakeSubscriber d : current) {
             if (d != null) {
               left.add(d);
             }
@@ -183,7 +139,7 @@ class LocalHubTest {
         }));
       }
       Set<Subscriber> expected = new HashSet<>();
-      for (Future<List<Device>> f : results) {
+      for (Future<List<FakeSubscriber>> f : results) {
         expected.addAll(f.get(60, TimeUnit.SECONDS));
       }
       assertEquals(expected, new HashSet<>(hub.all()));
