@@ -65,8 +65,7 @@ public final class HazelcastCluster {
    * next stop); 7 since what an event loop has for another node in one turn travels as one
    * event-bus message, a {@code Batch} an older build would drop, and sessions of one device
    * opened on two nodes less than a second apart are ordered by their registers (2026-12-06).
-   * Members without
-   * the attribute are older builds, layout 1.
+   * Members without the attribute are older builds, layout 1.
    */
   public static final String LAYOUT = "7";
 
