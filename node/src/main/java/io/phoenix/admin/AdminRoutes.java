@@ -8,8 +8,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.MimeMapping;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -87,6 +89,8 @@ public final class AdminRoutes {
 
   /** Classpath folder of the page: web/src and phoenix.proto, copied there by the build. */
   public static final String WEBROOT = "webroot";
+  /** The file StaticHandler answers a folder's path with (its default index page). */
+  static final String INDEX_PAGE = "index.html";
   /** Classpath folder of WebJars (the page's protobufjs), served under {@link #WEBJARS_PATH}. */
   public static final String WEBJARS = "META-INF/resources/webjars";
   /** Path prefix of the WebJars' files: {@code /webjars/NAME/VERSION/FILE}. */
@@ -105,6 +109,9 @@ public final class AdminRoutes {
       ctx.response().headers().set("x-content-type-options", "nosniff")
           .set("x-frame-options", "DENY")
           .set("content-security-policy", "frame-ancestors 'none'");
+      if (ctx.request().method() == HttpMethod.HEAD) {
+        ctx.addHeadersEndHandler(v -> headAsGet(ctx));
+      }
       ctx.next();
     });
     get(router, "/health/live").handler(ctx -> json(ctx.response(), 200,
@@ -157,6 +164,30 @@ public final class AdminRoutes {
   }
 
   /**
+   * The content type a HEAD answer lacks where GET has one (RFC 9110 9.3.2: the same header
+   * fields): Vert.x's StaticHandler sets it only when it sends a file, and its error pages only
+   * with their body. A file's type is the one StaticHandler gives it on GET (a text type with
+   * its charset, bytes for a name it does not know); an error page's is Vert.x's HTML page.
+   */
+  private static void headAsGet(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    if (response.headers().contains("content-type")) {
+      return;
+    }
+    if (response.getStatusCode() >= 400) {
+      response.putHeader("content-type", "text/html; charset=utf-8");
+      return;
+    }
+    if (response.getStatusCode() != 200) {
+      return;
+    }
+    String path = ctx.normalizedPath();
+    String type = MimeMapping.mimeTypeForFilename(path.endsWith("/") ? INDEX_PAGE : path);
+    response.putHeader("content-type", type == null ? "application/octet-stream"
+        : type.startsWith("text") ? type + ";charset=UTF-8" : type);
+  }
+
+  /**
    * Runs {@code answer} once {@code result} completes, on the event loop of the request: the
    * HTTP server runs in strict thread mode, where a response may only be written from there
    * (a result may complete on a Hazelcast or timer thread).
@@ -176,8 +207,9 @@ public final class AdminRoutes {
   private static void metrics(RoutingContext ctx, PrometheusMeterRegistry registry) {
     String type = acceptsOpenMetrics(ctx.request().getHeader("accept"))
         ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
+    Buffer text = Buffer.buffer(registry.scrape(type));
     ctx.response().putHeader("content-type", type).putHeader("vary", "accept")
-        .end(registry.scrape(type));
+        .putHeader("content-length", String.valueOf(text.length())).end(text);
   }
 
   /**
@@ -237,8 +269,11 @@ public final class AdminRoutes {
     if (response.ended()) {
       return; // answered meanwhile: 400 for a body that did not decode (UndecodableBody)
     }
+    // the length set here, not left to Vert.x, so that a HEAD answer carries it too
+    Buffer encoded = body.toBuffer();
     response.setStatusCode(status).putHeader("content-type", "application/json")
-        .putHeader("cache-control", "no-store").end(body.encode());
+        .putHeader("cache-control", "no-store")
+        .putHeader("content-length", String.valueOf(encoded.length())).end(encoded);
   }
 
   /** Supplies routers (one per HTTP verticle instance). */
