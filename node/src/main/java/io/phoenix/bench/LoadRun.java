@@ -163,8 +163,16 @@ public final class LoadRun {
       });
     });
 
-    Progress meter = new Progress(stats, times, o.progress() ? progress : null, node::open);
-    meter.runUntil(times.end());
+    OwnPauses own = OwnPauses.listen();
+    Progress meter = new Progress(stats, times, o.progress() ? progress : null, () -> {
+      node.open();
+      own.open();
+    });
+    try {
+      meter.runUntil(times.end());
+    } finally {
+      own.close();
+    }
     long cpuAtEnd = meter.cpuNanos();
     node.close();
     // Drain: wait for the answers and deliveries of what was sent.
@@ -179,6 +187,9 @@ public final class LoadRun {
     });
     closeAll(lanes, conns);
     return summary(o, pairs, opened, stats, meter.cpuNanosInWindow(cpuAtEnd))
+        .put("benchGcPauses", own.pauses())
+        .put("benchGcPauseMs", own.totalMs())
+        .put("benchGcPauseMaxMs", own.longestMs())
         .put("benchEventLoops", lanes.size())
         .put("node", node.json());
   }
@@ -249,6 +260,11 @@ public final class LoadRun {
 
   /** A lag at the window's start above which {@link #describe} warns (a GC pause is less). */
   static final double BEHIND_AT_START_MS = 100;
+  /**
+   * A pause of the generator's own collector above which {@link #describe} warns, at a fixed
+   * rate: twice the p99 the project aims for (BENCHMARKS.md).
+   */
+  static final long OWN_PAUSE_WARNING_MS = 10;
 
   static double round(double v) {
     return Math.round(v * 10) / 10.0;
@@ -294,6 +310,19 @@ public final class LoadRun {
     b.append("errors:    ").append(s.getLong("errorCount") == 0 ? "none"
         : s.getJsonObject("errors").encode()).append('\n');
     b.append(String.format(Locale.ROOT, "bench CPU: %.2f cores%n", s.getDouble("benchCpuCores")));
+    Long ownPauses = s.getLong("benchGcPauses");
+    if (ownPauses != null) {
+      long longest = s.getLong("benchGcPauseMaxMs");
+      b.append(String.format(Locale.ROOT, "bench GC:  %d pauses, %d ms, the longest %d ms%n",
+          ownPauses, s.getLong("benchGcPauseMs"), longest));
+      if (s.getInteger("rate") > 0 && longest > OWN_PAUSE_WARNING_MS) {
+        b.append(String.format(Locale.ROOT, "warning:   the generator itself stood still for "
+            + "up to %d ms in a collection, and every message it was sending or receiving then "
+            + "was timed as late. Its JVM with a low-pause collector (java -XX:+UseZGC, or "
+            + "-XX:+UseShenandoahGC where the JDK has it, -jar phoenix.jar bench ...) shows the "
+            + "node's latencies without its own.%n", longest));
+      }
+    }
     b.append(NodeWindow.describe(s.getJsonObject("node")));
     return b.toString();
   }

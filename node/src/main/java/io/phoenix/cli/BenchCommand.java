@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code phoenix bench}: a load generator on lean protocol connections. Message runs pair
  * senders with receivers and report sent / ACCEPTED / delivered per second, latency
- * percentiles and the node's GC pauses and CPU; {@code --pairs} runs several shapes one after
- * the other. {@code --idle N} opens idle sessions and reports the node's memory per session.
+ * percentiles, the node's GC pauses and CPU and the bench's own pauses; {@code --pairs} runs
+ * several shapes one after the other. {@code --idle N} opens idle sessions and reports the
+ * node's memory per session.
  * Progress goes to stderr, the summary to stdout (JSON Lines with {@code --json}: one object
  * per shape).
  *
@@ -51,7 +52,10 @@ import picocli.CommandLine.Spec;
         "           connect.{sessions, seconds, perSecond}; at a fixed rate",
         "           lagAtWindowStartMs (how late the last sender to reach the",
         "           measured window sent its first message there: over 100 ms, the",
-        "           node was still working off the warm-up, and a warning says so)",
+        "           node was still working off the warm-up, and a warning says so);",
+        "           benchGcPauses, benchGcPauseMs, benchGcPauseMaxMs (the bench's own",
+        "           stop-the-world collections in the window: at a fixed rate, one",
+        "           over 10 ms gets a warning, as it delays what the bench times)",
         "  node:    from its /metrics when the window opens and closes:",
         "           available, metrics, seconds, gcPauses, gcPauseMs (their total),",
         "           gcPauseMaxRecentMs (Micrometer's decaying max: the longest",

@@ -88,6 +88,9 @@ class BenchSmokeTest {
     // the histogram keeps three significant digits: its max may read a hair below the value
     double maxLag = latency.getJsonObject("sendLag").getDouble("max");
     assertTrue(lagAtStart >= 0 && lagAtStart <= maxLag * 1.01 + 0.01, s::encode);
+    long ownPauses = s.getLong("benchGcPauses");
+    assertTrue(ownPauses >= 0 && s.getLong("benchGcPauseMaxMs") <= s.getLong("benchGcPauseMs"),
+        s::encode);
   }
 
   @Test
@@ -106,6 +109,29 @@ class BenchSmokeTest {
     assertFalse(LoadRun.describe(s).contains("warning"), "flat out: no lag reported");
     String behind = LoadRun.describe(s.copy().put("lagAtWindowStartMs", 1850.0));
     assertTrue(behind.contains("1850 ms behind its schedule"), behind);
+  }
+
+  /** At a fixed rate, a long pause of the generator's own collector is named. */
+  @Test
+  void aRunWhoseGeneratorPausedLongSaysSo() {
+    JsonObject s = new JsonObject().put("transport", "tcp").put("transmission", "push")
+        .put("connections", 2).put("senders", 1).put("servers", new io.vertx.core.json.JsonArray())
+        .put("rate", 1000).put("size", 100).put("warmupSeconds", 5).put("durationSeconds", 15)
+        .put("connect", new JsonObject().put("sessions", 2).put("seconds", 0.1)
+            .put("perSecond", 20.0))
+        .put("sent", 1L).put("sentPerSecond", 1.0).put("accepted", 1L)
+        .put("acceptedPerSecond", 1.0).put("delivered", 1L).put("deliveredPerSecond", 1.0)
+        .put("coordinatedOmissionCorrected", true).put("latencyMs", new JsonObject())
+        .put("errorCount", 0L).put("benchCpuCores", 0.1)
+        .put("benchGcPauses", 12L).put("benchGcPauseMs", 80L).put("benchGcPauseMaxMs", 44L)
+        .put("node", new JsonObject().put("available", false).put("reason", "test"));
+    String paused = LoadRun.describe(s);
+    assertTrue(paused.contains("bench GC:  12 pauses, 80 ms, the longest 44 ms"), paused);
+    assertTrue(paused.contains("stood still for up to 44 ms"), paused);
+    String brief = LoadRun.describe(s.copy().put("benchGcPauseMaxMs", 3L));
+    assertTrue(brief.contains("the longest 3 ms") && !brief.contains("warning"), brief);
+    String flatOut = LoadRun.describe(s.copy().put("rate", 0));
+    assertFalse(flatOut.contains("warning"), "flat out, the throughput is the figure: " + flatOut);
   }
 
   /** Signed messages (PROTOCOL.md §10): the tokens bind the key, the node verifies each one. */
