@@ -40,9 +40,9 @@ final class OwnPauses implements NotificationListener {
   }
 
   /**
-   * Whether the collector of that name pauses the application for its whole run: ZGC's and
-   * Shenandoah's "Cycles" and G1's "Concurrent GC" (JDK 20 and later) run beside it; their
-   * pauses are reported by their "Pauses" collectors or inside the cycles of G1's others.
+   * Whether the collector of that name pauses the application for its whole run. ZGC's and
+   * Shenandoah's "... Cycles" and G1's "G1 Concurrent GC" (JDK 20 and later) run beside the
+   * application; ZGC's and Shenandoah's pauses have collectors of their own ("... Pauses").
    */
   static boolean stopsTheWorld(String collector) {
     return !collector.endsWith(" Cycles") && !collector.contains("Concurrent");
