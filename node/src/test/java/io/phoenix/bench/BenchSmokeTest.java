@@ -95,16 +95,7 @@ class BenchSmokeTest {
 
   @Test
   void aRunThatBeganBehindItsScheduleSaysSo() {
-    JsonObject s = new JsonObject().put("transport", "tcp").put("transmission", "push")
-        .put("connections", 2).put("senders", 1).put("servers", new io.vertx.core.json.JsonArray())
-        .put("rate", 1000).put("size", 100).put("warmupSeconds", 5).put("durationSeconds", 15)
-        .put("connect", new JsonObject().put("sessions", 2).put("seconds", 0.1)
-            .put("perSecond", 20.0))
-        .put("sent", 1L).put("sentPerSecond", 1.0).put("accepted", 1L)
-        .put("acceptedPerSecond", 1.0).put("delivered", 1L).put("deliveredPerSecond", 1.0)
-        .put("coordinatedOmissionCorrected", true).put("latencyMs", new JsonObject())
-        .put("errorCount", 0L).put("benchCpuCores", 0.1)
-        .put("node", new JsonObject().put("available", false).put("reason", "test"));
+    JsonObject s = fixedRateSummary();
     assertFalse(LoadRun.describe(s.copy().put("lagAtWindowStartMs", 3.0)).contains("warning"));
     assertFalse(LoadRun.describe(s).contains("warning"), "flat out: no lag reported");
     String behind = LoadRun.describe(s.copy().put("lagAtWindowStartMs", 1850.0));
@@ -114,7 +105,20 @@ class BenchSmokeTest {
   /** At a fixed rate, a long pause of the generator's own collector is named. */
   @Test
   void aRunWhoseGeneratorPausedLongSaysSo() {
-    JsonObject s = new JsonObject().put("transport", "tcp").put("transmission", "push")
+    JsonObject s = fixedRateSummary().put("benchGcPauses", 12L).put("benchGcPauseMs", 80L)
+        .put("benchGcPauseMaxMs", 44L);
+    String paused = LoadRun.describe(s);
+    assertTrue(paused.contains("bench GC:  12 pauses, 80 ms, the longest 44 ms"), paused);
+    assertTrue(paused.contains("stood still for up to 44 ms"), paused);
+    String brief = LoadRun.describe(s.copy().put("benchGcPauseMaxMs", 3L));
+    assertTrue(brief.contains("the longest 3 ms") && !brief.contains("warning"), brief);
+    String flatOut = LoadRun.describe(s.copy().put("rate", 0));
+    assertFalse(flatOut.contains("warning"), "flat out, the throughput is the figure: " + flatOut);
+  }
+
+  /** The summary of a fixed-rate run of one pair, without the node's figures. */
+  private static JsonObject fixedRateSummary() {
+    return new JsonObject().put("transport", "tcp").put("transmission", "push")
         .put("connections", 2).put("senders", 1).put("servers", new io.vertx.core.json.JsonArray())
         .put("rate", 1000).put("size", 100).put("warmupSeconds", 5).put("durationSeconds", 15)
         .put("connect", new JsonObject().put("sessions", 2).put("seconds", 0.1)
@@ -123,15 +127,7 @@ class BenchSmokeTest {
         .put("acceptedPerSecond", 1.0).put("delivered", 1L).put("deliveredPerSecond", 1.0)
         .put("coordinatedOmissionCorrected", true).put("latencyMs", new JsonObject())
         .put("errorCount", 0L).put("benchCpuCores", 0.1)
-        .put("benchGcPauses", 12L).put("benchGcPauseMs", 80L).put("benchGcPauseMaxMs", 44L)
         .put("node", new JsonObject().put("available", false).put("reason", "test"));
-    String paused = LoadRun.describe(s);
-    assertTrue(paused.contains("bench GC:  12 pauses, 80 ms, the longest 44 ms"), paused);
-    assertTrue(paused.contains("stood still for up to 44 ms"), paused);
-    String brief = LoadRun.describe(s.copy().put("benchGcPauseMaxMs", 3L));
-    assertTrue(brief.contains("the longest 3 ms") && !brief.contains("warning"), brief);
-    String flatOut = LoadRun.describe(s.copy().put("rate", 0));
-    assertFalse(flatOut.contains("warning"), "flat out, the throughput is the figure: " + flatOut);
   }
 
   /** Signed messages (PROTOCOL.md §10): the tokens bind the key, the node verifies each one. */
