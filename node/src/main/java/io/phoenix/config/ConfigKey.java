@@ -110,6 +110,11 @@ public enum ConfigKey {
   LIMITS_MESSAGES_PER_SECOND("limits", "messagesPerSecond",
       LimitsOptions.DEFAULT_MESSAGES_PER_SECOND, 1, 1_000_000,
       "Messages a session may publish per second.", c -> c.limits().messagesPerSecond()),
+  LIMITS_SIGNALS_PER_SECOND("limits", "signalsPerSecond",
+      LimitsOptions.DEFAULT_SIGNALS_PER_SECOND, 1, 1_000_000,
+      "Ack signals (DELIVERED, READ, PULL_REQUEST, SYNC) a session may send per second, with "
+          + "a burst of one second's worth; beyond it the node reads that session more slowly "
+          + "instead of refusing anything.", c -> c.limits().signalsPerSecond()),
   LIMITS_PULL_BATCH("limits", "pullBatch", LimitsOptions.DEFAULT_PULL_BATCH, 1, 10_000,
       "Most messages returned by one pull.", c -> c.limits().pullBatch()),
   LIMITS_MAX_OUTBOUND_BYTES("limits", "maxOutboundBytes", LimitsOptions.DEFAULT_MAX_OUTBOUND_BYTES,

@@ -9,6 +9,8 @@ package io.phoenix.config;
  * @param helloTimeoutMs time a new connection has to say hello, 100 to 600000 ms
  * @param heartbeatSeconds session heartbeat interval, 1 to 3600 seconds
  * @param messagesPerSecond messages a session may publish per second, 1 to 1000000
+ * @param signalsPerSecond ack signals (DELIVERED, READ, PULL_REQUEST, SYNC) a session may send
+ *     per second, 1 to 1000000; beyond it the node reads the session more slowly
  * @param pullBatch most messages returned by one pull, 1 to 10000
  * @param maxOutboundBytes pending writes of a session before it is closed as a slow consumer,
  *     65536 to 268435456 bytes
@@ -18,7 +20,7 @@ package io.phoenix.config;
  *     open-files limit) to 10000000
  */
 public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeatSeconds,
-    int messagesPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream,
+    int messagesPerSecond, int signalsPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream,
     int maxConnections) {
 
   /** Default of {@code limits.maxFrameBytes}: {@value} (64 KiB). */
@@ -29,6 +31,8 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
   public static final int DEFAULT_HEARTBEAT_SECONDS = 30;
   /** Default of {@code limits.messagesPerSecond}: {@value}. */
   public static final int DEFAULT_MESSAGES_PER_SECOND = 1000;
+  /** Default of {@code limits.signalsPerSecond}: {@value}. */
+  public static final int DEFAULT_SIGNALS_PER_SECOND = 5000;
   /** Default of {@code limits.pullBatch}: {@value}. */
   public static final int DEFAULT_PULL_BATCH = 100;
   /** Default of {@code limits.maxOutboundBytes}: {@value} (4 MiB). */
@@ -44,6 +48,7 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
     ConfigKey.LIMITS_HELLO_TIMEOUT_MS.checkInt(helloTimeoutMs);
     ConfigKey.LIMITS_HEARTBEAT_SECONDS.checkInt(heartbeatSeconds);
     ConfigKey.LIMITS_MESSAGES_PER_SECOND.checkInt(messagesPerSecond);
+    ConfigKey.LIMITS_SIGNALS_PER_SECOND.checkInt(signalsPerSecond);
     ConfigKey.LIMITS_PULL_BATCH.checkInt(pullBatch);
     ConfigKey.LIMITS_MAX_OUTBOUND_BYTES.checkInt(maxOutboundBytes);
     ConfigKey.LIMITS_MAX_UNDELIVERED_PER_STREAM.checkInt(maxUndeliveredPerStream);
@@ -53,7 +58,8 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
   /** @return the options with every default */
   public static LimitsOptions defaults() {
     return new LimitsOptions(DEFAULT_MAX_FRAME_BYTES, DEFAULT_HELLO_TIMEOUT_MS,
-        DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MESSAGES_PER_SECOND, DEFAULT_PULL_BATCH,
+        DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MESSAGES_PER_SECOND,
+        DEFAULT_SIGNALS_PER_SECOND, DEFAULT_PULL_BATCH,
         DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM, DEFAULT_MAX_CONNECTIONS);
   }
 }

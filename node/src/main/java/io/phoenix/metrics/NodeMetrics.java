@@ -51,6 +51,7 @@ public final class NodeMetrics {
   private final Counter forwards;
   private final Counter busSends;
   private final Counter gapHints;
+  private final Counter signalsPaced;
   private final Counter rejoins;
   private final Timer acceptLatency;
   private final LongAdder acceptedTotal = new LongAdder();
@@ -74,6 +75,10 @@ public final class NodeMetrics {
         .register(registry);
     gapHints = Counter.builder("phoenix_push_gap_hints")
         .description("SYNC hints sent because a stream's pushes arrived with a gap or late")
+        .register(registry);
+    signalsPaced = Counter.builder("phoenix_signals_paced")
+        .description("Times a session's reading was held back because its ack signals came "
+            + "faster than limits.signalsPerSecond")
         .register(registry);
     rejoins = Counter.builder("phoenix_cluster_rejoins")
         .description("Times this node joined the cluster again after the others had declared "
@@ -238,6 +243,11 @@ public final class NodeMetrics {
   /** A session sent its device a SYNC hint instead of a push it could not pass on in order. */
   public void gapHint() {
     gapHints.increment();
+  }
+
+  /** A session's reading was held back to pace its ack signals. */
+  public void signalsPaced() {
+    signalsPaced.increment();
   }
 
   /** An ack signal from a client, by method. */

@@ -66,9 +66,14 @@ public final class Session implements Subscriber {
   private boolean pausedForBacklog;
   /** Reading held back while too many frames wait for their signature check. */
   private boolean pausedForSignatures;
+  /** Reading held back to keep the client's ack signals within {@code limits.signalsPerSecond}. */
+  private boolean pausedForSignals;
+  /** The timer that ends {@link #pausedForSignals}, or -1. */
+  private long signalsTimer = -1;
   /**
    * Whether the node holds reading back for its own reasons (backlog, signatures, a protocol
-   * error's Goodbye waiting), and since when: the client cannot be heard meanwhile.
+   * error's Goodbye waiting, signals to pace), and since when: the client cannot be heard
+   * meanwhile.
    */
   private boolean held;
   private long heldSinceNanos;
@@ -77,6 +82,7 @@ public final class Session implements Subscriber {
   private State state = State.AWAITING_HELLO;
   private Identity identity;
   private RateLimiter rateLimiter;
+  private RateLimiter signalLimiter;
   private long lastInboundNanos;
   /** When the session's token expires (epoch ms, the clock skew included); MAX_VALUE: never. */
   private long validUntilMillis = Long.MAX_VALUE;
@@ -185,10 +191,12 @@ public final class Session implements Subscriber {
 
   /**
    * Pauses or resumes reading as the node's own reasons say: too many replies waiting, too
-   * many frames waiting for their signature check, a protocol error's Goodbye waiting.
+   * many frames waiting for their signature check, a protocol error's Goodbye waiting, ack
+   * signals coming faster than the session may send them.
    */
   private void readingChanged() {
-    boolean hold = pausedForBacklog || pausedForSignatures || refusal != null;
+    boolean hold = pausedForBacklog || pausedForSignatures || refusal != null
+        || pausedForSignals;
     if (hold && !held) {
       held = true;
       heldSinceNanos = System.nanoTime();
@@ -211,6 +219,10 @@ public final class Session implements Subscriber {
     state = State.CLOSED;
     pushes.close();
     endPaced();
+    if (signalsTimer != -1) {
+      context.owner().cancelTimer(signalsTimer);
+      signalsTimer = -1;
+    }
     if (was == State.ACTIVE) {
       services.metrics().sessionClosed();
     }
@@ -246,6 +258,9 @@ public final class Session implements Subscriber {
         // with a fresh token (one the identity provider may refuse to issue)
         close(Status.UNAUTHORIZED, "token expired");
         return;
+      }
+      if (held && !pausedForBacklog && !pausedForSignatures && refusal == null) {
+        return; // held only to pace the client's signals: it is talking, and the hold ends
       }
       // the client's silence counts only while the node reads; a hold counts from its start
       long since = held ? heldSinceNanos : Math.max(lastInboundNanos, releasedAtNanos);
@@ -343,6 +358,7 @@ public final class Session implements Subscriber {
       state = State.ACTIVE;
       services.metrics().sessionOpened();
       rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), System.nanoTime());
+      signalLimiter = new RateLimiter(services.limits().signalsPerSecond(), System.nanoTime());
       write(FrameCodec.encode(Frame.newBuilder().setWelcome(Welcome.newBuilder()
           .setIdentity(identity)
           .setServerTime(System.currentTimeMillis())
@@ -392,6 +408,7 @@ public final class Session implements Subscriber {
       case ACK -> {
         services.metrics().ack(frame.getAck().getMethod());
         services.router().acknowledge(this, frame.getAck(), reserve());
+        paceSignals();
       }
       // answered at once, outside the reply order: a slow store must not fail the heartbeat
       case PING -> write(FrameCodec.encode(Frame.newBuilder()
@@ -451,6 +468,43 @@ public final class Session implements Subscriber {
       return;
     }
     services.router().send(this, m, reply, lastInboundNanos);
+  }
+
+  /**
+   * Takes a token for an ack signal just handled. A client over {@code limits.signalsPerSecond}
+   * is not refused anything: its reading is held until the bucket holds a tenth of a second's
+   * worth again, so that it is read, on average, no faster than the limit. Frames read before
+   * the hold took effect are still handled, and owe their tokens.
+   */
+  private void paceSignals() {
+    if (state != State.ACTIVE) {
+      return;
+    }
+    long waitNanos = signalLimiter.take(System.nanoTime());
+    if (waitNanos == 0 || pausedForSignals) {
+      return;
+    }
+    pausedForSignals = true;
+    services.metrics().signalsPaced();
+    readingChanged();
+    holdForSignals(waitNanos);
+  }
+
+  /** Ends the signals' hold after {@code nanos}, or later if signals handled meanwhile owe. */
+  private void holdForSignals(long nanos) {
+    signalsTimer = context.owner().setTimer(Math.max(1, (nanos + 999_999) / 1_000_000), id -> {
+      signalsTimer = -1;
+      if (state == State.CLOSED) {
+        return;
+      }
+      long owed = signalLimiter.stillOwed(System.nanoTime());
+      if (owed > 0) {
+        holdForSignals(owed);
+        return;
+      }
+      pausedForSignals = false;
+      readingChanged();
+    });
   }
 
   /** Pauses reading while too many replies wait, resumes once half of them have left. */
