@@ -90,8 +90,12 @@ public final class LoneMember {
     public final AtomicLong forgotten = new AtomicLong();
     public final AtomicLong rechecked = new AtomicLong();
     public final AtomicLong displaced = new AtomicLong();
-    /** The stage times of each sampled append, in the order told. */
-    public final java.util.List<long[]> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * The stage times of each sampled append, in the order told (a queue: a copy-on-write list
+     * copied itself at each of them, quadratic in a long run).
+     */
+    public final java.util.Queue<long[]> stages =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Override
     public void committed(int messages, long nanos) {
