@@ -82,6 +82,7 @@ public final class Session implements Subscriber {
   private State state = State.AWAITING_HELLO;
   private Identity identity;
   private RateLimiter rateLimiter;
+  /** Made at the first ack signal: an idle session holds none. */
   private RateLimiter signalLimiter;
   private long lastInboundNanos;
   /** When the session's token expires (epoch ms, the clock skew included); MAX_VALUE: never. */
@@ -358,7 +359,6 @@ public final class Session implements Subscriber {
       state = State.ACTIVE;
       services.metrics().sessionOpened();
       rateLimiter = new RateLimiter(services.limits().messagesPerSecond(), System.nanoTime());
-      signalLimiter = new RateLimiter(services.limits().signalsPerSecond(), System.nanoTime());
       write(FrameCodec.encode(Frame.newBuilder().setWelcome(Welcome.newBuilder()
           .setIdentity(identity)
           .setServerTime(System.currentTimeMillis())
@@ -480,7 +480,11 @@ public final class Session implements Subscriber {
     if (state != State.ACTIVE) {
       return;
     }
-    long waitNanos = signalLimiter.take(System.nanoTime());
+    long now = System.nanoTime();
+    if (signalLimiter == null) {
+      signalLimiter = new RateLimiter(services.limits().signalsPerSecond(), now);
+    }
+    long waitNanos = signalLimiter.take(now);
     if (waitNanos == 0 || pausedForSignals) {
       return;
     }
