@@ -13,7 +13,8 @@ import java.util.Objects;
  *       the caller can close the session it replaced, unless that entry's session opened
  *       later ({@link #openedAt}): then nothing changes and the future fails with
  *       {@link Superseded} (a connection the client gave up on, registered late, must not
- *       replace the one it made next).</li>
+ *       replace the one it made next). A new device beyond an implementation's bound per eid
+ *       fails with {@link TooManyDevices}, and nothing changes.</li>
  *   <li>{@link #unregister} removes an entry only while it still names the given session: a
  *       replaced session's late close never removes its successor.</li>
  *   <li>Once a register future has succeeded, every later {@link #lookup} sees the entry.</li>
@@ -41,6 +42,18 @@ public interface Directory {
     public Superseded(Device current) {
       super("a later session of the device holds its entry: "
           + (current == null ? "?" : current.sessionId()), null, false, false);
+    }
+  }
+
+  /**
+   * A register of a new device for an eid that has as many devices online as a node allows
+   * ({@code limits.devicesPerIdentity}); nothing changed. A device already registered may
+   * always register again (a reconnection replaces its entry).
+   */
+  final class TooManyDevices extends RuntimeException {
+    public TooManyDevices(int max) {
+      super("more than " + max + " devices of this identity online (limits.devicesPerIdentity)",
+          null, false, false);
     }
   }
 

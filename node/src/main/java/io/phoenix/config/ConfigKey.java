@@ -132,6 +132,11 @@ public enum ConfigKey {
           + "Goodbye 503, HTTP: 503). 0: the process's open-files limit less 2,048 kept for the "
           + "store, the cluster and the JVM (half the limit when that leaves less).",
       c -> c.limits().maxConnections()),
+  LIMITS_DEVICES_PER_IDENTITY("limits", "devicesPerIdentity",
+      LimitsOptions.DEFAULT_DEVICES_PER_IDENTITY, 1, 1_000_000,
+      "Devices (connection_resource_ids) one eid may have online at once in the cluster; the "
+          + "Hello of one more gets Goodbye 429. A device already online may always connect "
+          + "again.", c -> c.limits().devicesPerIdentity()),
 
   RETENTION_SECONDS("retention", "seconds", RetentionOptions.DEFAULT_SECONDS, 1L, 315_360_000L,
       "How long stored messages are kept.", c -> c.retention().seconds()),

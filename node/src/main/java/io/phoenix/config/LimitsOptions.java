@@ -18,10 +18,12 @@ package io.phoenix.config;
  *     position, 1 to 100000000
  * @param maxConnections client sockets held at once over both ports, 0 (derived from the
  *     open-files limit) to 10000000
+ * @param devicesPerIdentity devices (connection_resource_ids) one eid may have online at once
+ *     in the cluster, 1 to 1000000
  */
 public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeatSeconds,
     int messagesPerSecond, int signalsPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream,
-    int maxConnections) {
+    int maxConnections, int devicesPerIdentity) {
 
   /** Default of {@code limits.maxFrameBytes}: {@value} (64 KiB). */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65_536;
@@ -41,6 +43,8 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
   public static final int DEFAULT_MAX_UNDELIVERED_PER_STREAM = 10_000;
   /** Default of {@code limits.maxConnections}: {@value}, derived from the open-files limit. */
   public static final int DEFAULT_MAX_CONNECTIONS = 0;
+  /** Default of {@code limits.devicesPerIdentity}: {@value}. */
+  public static final int DEFAULT_DEVICES_PER_IDENTITY = 256;
 
   /** @throws ConfigException if a value breaks the rules of {@link ConfigKey} */
   public LimitsOptions {
@@ -53,6 +57,7 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
     ConfigKey.LIMITS_MAX_OUTBOUND_BYTES.checkInt(maxOutboundBytes);
     ConfigKey.LIMITS_MAX_UNDELIVERED_PER_STREAM.checkInt(maxUndeliveredPerStream);
     ConfigKey.LIMITS_MAX_CONNECTIONS.checkInt(maxConnections);
+    ConfigKey.LIMITS_DEVICES_PER_IDENTITY.checkInt(devicesPerIdentity);
   }
 
   /** @return the options with every default */
@@ -60,6 +65,7 @@ public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeat
     return new LimitsOptions(DEFAULT_MAX_FRAME_BYTES, DEFAULT_HELLO_TIMEOUT_MS,
         DEFAULT_HEARTBEAT_SECONDS, DEFAULT_MESSAGES_PER_SECOND,
         DEFAULT_SIGNALS_PER_SECOND, DEFAULT_PULL_BATCH,
-        DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM, DEFAULT_MAX_CONNECTIONS);
+        DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_MAX_UNDELIVERED_PER_STREAM, DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_DEVICES_PER_IDENTITY);
   }
 }

@@ -198,7 +198,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private Future<Void> wire() {
     String nodeId = config.node().id();
     hub = new LocalHub();
-    directory = new BucketDirectory(store);
+    directory = new BucketDirectory(store, config.limits().devicesPerIdentity());
     bus = new NodeBus(vertx, nodeId);
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     // a pull's answer takes at most a quarter of what a session may have waiting to be written

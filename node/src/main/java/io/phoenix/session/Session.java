@@ -343,6 +343,8 @@ public final class Session implements Subscriber {
         if (ar.cause() instanceof Directory.Superseded) {
           // the client connected again meanwhile, and that session registered first
           close(Status.REPLACED, "replaced");
+        } else if (ar.cause() instanceof Directory.TooManyDevices) {
+          close(Status.RATE_LIMITED, ar.cause().getMessage());
         } else {
           close(Status.UNAVAILABLE, "directory unavailable, retry");
         }

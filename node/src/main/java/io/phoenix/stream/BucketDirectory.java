@@ -15,14 +15,17 @@ import java.util.List;
  */
 public final class BucketDirectory implements Directory {
   private final StreamPipeline pipeline;
+  private final int maxDevicesPerIdentity;
 
-  public BucketDirectory(StreamPipeline pipeline) {
+  /** @param maxDevicesPerIdentity devices one eid may have online at once; 0: no bound */
+  public BucketDirectory(StreamPipeline pipeline, int maxDevicesPerIdentity) {
     this.pipeline = pipeline;
+    this.maxDevicesPerIdentity = maxDevicesPerIdentity;
   }
 
   @Override
   public Future<Device> register(Device device) {
-    return pipeline.register(device);
+    return pipeline.register(device, maxDevicesPerIdentity);
   }
 
   @Override

@@ -140,9 +140,19 @@ final class StreamOp {
 
   /** {@code resource}, {@code node} and {@code session} travel in messageId, from, body. */
   static StreamOp register(String eid, String resource, String node, String session) {
+    return register(eid, resource, node, session, 0);
+  }
+
+  /**
+   * The same, refused ({@link OpResult#FULL}) when it would add a device to an eid that has
+   * {@code maxDevices} online already; 0: no bound. The bound travels in {@code max}.
+   */
+  static StreamOp register(String eid, String resource, String node, String session,
+      int maxDevices) {
     StreamOp op = new StreamOp(Kind.REGISTER, node, eid);
     op.messageId = resource;
     op.body = session.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    op.max = maxDevices;
     return op;
   }
 
@@ -234,6 +244,9 @@ final class StreamOp {
         Map<String, String[]> set = bucket.devices.computeIfAbsent(to,
             k -> new java.util.LinkedHashMap<>());
         String[] current = set.get(messageId);
+        if (current == null && max > 0 && set.size() >= max) {
+          yield OpResult.full(set.size()); // a new device over the bound: nothing changes
+        }
         if (current != null && !current[1].equals(session)
             && Directory.openedAfter(current[1], current[0], session, from)) {
           // a session of this device opened later registered first: it stays

@@ -1142,8 +1142,20 @@ public final class StreamPipeline implements StreamStore {
    * holds the entry.
    */
   public Future<Device> register(Device d) {
-    return submit(StreamOp.register(d.eid(), d.resource(), d.node(), d.sessionId()))
+    return register(d, 0);
+  }
+
+  /**
+   * The same, failing with {@link io.phoenix.cluster.Directory.TooManyDevices} when the device
+   * is new and its eid has {@code maxDevices} online already (0: no bound).
+   */
+  public Future<Device> register(Device d, int maxDevices) {
+    return submit(StreamOp.register(d.eid(), d.resource(), d.node(), d.sessionId(), maxDevices))
         .compose(r -> {
+          if (r.code == OpResult.FULL) {
+            return Future.failedFuture(
+                new io.phoenix.cluster.Directory.TooManyDevices(maxDevices));
+          }
           Device other = r.devices.isEmpty() ? null : devicesOf(r, d.eid()).get(0);
           return r.has(OpResult.ADVANCED) ? Future.succeededFuture(other)
               : Future.failedFuture(new io.phoenix.cluster.Directory.Superseded(other));

@@ -86,7 +86,8 @@ class ConfigLoaderTest {
         c.auth());
     assertEquals(new ClusterOptions("phoenix-dev", "127.0.0.1", 5701, List.of("127.0.0.1:5701"),
         1, 0, 10, 1, ""), c.cluster());
-    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 5000, 100, 4194304, 10000, 0), c.limits());
+    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 5000, 100, 4194304, 10000, 0, 256),
+        c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
 
@@ -171,7 +172,8 @@ class ConfigLoaderTest {
     assertEquals(new AuthOptions(SECRET, "phoenix", 86400), c.auth());
     assertEquals(new ClusterOptions("phoenix", "127.0.0.1", 5701, List.of("127.0.0.1:5701"), 1,
         0, 10, 1, ""), c.cluster());
-    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 5000, 100, 4194304, 10000, 0), c.limits());
+    assertEquals(new LimitsOptions(65536, 10000, 30, 1000, 5000, 100, 4194304, 10000, 0, 256),
+        c.limits());
     assertEquals(new RetentionOptions(604800L, 10000, 60), c.retention());
   }
 

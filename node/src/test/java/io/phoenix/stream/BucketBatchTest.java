@@ -266,6 +266,36 @@ class BucketBatchTest {
         .has(OpResult.ADVANCED), "on one node, a session opened earlier does not replace");
   }
 
+  /**
+   * {@code limits.devicesPerIdentity}: a new device of an eid already at the bound is refused
+   * and changes nothing; a device already there registers again (a reconnection), other eids
+   * are not counted, and a device that leaves makes room.
+   */
+  @Test
+  void aNewDeviceBeyondTheBoundIsRefusedAndChangesNothing() {
+    Entry e = new Entry(null);
+    assertTrue(run(e, false, 1000, StreamOp.register("bob", "phone", "node-1", "r:s1", 2))
+        .has(OpResult.ADVANCED));
+    assertTrue(run(e, false, 1000, StreamOp.register("bob", "laptop", "node-2", "r:s2", 2))
+        .has(OpResult.ADVANCED));
+    OpResult third = run(e, false, 1000, StreamOp.register("bob", "tablet", "node-1", "r:s3", 2));
+    assertEquals(OpResult.FULL, third.code);
+    assertFalse(third.has(OpResult.ADVANCED));
+    assertEquals(List.of("phone", "laptop"), run(e, false, 1000, StreamOp.devices("bob"))
+        .devices.stream().map(d -> d[1]).toList(), "nothing changed");
+    OpResult again = run(e, false, 1000, StreamOp.register("bob", "phone", "node-2", "r:s4", 2));
+    assertTrue(again.has(OpResult.ADVANCED), "a device already there connects again");
+    assertEquals(List.of("r:s1"), again.devices.stream().map(d -> d[3]).toList());
+    assertTrue(run(e, false, 1000, StreamOp.register("carol", "phone", "node-1", "r:s5", 2))
+        .has(OpResult.ADVANCED), "another eid of the same bucket has its own count");
+    assertTrue(run(e, false, 1000, StreamOp.unregister("bob", "laptop", "r:s2"))
+        .has(OpResult.ADVANCED), "the laptop leaves");
+    assertTrue(run(e, false, 1000, StreamOp.register("bob", "tablet", "node-1", "r:s6", 2))
+        .has(OpResult.ADVANCED), "room made by a device that left");
+    assertTrue(run(e, false, 1000, StreamOp.register("bob", "watch", "node-1", "r:s7", 0))
+        .has(OpResult.ADVANCED), "0: no bound");
+  }
+
   @Test
   void aNodeThatLeftLosesTheDevicesOfItsRunOnlyNotThoseOfItsRestart() {
     Entry e = new Entry(null);
