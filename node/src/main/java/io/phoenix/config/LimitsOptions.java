@@ -22,8 +22,8 @@ package io.phoenix.config;
  *     in the cluster, 1 to 1000000
  */
 public record LimitsOptions(int maxFrameBytes, int helloTimeoutMs, int heartbeatSeconds,
-    int messagesPerSecond, int signalsPerSecond, int pullBatch, int maxOutboundBytes, int maxUndeliveredPerStream,
-    int maxConnections, int devicesPerIdentity) {
+    int messagesPerSecond, int signalsPerSecond, int pullBatch, int maxOutboundBytes,
+    int maxUndeliveredPerStream, int maxConnections, int devicesPerIdentity) {
 
   /** Default of {@code limits.maxFrameBytes}: {@value} (64 KiB). */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65_536;
