@@ -5,6 +5,7 @@ import io.phoenix.config.ConfigLoader;
 import io.phoenix.config.PhoenixConfig;
 import io.phoenix.node.PhoenixNode;
 import io.phoenix.node.PortCheck;
+import io.phoenix.node.VertxFileCache;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Mixin;
 final class NodeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
   private static final long STOP_TIMEOUT_SECONDS = 30;
+  /** How long the shutdown hook waits for Vert.x to remove its file cache before it halts. */
+  private static final long CACHE_REMOVAL_MS = 3_000;
 
   @Mixin
   ConfigOption config;
@@ -55,6 +58,11 @@ final class NodeCommand implements Callable<Integer> {
       return 1;
     }
     log.info("starting node {} from {}", c.node().id(), loaded.source());
+    int leftovers = VertxFileCache.removeLeftovers();
+    if (leftovers > 0) {
+      log.info("removed {} file cache directories left in {} by nodes that were killed",
+          leftovers, System.getProperty("java.io.tmpdir"));
+    }
     if (c.auth().devTokens()) {
       log.warn("*** auth.devTokens is ON: the dashboard signs in ANYONE as ANY eid without a "
           + "password. Development only: never enable it on a reachable address. ***");
@@ -65,7 +73,10 @@ final class NodeCommand implements Callable<Integer> {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop.countDown();
-      Runtime.getRuntime().halt(awaitExitCode(exitCode));
+      int code = awaitExitCode(exitCode);
+      // Vert.x's own hook may still be removing its file cache: halt would cut it short
+      VertxFileCache.awaitRemoved(CACHE_REMOVAL_MS);
+      Runtime.getRuntime().halt(code);
     }, "phoenix-shutdown"));
     int code = 1;
     try {

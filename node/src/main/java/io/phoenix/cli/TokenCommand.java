@@ -7,6 +7,8 @@ import io.phoenix.protocol.MessageRules;
 import io.phoenix.session.Authenticator;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,7 +67,11 @@ final class TokenCommand implements Callable<Integer> {
       System.out.println(new Authenticator(vertx, c.auth())
           .issue(eid, ttl != null ? ttl : c.auth().tokenTtlSeconds()));
     } finally {
-      vertx.close();
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS); // removes its file cache before the exit
+      } catch (TimeoutException e) {
+        // the token is printed; a file cache left behind is removed by the next node
+      }
     }
     return 0;
   }

@@ -124,6 +124,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     cluster = new HazelcastCluster(config.cluster(), config.node().id(), storage.type(),
         messageLog == null ? null : messageLog.epoch(), config.tls());
     VertxOptions options = new VertxOptions()
+        .setFileSystemOptions(VertxFileCache.options())
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS);

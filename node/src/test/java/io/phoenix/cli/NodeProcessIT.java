@@ -88,10 +88,16 @@ class NodeProcessIT {
     JsonObject config = config(tcp, http);
     String id = config.getJsonObject("node").getString("id");
     Path file = write("node.json", config.encodePrettily());
+    // Vert.x's file cache of a node that was killed: removed by the next node to start
+    Process gone = new ProcessBuilder("true").start();
+    assertEquals(0, gone.waitFor());
+    Files.createDirectories(tmp().resolve("phoenix-vertx-" + gone.pid() + "-killed/webroot"));
 
     Child node = launch(Map.of(), "node", "--config", file.toString());
     String ready = node.awaitStdoutLine(START_TIMEOUT);
     assertEquals("READY node=" + id + " tcp=" + tcp + " http=" + http, ready);
+    assertEquals(List.of(), tempFiles(name -> name.endsWith("-killed")),
+        "a killed node's file cache left in java.io.tmpdir");
     // the embedded store's native library is loaded from a copy removed at once, so that not
     // even a killed node leaves its 15 MB in the temporary directory
     assertEquals(List.of(), tempFiles(name -> name.startsWith("librocksdbjni")
