@@ -1,5 +1,6 @@
 package io.phoenix.admin;
 
+import static io.phoenix.testing.Http.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +13,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,12 +36,6 @@ class AdminRoutesTest {
 
   private static HttpResponse<String> get(String path) throws Exception {
     return Http.get("http://127.0.0.1:" + node.httpPort() + path);
-  }
-
-  private static double metric(String text, String line) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\S+)$").matcher(text);
-    assertTrue(m.find(), () -> "no metric line " + line);
-    return Double.parseDouble(m.group(1));
   }
 
   @Test

@@ -15,8 +15,6 @@ import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,9 +93,7 @@ class SignalPacingTest {
   }
 
   private static double paced() throws Exception {
-    String text = Http.get("http://127.0.0.1:" + node.httpPort() + "/metrics").body();
-    Matcher m = Pattern.compile("(?m)^phoenix_signals_paced_total (\\S+)$").matcher(text);
-    assertTrue(m.find(), "no phoenix_signals_paced_total in /metrics");
-    return Double.parseDouble(m.group(1));
+    return Http.metric(Http.get("http://127.0.0.1:" + node.httpPort() + "/metrics").body(),
+        "phoenix_signals_paced_total");
   }
 }

@@ -24,8 +24,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -400,10 +398,7 @@ class SignedMessagesTest {
   }
 
   private static double verifiedValid(TestNode n) throws Exception {
-    String metrics = Http.get("http://127.0.0.1:" + n.httpPort() + "/metrics").body();
-    Matcher m = Pattern.compile(
-        "(?m)^phoenix_signatures_verified_total\\{result=\"valid\"} (\\S+)$").matcher(metrics);
-    assertTrue(m.find(), "phoenix_signatures_verified_total in /metrics");
-    return Double.parseDouble(m.group(1));
+    return Http.metric(Http.get("http://127.0.0.1:" + n.httpPort() + "/metrics").body(),
+        "phoenix_signatures_verified_total{result=\"valid\"}");
   }
 }

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Plain HTTP GETs for tests, each bounded by one deadline over the whole exchange (connect,
@@ -29,6 +31,17 @@ public final class Http {
   /** GETs {@code url} and returns the response with its body as text. */
   public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return get(CLIENT, url);
+  }
+
+  /**
+   * The value of one series in a Prometheus text page ({@code /metrics}), named as it appears
+   * there with its labels, e.g. {@code phoenix_rejections_total{status="429"}}; fails the test
+   * when the page has no such line.
+   */
+  public static double metric(String text, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+    org.junit.jupiter.api.Assertions.assertTrue(m.find(), () -> "no metric line " + series);
+    return Double.parseDouble(m.group(1));
   }
 
   /** Like {@link #get(String)}, through the given client (e.g. a new one: a new connection). */
