@@ -35,7 +35,8 @@ final class OpResult {
   /** POSITIONS: parallel lists of sender and {head, delivered, read}. */
   static final int POSITIONS = 6;
   /** LOAD, DURABLE, MAINTAIN ({@code entries}: unwritten messages to write; {@code offset}:
-   * streams forgotten). */
+   * streams forgotten; DURABLE {@code runs}: the offsets that held other messages than the
+   * commit wrote, the stream forgotten for them). */
   static final int DONE = 7;
   /** APPEND not applied: its id may be held below the window (written while its database check
    * ran), or an earlier append of its stream in the batch is in that case. Ask the database

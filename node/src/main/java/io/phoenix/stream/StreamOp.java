@@ -74,7 +74,11 @@ final class StreamOp {
   int max;
   static final int REMOVE = 1;
   static final int KEEP = 2;
-  /** LOAD: the RECEIVER runs; FORGET: the offsets its commit found holding other messages. */
+  /**
+   * LOAD: the RECEIVER runs; FORGET: the offsets its commit found holding other messages;
+   * DURABLE: what the commit wrote, {offset, {@link StreamState#idHash id hash}} pairs (null:
+   * positions only, or a member of an earlier build).
+   */
   long[] runs;
   /** APPEND: the sending node's number for this request (a retried request is recognised). */
   long request;
@@ -120,10 +124,20 @@ final class StreamOp {
   }
 
   static StreamOp durable(String from, String to, long upTo, long delivered, long read) {
+    return durable(from, to, upTo, delivered, read, null);
+  }
+
+  /**
+   * {@code written}: the messages the commit wrote, {offset, {@link StreamState#idHash}} pairs;
+   * a stream holding other messages at those offsets is forgotten instead of marked.
+   */
+  static StreamOp durable(String from, String to, long upTo, long delivered, long read,
+      long[] written) {
     StreamOp op = new StreamOp(Kind.DURABLE, from, to);
     op.offset = upTo;
     op.delivered = delivered;
     op.read = read;
+    op.runs = written;
     return op;
   }
 
@@ -220,17 +234,20 @@ final class StreamOp {
         if (s == null) {
           yield OpResult.done(bucket.dropDisplaced(from, to, runs));
         }
-        List<Kept> others = s.pendingOfOthers(b.node);
-        if (!others.isEmpty()) { // a list of its own
-          others.removeIf(k -> StreamState.contains(runs, k.offset));
-        }
-        bucket.forget(from, to, b.now, runs);
-        yield OpResult.done(true).with(from, to, others);
+        yield forget(bucket, b, s, runs);
       }
       case DURABLE -> {
         StreamState s = bucket.get(from, to);
         if (s == null) {
           yield OpResult.done(false);
+        }
+        long[] diverged = s.divergedFrom(runs);
+        if (diverged != null) {
+          // the database holds other messages than this stream at those offsets: read it
+          // back (no lower than its head) rather than show its messages there as written
+          OpResult r = forget(bucket, b, s, diverged);
+          r.runs = diverged;
+          yield r;
         }
         long bodies = s.bodyBytes();
         s.markDurable(offset, delivered, read, b.now);
@@ -383,6 +400,20 @@ final class StreamOp {
     return OpResult.stored(k.offset, s.delivered,
         type == io.phoenix.protocol.v1.MessageType.RECEIVER_VALUE ? s.runs() : null)
         .with(from, to, others);
+  }
+
+  /**
+   * Forgets the stream (read back from the database when next used), carrying its unwritten
+   * messages but those at {@code displaced} offsets; answers the other nodes' unwritten ones,
+   * for the caller to write.
+   */
+  private OpResult forget(StreamBucket bucket, BucketBatch b, StreamState s, long[] displaced) {
+    List<Kept> others = s.pendingOfOthers(b.node);
+    if (!others.isEmpty()) { // a list of its own
+      others.removeIf(k -> StreamState.contains(displaced, k.offset));
+    }
+    bucket.forget(from, to, b.now, displaced);
+    return OpResult.done(true).with(from, to, others);
   }
 
   private OpResult ack(StreamBucket bucket, BucketBatch b) {

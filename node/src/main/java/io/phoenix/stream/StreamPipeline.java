@@ -14,6 +14,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -443,6 +444,10 @@ public final class StreamPipeline implements StreamStore {
       if (internal != null) {
         if (t instanceof UnavailableException) { // said once, by the membership log
           log.debug("{} failed: {}", op.kind, t.getMessage());
+        } else if (op.kind == Kind.DURABLE) {
+          // its messages stay unwritten in the window: upkeep hands them back once stale, and
+          // their write is marked again
+          log.debug("{} failed: {}", op.kind, t.toString());
         } else {
           log.warn("{} failed: {}", op.kind, t.toString());
         }
@@ -469,7 +474,7 @@ public final class StreamPipeline implements StreamStore {
     return false;
   }
 
-  private Future<OpResult> submit(StreamOp op) {
+  Future<OpResult> submit(StreamOp op) {
     Promise<OpResult> promise = Promise.promise();
     if (closed) {
       return Future.failedFuture(new UnavailableException("the node is stopping"));
@@ -1029,14 +1034,14 @@ public final class StreamPipeline implements StreamStore {
       lostEntries.add(e.from() + '\u0000' + e.to() + '\u0000' + e.offset() + '\u0000'
           + e.messageId());
     }
-    Map<String, long[]> streams = new HashMap<>();
+    Map<String, Mark> streams = new HashMap<>();
     for (MessageLog.Entry e : entries) {
-      streams.merge(e.from() + '\u0000' + e.to(), new long[] {e.offset(), 0, 0},
-          (a, b) -> new long[] {Math.max(a[0], b[0]), 0, 0});
+      streams.computeIfAbsent(e.from() + '\u0000' + e.to(), k -> new Mark()).wrote(e);
     }
     for (MessageLog.StreamRow row : rows) {
-      streams.merge(row.from() + '\u0000' + row.to(), new long[] {0, row.delivered(), row.read()},
-          (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])});
+      Mark m = streams.computeIfAbsent(row.from() + '\u0000' + row.to(), k -> new Mark());
+      m.delivered = Math.max(m.delivered, row.delivered());
+      m.read = Math.max(m.read, row.read());
     }
     List<Request> marks = new ArrayList<>(streams.size() + lost.size());
     lost.forEach((key, offsets) -> {
@@ -1044,13 +1049,13 @@ public final class StreamPipeline implements StreamStore {
       marks.add(forget(key.substring(0, split), key.substring(split + 1),
           offsets.stream().mapToLong(Long::longValue).toArray()));
     });
-    streams.forEach((key, v) -> {
+    streams.forEach((key, m) -> {
       if (lost.containsKey(key)) {
         return; // forgotten: read back from the database, which has the positions
       }
       int split = key.indexOf('\u0000');
-      marks.add(new Request(StreamOp.durable(key.substring(0, split), key.substring(split + 1),
-          v[0], v[1], v[2]), null, Promise.promise()));
+      marks.add(mark(StreamOp.durable(key.substring(0, split), key.substring(split + 1),
+          m.upTo, m.delivered, m.read, m.written())));
     });
     List<Awaiting> answered = waiters;
     List<Request> again = List.of();
@@ -1084,6 +1089,49 @@ public final class StreamPipeline implements StreamStore {
       enqueue(marks);
       if (!appendAgain.isEmpty()) {
         appendAgain(appendAgain);
+      }
+    });
+  }
+
+  /** What one commit wrote on one stream: the DURABLE mark it makes. */
+  private static final class Mark {
+    long upTo;
+    long delivered;
+    long read;
+    /** {offset, id hash} pairs, {@code n} longs of it used. */
+    private long[] written;
+    private int n;
+
+    void wrote(MessageLog.Entry e) {
+      upTo = Math.max(upTo, e.offset());
+      if (written == null) {
+        written = new long[4];
+      } else if (n == written.length) {
+        written = Arrays.copyOf(written, n * 2);
+      }
+      written[n++] = e.offset();
+      written[n++] = StreamState.idHash(e.messageId());
+    }
+
+    long[] written() {
+      return written == null ? null : n == written.length ? written : Arrays.copyOf(written, n);
+    }
+  }
+
+  /**
+   * A DURABLE mark. Should its stream hold other messages at the offsets written (the
+   * cluster gave an offset twice), the bucket forgets the stream instead, and what it answers,
+   * the other nodes' unwritten messages, is written, as after a {@link Kind#FORGET}.
+   */
+  private Request mark(StreamOp op) {
+    return new Request(op, StreamBucket.of(op.to), r -> {
+      if (r.runs != null) {
+        log.warn("{} -> {}: the stream held other messages at {} than were written there (the "
+            + "cluster gave those offsets twice): read back from the database", op.from, op.to,
+            Arrays.toString(r.runs));
+      }
+      if (!r.entries.isEmpty()) {
+        write(r.entries, rowsOf(r.entries), null, null);
       }
     });
   }

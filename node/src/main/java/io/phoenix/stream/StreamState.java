@@ -233,6 +233,55 @@ final class StreamState {
     return k;
   }
 
+  /**
+   * The offsets at which a write's messages are not the ones this stream holds: {@code written}
+   * is what a commit wrote, {offset, {@link #idHash} of its message_id} pairs. An offset above
+   * the head, or an unwritten one in the window holding another message_id, means the cluster
+   * gave that offset to two messages (a bucket lost, or a member apart from the cluster gave
+   * offsets on its own) and the database kept the written one: this stream's message there is
+   * not stored at that offset, and marking it written would show it at an offset that holds
+   * another message. Null when every pair agrees (or {@code written} is null).
+   */
+  long[] divergedFrom(long[] written) {
+    if (written == null) {
+      return null;
+    }
+    long[] out = null;
+    int n = 0;
+    long firstKept = firstKept();
+    for (int i = 0; i + 1 < written.length; i += 2) {
+      long o = written[i];
+      boolean differs;
+      if (o > head) {
+        differs = true;
+      } else if (o > durableHead && o >= firstKept) {
+        differs = idHash(at(o).messageId) != written[i + 1];
+      } else {
+        differs = false; // written already, or not in the window: nothing here to show wrong
+      }
+      if (differs) {
+        if (out == null) {
+          out = new long[written.length / 2];
+        }
+        out[n++] = o;
+      }
+    }
+    return out == null ? null : java.util.Arrays.copyOf(out, n);
+  }
+
+  /**
+   * A 64-bit hash of a message_id (FNV-1a over its chars), the same in every JVM: what a
+   * DURABLE mark carries to say which message it wrote at an offset.
+   */
+  static long idHash(String messageId) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < messageId.length(); i++) {
+      h ^= messageId.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
   /** Everything at or below {@code upTo} is in the database now, with these positions. */
   void markDurable(long upTo, long delivered, long read, long now) {
     for (long o = Math.max(durableHead + 1, firstKept()); o <= Math.min(upTo, head); o++) {

@@ -180,6 +180,62 @@ class BucketBatchTest {
     assertEquals(List.of(2L), offsets(b2));
   }
 
+  /** {offset, id hash} pairs: what a commit that wrote these messages marks. */
+  private static long[] written(Object... offsetsAndIds) {
+    long[] out = new long[offsetsAndIds.length];
+    for (int i = 0; i < out.length; i += 2) {
+      out[i] = ((Number) offsetsAndIds[i]).longValue();
+      out[i + 1] = StreamState.idHash((String) offsetsAndIds[i + 1]);
+    }
+    return out;
+  }
+
+  /**
+   * The cluster gave an offset twice (a member apart from the cluster gave it too, or a bucket
+   * was lost), and the other message was written there first: the DURABLE mark of that write
+   * must not make this stream's unwritten message at that offset look written (a pull would
+   * show it at an offset that holds another message). The stream is forgotten instead, as
+   * when a commit finds its offset taken: read back no lower than its head, the messages it
+   * held unwritten carried but the one at the offset taken, the other nodes' ones handed to
+   * the marking node to write. A mark that agrees marks as before.
+   */
+  @Test
+  void aMarkOfOtherMessagesAtItsOffsetsForgetsTheStreamInsteadOfShowingItsOwn() {
+    Entry e = new Entry(null);
+    run(e, false, 0, StreamOp.load("alice", "bob", 0, 0, 0, null));
+    append(e, false, "alice", "a", 1000, "n1", 1);
+    run(e, false, 1000, StreamOp.durable("alice", "bob", 1, 0, 0, written(1, "a")));
+    assertEquals(1, e.getValue().get("alice", "bob").durableHead, "it agrees: marked");
+    append(e, false, "alice", "b", 1000, "n2", 2); // 2, unwritten
+    append(e, false, "alice", "c", 1000, "n3", 3); // 3, unwritten, another node's
+
+    // another node's commit wrote "x" at 2
+    OpResult r = run(e, false, 1100, StreamOp.durable("alice", "bob", 2, 0, 0,
+        written(2, "x")));
+    assertArrayEquals(new long[] {2}, r.runs);
+    assertEquals(List.of(3L), offsets(r), "n3's unwritten message, for n1 to write");
+    assertEquals(null, e.getValue().get("alice", "bob"), "forgotten, not marked");
+    OpResult pull = run(e, false, 1100, StreamOp.pull("alice", "bob", 1, 10));
+    assertEquals(OpResult.MISSING, pull.code, "read back from the database before a pull");
+    run(e, false, 1200, StreamOp.load("alice", "bob", 2, 0, 0, null)); // the database's head
+    StreamState s = e.getValue().get("alice", "bob");
+    assertEquals(3, s.head, "no lower than the head it had: 3 is not given again");
+    assertEquals(1, s.carriedCount(), "c carried; b is not at 2");
+    assertEquals(4, append(e, false, "alice", "d", 2300, "n1", 4).offset, "past the id hold");
+
+    // a mark of an offset above the head: the database holds a message this stream would
+    // give that offset to
+    run(e, false, 2400, StreamOp.durable("alice", "bob", 9, 0, 0, written(9, "y")));
+    assertEquals(null, e.getValue().get("alice", "bob"));
+  }
+
+  @Test
+  void aMessageIdHashIsFixedAcrossRuns() {
+    // FNV-1a 64 of "m1": a mark made by one JVM is checked by another
+    assertEquals(0x08a98b07b5509b6bL, StreamState.idHash("m1"));
+    assertFalse(StreamState.idHash("m1") == StreamState.idHash("m2"));
+  }
+
   /**
    * A carried message left unwritten too long is handed to upkeep once (its node may have
    * died), and let go the id hold after: written by then.

@@ -39,6 +39,10 @@ class DisplacedOffsetTest {
   private static final class Raced extends DelegatingLog {
     volatile boolean race = true;
     boolean raced;
+    /** The pipeline the other message's DURABLE mark is sent through, if any. */
+    volatile StreamPipeline markOther;
+    final CountDownLatch marked = new CountDownLatch(1);
+    final CountDownLatch pulled = new CountDownLatch(1);
     final CountDownLatch gated = new CountDownLatch(1);
     final CountDownLatch letGo = new CountDownLatch(1);
 
@@ -50,8 +54,21 @@ class DisplacedOffsetTest {
     public List<Entry> commit(List<Entry> entries, List<StreamRow> rows) throws LogException {
       if (race && !raced && entries.stream().anyMatch(e -> e.messageId().equals("m2"))) {
         raced = true;
-        db.commit(List.of(new Entry("alice", "bob", 2, "other", 1, 1, new byte[] {9})),
+        db.commit(List.of(new Entry("alice", "bob", 2, "other", 1,
+            System.currentTimeMillis(), new byte[] {9})),
             List.of(new StreamRow("alice", "bob", 2, 0, 0, null)));
+        if (markOther != null) {
+          // the other node marks its write, while this commit has not found 2 taken yet
+          try {
+            markOther.submit(StreamOp.durable("alice", "bob", 2, 0, 0,
+                new long[] {2, StreamState.idHash("other")}))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            marked.countDown();
+            pulled.await(30, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new LogException("the other node's mark failed: " + e, e);
+          }
+        }
       }
       if (entries.stream().anyMatch(e -> e.messageId().equals("gate"))) {
         gated.countDown();
@@ -122,6 +139,37 @@ class DisplacedOffsetTest {
     assertEquals(AppendResult.Outcome.DUPLICATE, retry.outcome());
     assertEquals(3, retry.offset());
     assertEquals(List.of("1=m1", "2=other", "3=m2", "4=m3"), stored());
+  }
+
+  /**
+   * The other message's node marks offset 2 written while the stream still holds m2 there,
+   * unwritten (the commit of m2 has not found 2 taken yet): a pull meanwhile shows the message
+   * the database holds at 2, never m2, which is then answered at 3.
+   */
+  @Test
+  void aPullNeverShowsTheMessageAtAnOffsetTheOtherNodesMarkWrote() throws Exception {
+    start(true);
+    db.markOther = store;
+    assertEquals(1, append("m1").offset());
+    loseTheBucket();
+    CompletableFuture<AppendResult> m2 = LoneMember.append(vertx, store, "m2");
+    assertTrue(db.marked.await(30, TimeUnit.SECONDS));
+    CompletableFuture<StreamStore.PullResult> pull = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> store.pull("alice", "bob", 1, 10,
+        System.currentTimeMillis()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            pull.complete(ar.result());
+          } else {
+            pull.completeExceptionally(ar.cause());
+          }
+        }));
+    List<String> shown = pull.get(30, TimeUnit.SECONDS).messages().stream()
+        .map(m -> m.offset() + "=" + m.message()[0]).toList();
+    db.pulled.countDown();
+    assertEquals(List.of("2=9"), shown, "offset 2 holds the other message (body 9), not m2");
+    assertEquals(AppendResult.Outcome.STORED, m2.get(30, TimeUnit.SECONDS).outcome());
+    assertEquals(3, m2.get().offset());
+    assertEquals(List.of("1=m1", "2=other", "3=m2"), stored());
   }
 
   /**
