@@ -61,7 +61,10 @@ class PausedMemberIT {
    * {@code minimumMembers} 1, the default: the woken node serves its own sessions until it
    * merges back, and offsets both sides gave are settled by the database. (This run once found
    * a message sent again after the merge stored twice: a stream forgotten while a message was
-   * on its way to the database; see {@code ForgottenWhileUnwrittenTest}.)
+   * on its way to the database; see {@code ForgottenWhileUnwrittenTest}. And once a pull, during
+   * the run, that showed a message at an offset the database holds another message at: a
+   * DURABLE mark of the other's write reached a bucket that had given the offset to it; see
+   * {@code DisplacedOffsetTest}.)
    */
   @Test
   void withoutAMinimumTheWokenNodeServesAndTheDatabaseSettlesItsOffsets() throws Exception {
