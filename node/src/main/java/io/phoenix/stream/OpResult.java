@@ -30,7 +30,9 @@ final class OpResult {
   static final int ACKED = 4;
   /** PULL: {@code head} (visible), {@code delivered}, {@code offset}: the first offset whose
    * body is in memory (below it, read the database); {@code entries}: from memory;
-   * {@code read}: the offset looked at last (expired messages are skipped, not returned). */
+   * {@code read}: the offset looked at last (expired messages are skipped, not returned);
+   * {@code runs}: offsets below the window of messages carried from before a forget, which the
+   * database may not hold yet (null when none). */
   static final int PULLED = 5;
   /** POSITIONS: parallel lists of sender and {head, delivered, read}. */
   static final int POSITIONS = 6;

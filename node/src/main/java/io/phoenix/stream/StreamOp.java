@@ -467,6 +467,9 @@ final class StreamOp {
     }
     OpResult r = OpResult.pulled(visible, s.delivered, firstBody).with(from, to, out);
     r.read = o - 1; // looked at up to here: above it, more may remain
+    // below the window's bodies the database is read: where it may still lack a message
+    // carried from before a forget (its commit may not have finished)
+    r.runs = s.carriedOffsets(offset, Math.min(firstBody, visible + 1), notBefore);
     return r;
   }
 

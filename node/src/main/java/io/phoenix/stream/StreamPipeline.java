@@ -1277,12 +1277,54 @@ public final class StreamPipeline implements StreamStore {
     });
   }
 
+  /** How long a pull that stops at a message not written yet waits before it is answered. */
+  static final long UNWRITTEN_RETRY_MS = 100;
+
+  /**
+   * The first of {@code carried} (ascending offsets, or null) that {@code read}, a database
+   * read of at most {@code max} entries, should hold and does not; 0 when none.
+   */
+  static long firstMissing(long[] carried, List<MessageLog.Entry> read, int max) {
+    if (carried == null) {
+      return 0;
+    }
+    long readUpTo = read.size() >= max ? read.get(read.size() - 1).offset() : Long.MAX_VALUE;
+    int i = 0;
+    for (long c : carried) {
+      if (c > readUpTo) {
+        return 0;
+      }
+      while (i < read.size() && read.get(i).offset() < c) {
+        i++;
+      }
+      if (i == read.size() || read.get(i).offset() != c) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
   /** The part of a pull below the window's bodies comes from the database. */
   private void readBelowWindow(Request r, OpResult window) {
     readers.execute(() -> {
       try {
         List<MessageLog.Entry> older = dbLog.read(r.op.from, r.op.to, r.op.offset,
             window.offset, r.op.max, clusterTime.getAsLong() - settings.retentionMs());
+        long missing = firstMissing(window.runs, older, r.op.max);
+        if (missing > 0) {
+          // a message carried from before a forget, not written yet: an answer that went on
+          // past it would tell the client that offset expired. Answered up to it, "more
+          // remain"; an answer with nothing in it waits a moment, so that the client's next
+          // pull finds the commit done.
+          window.setEntries(older.stream().filter(e -> e.offset() < missing).toList());
+          window.read = missing - 1;
+          if (window.entries.isEmpty()) {
+            vertx.setTimer(UNWRITTEN_RETRY_MS, id -> r.complete(window));
+          } else {
+            r.complete(window);
+          }
+          return;
+        }
         List<MessageLog.Entry> all = new ArrayList<>(older);
         if (all.size() == r.op.max) {
           window.read = all.get(all.size() - 1).offset(); // the window's part comes next time

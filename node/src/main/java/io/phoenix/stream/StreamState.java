@@ -483,6 +483,21 @@ final class StreamState {
     return now < recheckUntil && heldAfter < forgottenHead;
   }
 
+  /**
+   * The offsets of carried messages in {@code (after, before)} accepted at or after {@code
+   * notBefore}, ascending; null when none. Whether each is in the database yet is not known
+   * here: a pull that reads the database there must not take a missing one for expired.
+   */
+  long[] carriedOffsets(long after, long before, long notBefore) {
+    if (carried == null) {
+      return null;
+    }
+    long[] out = carried.values().stream()
+        .filter(k -> k.offset > after && k.offset < before && k.acceptedAt >= notBefore)
+        .mapToLong(k -> k.offset).sorted().toArray();
+    return out.length == 0 ? null : out;
+  }
+
   /** How many messages are carried. */
   int carriedCount() {
     return carried == null ? 0 : carried.size();

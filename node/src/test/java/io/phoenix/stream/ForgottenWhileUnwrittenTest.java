@@ -61,7 +61,8 @@ class ForgottenWhileUnwrittenTest {
         held |= hold;
       }
       if (race) {
-        db.commit(List.of(new Entry("alice", "bob", 2, "other", 1, 1, new byte[] {9})),
+        db.commit(List.of(new Entry("alice", "bob", 2, "other", 1,
+            System.currentTimeMillis(), new byte[] {9})),
             List.of(new StreamRow("alice", "bob", 2, 0, 0, null)));
         await(gatedX, letGoX);
       }
@@ -123,6 +124,23 @@ class ForgottenWhileUnwrittenTest {
         .map(e -> e.offset() + "=" + e.messageId()).toList();
   }
 
+  private StreamStore.PullResult pull(StreamStore store, long after) throws Exception {
+    CompletableFuture<StreamStore.PullResult> out = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> store.pull("alice", "bob", after, 100,
+        System.currentTimeMillis()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            out.complete(ar.result());
+          } else {
+            out.completeExceptionally(ar.cause());
+          }
+        }));
+    return out.get(30, TimeUnit.SECONDS);
+  }
+
+  private static List<Long> offsets(StreamStore.PullResult r) {
+    return r.messages().stream().map(StreamStore.StoredMessage::offset).toList();
+  }
+
   @Test
   void aRetryOfAMessageWhoseCommitWaitsIsTheSameMessageAfterTheStreamIsForgotten()
       throws Exception {
@@ -146,6 +164,15 @@ class ForgottenWhileUnwrittenTest {
     assertTrue(db.gatedM1.await(30, TimeUnit.SECONDS));
     StreamProbe.awaitAliceHead(hz, 4);
     assertEquals(1, meter.displaced.get());
+    // a pull meanwhile stops before m1, not written yet: a 200 going on past offset 3 would
+    // tell the client that 3 expired
+    StreamStore.PullResult early = pull(n2, 0);
+    assertEquals(List.of(1L, 2L), offsets(early));
+    assertTrue(early.more(), "more remain: 206");
+    assertEquals(3, early.head());
+    StreamStore.PullResult none = pull(n2, 2);
+    assertEquals(List.of(), offsets(none));
+    assertTrue(none.more());
     // the client, given no answer for m1 yet, sends it again through n2
     AppendResult again = LoneMember.append(vertx, n2, "m1").get(30, TimeUnit.SECONDS);
     assertEquals(AppendResult.Outcome.DUPLICATE, again.outcome(),
@@ -158,6 +185,9 @@ class ForgottenWhileUnwrittenTest {
     assertEquals(AppendResult.Outcome.STORED, x.get(30, TimeUnit.SECONDS).outcome());
     assertEquals(4, x.get().offset());
     assertEquals(List.of("1=m0", "2=other", "3=m1", "4=x"), stored());
+    StreamStore.PullResult late = pull(n2, 2);
+    assertEquals(List.of(3L, 4L), offsets(late), "written now");
+    assertEquals(false, late.more());
     assertEquals(5, LoneMember.append(vertx, n1, "m5").get(30, TimeUnit.SECONDS).offset(),
         "the stream goes on from there");
   }
