@@ -154,16 +154,8 @@ class DisplacedOffsetTest {
     loseTheBucket();
     CompletableFuture<AppendResult> m2 = LoneMember.append(vertx, store, "m2");
     assertTrue(db.marked.await(30, TimeUnit.SECONDS));
-    CompletableFuture<StreamStore.PullResult> pull = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.pull("alice", "bob", 1, 10,
-        System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            pull.complete(ar.result());
-          } else {
-            pull.completeExceptionally(ar.cause());
-          }
-        }));
-    List<String> shown = pull.get(30, TimeUnit.SECONDS).messages().stream()
+    List<String> shown = LoneMember.pull(vertx, store, 1, 10).get(30, TimeUnit.SECONDS)
+        .messages().stream()
         .map(m -> m.offset() + "=" + m.message()[0]).toList();
     db.pulled.countDown();
     assertEquals(List.of("2=9"), shown, "offset 2 holds the other message (body 9), not m2");

@@ -125,16 +125,7 @@ class ForgottenWhileUnwrittenTest {
   }
 
   private StreamStore.PullResult pull(StreamStore store, long after) throws Exception {
-    CompletableFuture<StreamStore.PullResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.pull("alice", "bob", after, 100,
-        System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
-    return out.get(30, TimeUnit.SECONDS);
+    return LoneMember.pull(vertx, store, after, 100).get(30, TimeUnit.SECONDS);
   }
 
   private static List<Long> offsets(StreamStore.PullResult r) {

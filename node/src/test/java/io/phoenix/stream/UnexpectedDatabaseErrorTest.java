@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.phoenix.stream.StreamStore.AppendResult;
-import io.phoenix.stream.StreamStore.PullResult;
 import io.phoenix.stream.log.LogException;
 import io.phoenix.stream.log.MessageLog;
 import io.phoenix.stream.log.RocksDbMessageLog;
@@ -14,7 +13,6 @@ import io.phoenix.testing.LoneMember;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,19 +60,6 @@ class UnexpectedDatabaseErrorTest {
     }
   }
 
-  private static CompletableFuture<PullResult> pull(Vertx vertx, StreamStore store) {
-    CompletableFuture<PullResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.pull("alice", "bob", 0, 10,
-        System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
-    return out;
-  }
-
   @Test
   void anUnexpectedExceptionOfTheDatabaseIsA503AndTheStoreGoesOn() throws Exception {
     HazelcastInstance hz = LoneMember.start("n1", "embedded");
@@ -94,9 +79,9 @@ class UnexpectedDatabaseErrorTest {
       // a pull below the one-message hot window reads the database
       db.failRead.set(true);
       ExecutionException pullFailed = assertThrows(ExecutionException.class,
-          () -> pull(vertx, store).get(10, TimeUnit.SECONDS));
+          () -> LoneMember.pull(vertx, store, 0, 10).get(10, TimeUnit.SECONDS));
       assertInstanceOf(StreamStore.UnavailableException.class, pullFailed.getCause());
-      assertEquals(List.of(1L, 2L, 3L), pull(vertx, store).get(10, TimeUnit.SECONDS)
+      assertEquals(List.of(1L, 2L, 3L), LoneMember.pull(vertx, store, 0, 10).get(10, TimeUnit.SECONDS)
           .messages().stream().map(StreamStore.StoredMessage::offset).toList());
 
       db.failLookup.set(true);

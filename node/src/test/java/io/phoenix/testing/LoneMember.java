@@ -71,15 +71,30 @@ public final class LoneMember {
   /** The same, from {@code from} to bob. */
   public static CompletableFuture<AppendResult> append(Vertx vertx, StreamStore store,
       String from, String id) {
-    CompletableFuture<AppendResult> out = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> store.append(from, "bob", id, 1,
-        new byte[] {1}, System.currentTimeMillis()).onComplete(ar -> {
-          if (ar.succeeded()) {
-            out.complete(ar.result());
-          } else {
-            out.completeExceptionally(ar.cause());
-          }
-        }));
+    return onContext(vertx, () -> store.append(from, "bob", id, 1, new byte[] {1},
+        System.currentTimeMillis()));
+  }
+
+  /**
+   * Pulls alice to bob after {@code after}, at most {@code max} messages, from an event-loop
+   * context of {@code vertx}, as a session does; completes with the store's answer.
+   */
+  public static CompletableFuture<StreamStore.PullResult> pull(Vertx vertx, StreamStore store,
+      long after, int max) {
+    return onContext(vertx, () -> store.pull("alice", "bob", after, max,
+        System.currentTimeMillis()));
+  }
+
+  private static <T> CompletableFuture<T> onContext(Vertx vertx,
+      java.util.function.Supplier<io.vertx.core.Future<T>> call) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        out.complete(ar.result());
+      } else {
+        out.completeExceptionally(ar.cause());
+      }
+    }));
     return out;
   }
 
