@@ -196,8 +196,7 @@ public final class Session implements Subscriber {
    * signals coming faster than the session may send them.
    */
   private void readingChanged() {
-    boolean hold = pausedForBacklog || pausedForSignatures || refusal != null
-        || pausedForSignals;
+    boolean hold = holdsAgainstSilence() || pausedForSignals;
     if (hold && !held) {
       held = true;
       heldSinceNanos = System.nanoTime();
@@ -260,7 +259,7 @@ public final class Session implements Subscriber {
         close(Status.UNAUTHORIZED, "token expired");
         return;
       }
-      if (held && !pausedForBacklog && !pausedForSignatures && refusal == null) {
+      if (held && !holdsAgainstSilence()) {
         return; // held only to pace the client's signals: it is talking, and the hold ends
       }
       // the client's silence counts only while the node reads; a hold counts from its start
@@ -511,6 +510,15 @@ public final class Session implements Subscriber {
       pausedForSignals = false;
       readingChanged();
     });
+  }
+
+  /**
+   * Whether reading is held for a reason during which the client's silence still counts from
+   * the hold's start (backlog, signatures, a Goodbye waiting); a hold to pace signals does not
+   * count: the client is talking.
+   */
+  private boolean holdsAgainstSilence() {
+    return pausedForBacklog || pausedForSignatures || refusal != null;
   }
 
   /** Pauses reading while too many replies wait, resumes once half of them have left. */

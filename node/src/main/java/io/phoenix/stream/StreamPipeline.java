@@ -1130,19 +1130,21 @@ public final class StreamPipeline implements StreamStore {
             + "cluster gave those offsets twice): read back from the database", op.from, op.to,
             Arrays.toString(r.runs));
       }
-      if (!r.entries.isEmpty()) {
-        write(r.entries, rowsOf(r.entries), null, null);
-      }
+      writeHandedBack(r);
     });
   }
 
   /** A {@link Kind#FORGET} whose answer, the other nodes' unwritten messages, is written. */
   private Request forget(String from, String to, long[] displaced) {
-    return new Request(StreamOp.forget(from, to, displaced), StreamBucket.of(to), r -> {
-      if (!r.entries.isEmpty()) {
-        write(r.entries, rowsOf(r.entries), null, null);
-      }
-    });
+    return new Request(StreamOp.forget(from, to, displaced), StreamBucket.of(to),
+        this::writeHandedBack);
+  }
+
+  /** Writes the unwritten messages a bucket handed back (their own node may have died). */
+  private void writeHandedBack(OpResult r) {
+    if (!r.entries.isEmpty()) {
+      write(r.entries, rowsOf(r.entries), null, null);
+    }
   }
 
   /**
