@@ -136,7 +136,9 @@ public final class HazelcastCluster {
     network.setPort(o.port()).setPortAutoIncrement(false).setReuseAddress(true);
     if (IP_LITERAL.matcher(o.host()).matches() && !o.host().equals("0.0.0.0")) {
       // Bind the membership port to this address only (the embedded default stays on loopback).
-      network.getInterfaces().setEnabled(true).addInterface(o.host());
+      // Named, not matched against the interfaces' addresses: Hazelcast's matching knows only
+      // the first address of loopback, and refused to start on 127.0.0.2 although it binds.
+      config.setProperty("hazelcast.local.localAddress", o.host());
       config.setProperty("hazelcast.socket.bind.any", "false");
     }
     network.setPublicAddress(o.host() + ":" + o.port());

@@ -3,6 +3,7 @@ package io.phoenix.cluster;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
@@ -120,6 +121,29 @@ class ClusterTest {
     assertFalse(n1.node().epoch().isEmpty());
     assertEquals(n1.node().epoch(), n2.node().epoch());
     assertEquals(n1.node().epoch(), n3.node().epoch());
+  }
+
+  /**
+   * A member may bind any address of loopback, as several members on one machine do to keep
+   * their ports apart: Hazelcast's interface matching knows only 127.0.0.1 and refused to start.
+   */
+  @Test
+  void aMemberOnAnotherLoopbackAddressJoinsAndBindsThatAddressOnly() throws Exception {
+    JsonObject alias = configs.get(0).copy();
+    int port = TestNode.freePort();
+    alias.getJsonObject("node").put("id", "alias-" + port);
+    alias.getJsonObject("cluster").put("host", "127.0.0.2").put("port", port).put("members",
+        configs.get(0).getJsonObject("cluster").getJsonArray("members").copy()
+            .add("127.0.0.2:" + port));
+    try (TestNode n4 = TestNode.start(alias);
+         TestClient a = TestClient.login(vertx, Transport.TCP, n4, "alias-a", "phone");
+         TestClient b = TestClient.login(vertx, Transport.TCP, n1, "alias-b", "phone")) {
+      assertEquals(200, a.sendAndAwaitAccepted(TestClient.message("alias-1", "alias-b").build())
+          .getStatusCode());
+      assertEquals("alias-1", b.nextMessage().getMessageId());
+      new java.net.Socket("127.0.0.2", port).close();
+      assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", port));
+    }
   }
 
   @Test
