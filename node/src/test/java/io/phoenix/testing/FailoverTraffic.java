@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import java.util.stream.LongStream;
 
 /**
@@ -164,14 +165,21 @@ public final class FailoverTraffic implements AutoCloseable {
 
   /** Starts the nodes of these indexes at once; each retried while the cluster lists a past run. */
   public void start(List<JsonObject> configs, int... indexes) throws Exception {
+    start(configs, i -> List.of(), indexes);
+  }
+
+  /** Like {@link #start(List, int...)}, node {@code i} with the JVM options {@code jvm(i)}. */
+  public void start(List<JsonObject> configs, IntFunction<List<String>> jvm, int... indexes)
+      throws Exception {
     List<CompletableFuture<NodeProcess>> starting = new ArrayList<>();
     for (int i : indexes) {
       JsonObject config = configs.get(i);
+      List<String> options = jvm.apply(i);
       starting.add(CompletableFuture.supplyAsync(() -> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
           try {
-            NodeProcess n = NodeProcess.start(dir, config);
+            NodeProcess n = NodeProcess.start(dir, config, Map.of(), options);
             started.add(n);
             return n;
           } catch (Exception e) {

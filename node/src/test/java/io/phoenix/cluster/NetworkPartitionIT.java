@@ -1,0 +1,154 @@
+package io.phoenix.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.phoenix.testing.FailoverTraffic;
+import io.phoenix.testing.FailoverTraffic.Shape;
+import io.phoenix.testing.MemberLinks;
+import io.phoenix.testing.NodeProcesses;
+import io.phoenix.testing.TestClient;
+import io.phoenix.testing.TestNode;
+import io.phoenix.testing.TestPostgres;
+import io.phoenix.testing.Transport;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node processes on one PostgreSQL, the network between them split while clients keep
+ * sending on every node: node 3 hears nothing from the other two (and they nothing from it)
+ * for three times the member timeout, through relays on the membership links
+ * ({@link MemberLinks}), then the network heals and the two sides merge. Unlike a paused
+ * member ({@link PausedMemberIT}), both sides run through the whole split, each believing the
+ * other gone: with {@code minimumMembers} 2 the side alone refuses (503) and the other serves;
+ * with 1 both serve, giving offsets of the same streams on their own, and the database settles
+ * them.
+ *
+ * <p>Then every message is counted, as in {@link CommitModeFailoverIT}: each ACCEPTED
+ * message_id stored once at the offset it was answered with; every stream's offsets 1..head
+ * with no gap and no message_id twice, pulled and in the database itself; every push and pull
+ * during the run showed the message stored at its offset; a stream's pushes on one connection
+ * at increasing offsets.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class NetworkPartitionIT {
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+  /** The member timeout of the test configurations is 4 s: split for three times that. */
+  private static final long SPLIT_MS = 12_000;
+
+  @TempDir
+  Path dir;
+  @RegisterExtension
+  final NodeProcesses processes = new NodeProcesses();
+
+  /** {@code minimumMembers} 2, as the docs advise for three nodes. */
+  @Test
+  void withAMinimumTheSideAloneRefusesAndTheClusterLosesNothingWhenTheNetworkHeals()
+      throws Exception {
+    FailoverTraffic run = splitAndHeal(2);
+    long[] split = run.answersIn("node 3 split off");
+    assertTrue(split[2] > 0, "node 3 alone refused nothing: " + run.figures());
+  }
+
+  /** {@code minimumMembers} 1, the default: both sides serve, and the database settles. */
+  @Test
+  void withoutAMinimumBothSidesServeAndTheDatabaseSettlesTheirOffsets() throws Exception {
+    splitAndHeal(1);
+  }
+
+  private FailoverTraffic splitAndHeal(int minimumMembers) throws Exception {
+    List<JsonObject> configs = TestNode.clusterConfigs(3);
+    String url = TestPostgres.newDatabase();
+    for (JsonObject c : configs) {
+      c.put("storage", TestPostgres.storage(url));
+      c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
+      c.getJsonObject("cluster").put("minimumMembers", minimumMembers);
+    }
+    MemberLinks links = new MemberLinks(configs);
+    FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)
+        .resentAnswered(8).pullEveryMs(500));
+    try {
+      run.start(configs, links::jvm, 0, 1, 2);
+      awaitMembers(run, 3, 3, 3);
+      run.phase("three nodes");
+      run.startTraffic();
+      Thread.sleep(4_000);
+
+      run.phase("node 3 split off");
+      links.split(Set.of(2));
+      // each side sees the other gone: the split is real, not a slow link
+      awaitMembers(run, 2, 2, 1);
+      Thread.sleep(SPLIT_MS - 6_000);
+      run.phase("healed");
+      links.heal();
+      awaitMembers(run, 3, 3, 3); // the merge check runs every 5 s
+      String last = "after the split";
+      run.phase(last);
+      Thread.sleep(5_000);
+      try {
+        run.stopTraffic(SETTLE, Duration.ofSeconds(1));
+      } finally {
+        System.out.printf("NetworkPartitionIT: %s%n", run.figures());
+      }
+      run.phase("audit");
+
+      for (int i = 0; i < 3; i++) {
+        assertTrue(run.nodes[i].isAlive(), "node " + (i + 1) + " died: " + run.nodes[i].tail());
+      }
+      int total = run.audit();
+      long rows = run.database(url);
+      run.phase("done");
+      long acceptedCount = run.acceptedCount();
+      System.out.printf("NetworkPartitionIT: %d stored (%d rows); %s%n", total, rows,
+          run.figures());
+      if (!run.problems.isEmpty()) {
+        run.dump(url);
+      }
+      assertEquals(List.of(), run.problems.subList(0, Math.min(30, run.problems.size())));
+      assertEquals(acceptedCount, total, "every stored message was ACCEPTED, none twice");
+      assertEquals(total, rows, "the database holds what the pulls show");
+      // a new session on each node is reached from another node: the event-bus addresses are
+      // known across the healed cluster
+      for (int k = 0; k < 3; k++) {
+        String eid = "late-" + k;
+        try (TestClient to = TestClient.login(run.vertx(), Transport.TCP, run.nodes[k], eid, "p");
+             TestClient from = TestClient.login(run.vertx(), Transport.TCP,
+                 run.nodes[(k + 1) % 3], "late-sender", "p" + k)) {
+          assertEquals(200, from.sendAndAwaitAccepted(TestClient.message("late-" + k, eid)
+              .build()).getStatusCode());
+          assertEquals("late-" + k, to.nextMessage().getMessageId(), "pushed to node " + (k + 1));
+        }
+      }
+      for (String r : run.onlineRecipients()) {
+        assertTrue(run.pushesIn(last, r) > 0, r + " was pushed nothing " + last + ": "
+            + run.figures());
+      }
+      assertTrue(run.answersIn("node 3 split off")[0] > 100, "the cluster served while split: "
+          + run.figures());
+      return run;
+    } finally {
+      links.close();
+    }
+  }
+
+  /** Waits until node {@code i} counts {@code counts[i]} members. */
+  private static void awaitMembers(FailoverTraffic run, int... counts) {
+    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() -> {
+      for (int i = 0; i < counts.length; i++) {
+        if (FailoverTraffic.metric(run.nodes[i], "phoenix_cluster_members") != counts[i]) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+}
