@@ -10,6 +10,7 @@ import io.phoenix.config.PhoenixConfig;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.metrics.StoreMetrics;
 import io.phoenix.protocol.v1.Frame;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.Http;
 import io.phoenix.testing.TestNode;
@@ -30,9 +31,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The dashboard's HTTP API over real HTTP on a cluster of two nodes: development tokens only
@@ -40,6 +41,8 @@ import org.junit.jupiter.api.Test;
  * either node, a member that does not answer shown as unreachable, and the page itself at /.
  */
 class DashboardApiTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode withTokens;
   static TestNode withoutTokens;
   static Vertx vertx;
@@ -48,16 +51,9 @@ class DashboardApiTest {
   static void start() {
     List<JsonObject> configs = TestNode.clusterConfigs(2);
     configs.get(0).getJsonObject("auth").put("devTokens", true);
-    withTokens = TestNode.start(configs.get(0));
-    withoutTokens = TestNode.start(configs.get(1));
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    withoutTokens.close();
-    withTokens.close();
+    withTokens = nodes.start(configs.get(0));
+    withoutTokens = nodes.start(configs.get(1));
+    vertx = nodes.vertx();
   }
 
   private static HttpResponse<String> get(TestNode node, String path) throws Exception {

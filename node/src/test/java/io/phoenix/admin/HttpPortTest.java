@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -16,15 +17,17 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP port as a hostile or unusual client sees it, over raw sockets: methods other than
  * GET, and clients that take their time.
  */
 class HttpPortTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   /** limits.helloTimeoutMs of the node under test. */
   static final int HELLO_TIMEOUT_MS = 1_500;
   static TestNode node;
@@ -34,12 +37,7 @@ class HttpPortTest {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("helloTimeoutMs", HELLO_TIMEOUT_MS);
     config.put("storage", new JsonObject().put("type", "memory"));
-    node = TestNode.start(config);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    node = nodes.start(config);
   }
 
   /** A raw connection to the HTTP port. */

@@ -17,6 +17,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.testing.Http;
 import io.phoenix.testing.Jwt;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestIdp;
 import io.phoenix.testing.TestNode;
@@ -30,6 +31,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * /health/ready and /metrics.
  */
 class IdentityProviderTokensTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   @TempDir
   static Path dir;
   static Vertx vertx;
@@ -53,7 +57,7 @@ class IdentityProviderTokensTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
+    vertx = nodes.vertx();
     jwksRsa = TestIdp.rsa("rsa-1");
     jwksEc = TestIdp.ec("ec-1");
     fileRsa = TestIdp.rsa(null);
@@ -63,14 +67,12 @@ class IdentityProviderTokensTest {
     config.getJsonObject("auth").put("issuer", TestIdp.ISSUER).put("audience", TestIdp.AUDIENCE)
         .put("publicKeyFile", TestIdp.pemFile(dir.resolve("idp.pem"), fileRsa, fileEc).toString())
         .put("jwksUrl", idp.url()).put("jwksMinRefreshSeconds", 1).put("clockSkewSeconds", 30);
-    node = TestNode.start(config);
+    node = nodes.start(config);
   }
 
   @AfterAll
   static void stop() {
-    node.close();
-    idp.close();
-    vertx.close();
+    idp.close(); // before the node and the Vert.x it serves on (closed by the extension)
   }
 
   /** Says Hello with {@code token}; returns the answer (Welcome or Goodbye). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -16,9 +17,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the address back with its brackets. Skipped where this machine has no IPv6 loopback.
  */
 class BenchIpv6Test {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
 
   @BeforeAll
@@ -38,14 +41,7 @@ class BenchIpv6Test {
     JsonObject config = TestNode.config();
     config.getJsonObject("tcp").put("host", "::1");
     config.getJsonObject("http").put("host", "::1");
-    node = TestNode.start(config);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
+    node = nodes.start(config);
   }
 
   private static boolean ipv6Loopback() {

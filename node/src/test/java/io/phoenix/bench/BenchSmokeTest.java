@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.cli.PhoenixCommand;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -15,9 +16,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,6 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * asserts on performance.
  */
 class BenchSmokeTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static TestNode node;
 
   @BeforeAll
@@ -35,12 +38,7 @@ class BenchSmokeTest {
     config.getJsonObject("limits").put("messagesPerSecond", 1_000_000); // flat out
     // the runs of this class reuse the same streams: keep their backlog bound out of the way
     config.getJsonObject("retention").put("maxMessagesPerStream", 10_000_000);
-    node = TestNode.start(config);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    node = nodes.start(config);
   }
 
   private static BenchOptions options(boolean ws) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPki;
 import io.vertx.core.json.JsonObject;
@@ -15,9 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * https.
  */
 class BenchTlsTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   @TempDir
   static Path dir;
   static TestNode node;
@@ -44,18 +47,11 @@ class BenchTlsTest {
         .put("http", true).put("certFile", self.cert().toString())
         .put("keyFile", self.key().toString()));
     json.getJsonObject("limits").put("messagesPerSecond", 100_000);
-    node = TestNode.start(json);
+    node = nodes.start(json);
     // what the bench reads: the node's own settings with the ports it got
     json.getJsonObject("tcp").put("port", node.tcpPort());
     json.getJsonObject("http").put("port", node.httpPort());
     config = Files.writeString(dir.resolve("node.json"), json.encode());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -9,6 +9,7 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.testing.ClassArchive;
 import io.phoenix.testing.NodeProcess;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPki;
@@ -21,8 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,6 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * naming the host and why, and print no stack trace. Skipped when the jar has not been built.
  */
 class CliTlsIT {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static final long PROCESS_SECONDS = 90;
 
   static Path dir;
@@ -56,17 +59,9 @@ class CliTlsIT {
         .put("http", true).put("certFile", self.cert().toString())
         .put("keyFile", self.key().toString()));
     json.getJsonObject("limits").put("messagesPerSecond", 100_000);
-    node = TestNode.start(json);
+    node = nodes.start(json);
     config = Files.writeString(dir.resolve("node.json"), json.encode());
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-      vertx.close();
-    }
+    vertx = nodes.vertx();
   }
 
   static String endpoint(String scheme) {

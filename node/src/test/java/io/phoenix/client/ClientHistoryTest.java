@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Counter;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,19 +25,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * acknowledged, so the node refuses nothing.
  */
 class ClientHistoryTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    node.close();
+    node = nodes.start();
+    vertx = nodes.vertx();
   }
 
   private static List<String> texts(List<Message> messages) {

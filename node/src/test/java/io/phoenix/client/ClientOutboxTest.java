@@ -10,15 +10,16 @@ import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,19 +28,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * count, and message_ids told apart per recipient (the node de-duplicates per stream).
  */
 class ClientOutboxTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    node.close();
+    node = nodes.start();
+    vertx = nodes.vertx();
   }
 
   @Test

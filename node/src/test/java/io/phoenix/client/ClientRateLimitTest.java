@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Future;
@@ -12,9 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A burst of sends over the node's rate limit (5 messages a second here): the node answers
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
  * and later sends to that recipient go on.
  */
 class ClientRateLimitTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
@@ -31,14 +34,8 @@ class ClientRateLimitTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("messagesPerSecond", 5);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   @Test

@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPki;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * for another host, stops the client (FAILED) with one line naming the endpoint and why.
  */
 class ClientTlsTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   @TempDir
   static Path dir;
   static TestPki ca;
@@ -37,18 +40,11 @@ class ClientTlsTest {
   static void start() {
     ca = TestPki.create(dir, "phoenix");
     stranger = TestPki.create(dir, "stranger");
-    node = TestNode.start(TestNode.config().put("tls", tls(ca.issue("node", "localhost",
+    node = nodes.start(TestNode.config().put("tls", tls(ca.issue("node", "localhost",
         "127.0.0.1"))));
-    misnamed = TestNode.start(TestNode.config().put("tls", tls(ca.issue("misnamed",
+    misnamed = nodes.start(TestNode.config().put("tls", tls(ca.issue("misnamed",
         "other.example"))));
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    node.close();
-    misnamed.close();
+    vertx = nodes.vertx();
   }
 
   static JsonObject tls(TestPki.Issued leaf) {

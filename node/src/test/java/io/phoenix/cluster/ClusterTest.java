@@ -10,15 +10,16 @@ import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a node id used twice is refused.
  */
 class ClusterTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode n1;
   static TestNode n2;
   static TestNode n3;
@@ -37,18 +40,10 @@ class ClusterTest {
   @BeforeAll
   static void start() {
     configs = TestNode.clusterConfigs(3);
-    n1 = TestNode.start(configs.get(0));
-    n2 = TestNode.start(configs.get(1));
-    n3 = TestNode.start(configs.get(2));
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    n3.close();
-    n2.close();
-    n1.close();
+    n1 = nodes.start(configs.get(0));
+    n2 = nodes.start(configs.get(1));
+    n3 = nodes.start(configs.get(2));
+    vertx = nodes.vertx();
   }
 
   @ParameterizedTest

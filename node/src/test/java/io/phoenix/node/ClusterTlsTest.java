@@ -12,6 +12,7 @@ import io.phoenix.protocol.DeviceKey;
 import io.phoenix.protocol.MessageSignature;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPki;
@@ -32,12 +33,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,6 +51,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTlsTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   @TempDir
   static Path dir;
   static TestPki ca;
@@ -75,18 +78,10 @@ class ClusterTlsTest {
     configs = TestNode.clusterConfigs(4);
     busPort = TestNode.freePort();
     configs.get(0).getJsonObject("cluster").put("eventBusPort", busPort);
-    n1 = TestNode.start(secure(configs.get(0), ca, "m1"));
-    n2 = TestNode.start(secure(configs.get(1), ca, "m2"));
-    n3 = TestNode.start(secure(configs.get(2), ca, "m3"));
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    n3.close();
-    n2.close();
-    n1.close();
+    n1 = nodes.start(secure(configs.get(0), ca, "m1"));
+    n2 = nodes.start(secure(configs.get(1), ca, "m2"));
+    n3 = nodes.start(secure(configs.get(2), ca, "m3"));
+    vertx = nodes.vertx();
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -17,8 +18,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * message, and a 429'd message is neither stored (no offset used) nor delivered.
  */
 class RateLimitTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final int PER_SECOND = 5;
   private static final int BURST = 30;
 
@@ -38,14 +41,8 @@ class RateLimitTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("messagesPerSecond", PER_SECOND);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   @ParameterizedTest

@@ -9,6 +9,7 @@ import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -16,8 +17,8 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,6 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link RateLimitTest}.
  */
 class SendChecksTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final String SPOOF = "mallory";
 
   static TestNode node;
@@ -36,14 +39,8 @@ class SendChecksTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start();
+    vertx = nodes.vertx();
   }
 
   /**

@@ -11,14 +11,15 @@ import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Peer;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,19 +30,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * per stream, an offline recipient catching up with SYNC + PULL_REQUEST, and push order.
  */
 class SendPathTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start();
+    vertx = nodes.vertx();
   }
 
   private static TestClient login(Transport t, String eid, String resource) {

@@ -12,6 +12,7 @@ import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Ping;
 import io.phoenix.protocol.v1.Welcome;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -21,9 +22,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,6 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * node can still log in and exchange a message afterwards.
  */
 class BadInputTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final AtomicInteger SEQ = new AtomicInteger();
 
   static TestNode node;
@@ -42,15 +45,9 @@ class BadInputTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
+    node = nodes.start();
+    vertx = nodes.vertx();
     maxFrameBytes = node.settings().limits().maxFrameBytes();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
   }
 
   // ------------------------------------------------------------------ unparseable

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Goodbye;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -13,9 +14,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code limits.devicesPerIdentity} through real sockets on a two-node cluster: an identity
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * leaves, the new one gets in.
  */
 class DeviceLimitTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode n1;
   static TestNode n2;
   static Vertx vertx;
@@ -35,16 +38,9 @@ class DeviceLimitTest {
     for (JsonObject c : configs) {
       c.getJsonObject("limits").put("devicesPerIdentity", 2);
     }
-    n1 = TestNode.start(configs.get(0));
-    n2 = TestNode.start(configs.get(1));
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    n2.close();
-    n1.close();
+    n1 = nodes.start(configs.get(0));
+    n2 = nodes.start(configs.get(1));
+    vertx = nodes.vertx();
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.phoenix.protocol.v1.Hello;
 import io.phoenix.protocol.v1.Ping;
 import io.phoenix.protocol.v1.Welcome;
 import io.phoenix.testing.Jwt;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -30,9 +31,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,6 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * non-default frame limit, so the Welcome can be checked against the configuration.
  */
 class HandshakeTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final int HEARTBEAT_SECONDS = 1;
   private static final int HELLO_TIMEOUT_MS = 300;
   private static final int MAX_FRAME_BYTES = 32_768;
@@ -58,8 +61,8 @@ class HandshakeTest {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("helloTimeoutMs", HELLO_TIMEOUT_MS)
         .put("heartbeatSeconds", HEARTBEAT_SECONDS).put("maxFrameBytes", MAX_FRAME_BYTES);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
     warmUp();
   }
 
@@ -84,12 +87,6 @@ class HandshakeTest {
         c.next();
       }
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
   }
 
   // ------------------------------------------------------------------ Welcome, Ping

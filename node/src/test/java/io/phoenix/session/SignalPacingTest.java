@@ -9,14 +9,15 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.protocol.v1.Ping;
 import io.phoenix.testing.Http;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * session of the same node is served meanwhile.
  */
 class SignalPacingTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final int PER_SECOND = 20;
   /**
    * A full bucket, then six seconds' worth more. Read in one go (as the WebSocket frames are
@@ -43,14 +46,8 @@ class SignalPacingTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("signalsPerSecond", PER_SECOND).put("heartbeatSeconds", 1);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   @ParameterizedTest

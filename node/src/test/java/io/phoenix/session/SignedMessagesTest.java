@@ -12,6 +12,7 @@ import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
 import io.phoenix.testing.Http;
 import io.phoenix.testing.Jwt;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -25,9 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,6 +41,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and a session's signed messages answered and delivered in the order they were sent.
  */
 class SignedMessagesTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static TestNode strict;
   static Vertx vertx;
@@ -48,18 +51,11 @@ class SignedMessagesTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("messagesPerSecond", 100_000);
-    node = TestNode.start(config);
+    node = nodes.start(config);
     JsonObject strictConfig = TestNode.config();
     strictConfig.getJsonObject("auth").put("requireKeyBinding", true);
-    strict = TestNode.start(strictConfig);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
-    strict.close();
+    strict = nodes.start(strictConfig);
+    vertx = nodes.vertx();
   }
 
   static DeviceKey newKey(String curve) {

@@ -9,14 +9,15 @@ import io.micrometer.core.instrument.Counter;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Goodbye;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,6 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and gets the next message.
  */
 class SlowConsumerTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final int MAX_OUTBOUND = 65_536;
   private static final int PAYLOAD = 32 * 1024;
   /** 64 MB at most: far beyond what loopback socket buffers hold. */
@@ -42,14 +45,8 @@ class SlowConsumerTest {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("maxOutboundBytes", MAX_OUTBOUND)
         .put("messagesPerSecond", 100_000);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   private static double slowConsumerGoodbyes() {

@@ -8,13 +8,14 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,19 +27,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sender.
  */
 class AckTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start();
+    vertx = nodes.vertx();
   }
 
   @ParameterizedTest

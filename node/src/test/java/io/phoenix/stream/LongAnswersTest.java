@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,6 +34,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * </ul>
  */
 class LongAnswersTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static final int SENDERS = 400;
   static final int PULLS = 12;
   static TestNode node;
@@ -42,14 +45,8 @@ class LongAnswersTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("maxOutboundBytes", 65_536);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   @ParameterizedTest

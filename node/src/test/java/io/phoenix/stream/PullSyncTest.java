@@ -9,6 +9,7 @@ import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Identity;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -19,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,6 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * DELIVERED to the head; who may pull which stream; unknown streams and empty SYNCs.
  */
 class PullSyncTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode node;
   static Vertx vertx;
 
@@ -38,14 +41,8 @@ class PullSyncTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("pullBatch", 100);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   /** What one PULL_REQUEST brought: the messages, then the closing signal. */

@@ -11,6 +11,7 @@ import io.phoenix.node.PhoenixNode;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -35,9 +36,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -48,6 +49,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * key is refused before any listener opens, with one line naming the file.
  */
 class TlsTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   @TempDir
   static Path dir;
   static Path cert;
@@ -62,18 +65,8 @@ class TlsTest {
     cert = pair[0];
     key = pair[1];
     trust = new PemTrustOptions().addCertPath(cert.toString());
-    vertx = Vertx.vertx();
-    node = TestNode.start(TestNode.config().put("tls", tls(cert, key)));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close();
-    }
-    if (node != null) {
-      node.close();
-    }
+    vertx = nodes.vertx();
+    node = nodes.start(TestNode.config().put("tls", tls(cert, key)));
   }
 
   /** A fresh self-signed certificate for "localhost" and its key, as PEM files in {@link #dir}. */

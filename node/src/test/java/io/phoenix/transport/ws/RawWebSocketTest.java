@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Hello;
 import io.phoenix.protocol.v1.Ping;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -25,9 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node's own WebSocket framing, byte by byte through a plain socket: the opening handshake
@@ -36,19 +37,16 @@ import org.junit.jupiter.api.Test;
  * same endpoint in the other tests.)
  */
 class RawWebSocketTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
   static TestNode node;
   static int maxFrameBytes;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
+    node = nodes.start();
     maxFrameBytes = node.settings().limits().maxFrameBytes();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** What the node answered to an upgrade request: status and headers (names in lower case). */

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.Ping;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -23,9 +24,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A WebSocket client that offers permessage-deflate, as browsers always do: by default the node
@@ -33,24 +34,19 @@ import org.junit.jupiter.api.Test;
  * both ways intact, many of them back to back.
  */
 class WebSocketCompressionTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   static TestNode plain;
   static TestNode compressing;
   static Vertx vertx;
 
   @BeforeAll
   static void start() {
-    plain = TestNode.start();
+    plain = nodes.start();
     JsonObject config = TestNode.config();
     config.getJsonObject("http").put("webSocketCompression", true);
-    compressing = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    plain.close();
-    compressing.close();
+    compressing = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   /** Exchanges frames with a deflate-offering client; returns the extensions the node chose. */

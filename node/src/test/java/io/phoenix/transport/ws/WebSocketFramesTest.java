@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -14,15 +15,17 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Messages whose WebSocket frames need each of RFC 6455's three length forms (7 bits, 16 bits,
  * 64 bits), back to back through a real node configured for frames that large.
  */
 class WebSocketFramesTest {
+  @RegisterExtension
+  static final Nodes nodes = new Nodes();
   private static final int MAX_FRAME = 300_000;
   static TestNode node;
   static Vertx vertx;
@@ -31,14 +34,8 @@ class WebSocketFramesTest {
   static void start() {
     JsonObject config = TestNode.config();
     config.getJsonObject("limits").put("maxFrameBytes", MAX_FRAME);
-    node = TestNode.start(config);
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close();
-    node.close();
+    node = nodes.start(config);
+    vertx = nodes.vertx();
   }
 
   @Test
