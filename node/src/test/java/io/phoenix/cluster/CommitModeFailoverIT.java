@@ -112,21 +112,10 @@ class CommitModeFailoverIT {
     run.phase("after the full restart");
     Thread.sleep(3_000);
     run.stopTraffic(SETTLE, Duration.ofSeconds(1));
-    run.phase("audit");
-
-    int total = run.audit(); // every stream pulled from the start
-    long rows = run.database(url);
-    run.phase("done");
-    long acceptedCount = run.acceptedCount();
-    System.out.printf("CommitModeFailoverIT: %d stored (%d rows), %d streams read back by the "
-        + "survivor of the double kill; %s%n", total, rows, readBack, run.figures());
-    if (!run.problems.isEmpty()) {
-      run.dump(url);
-    }
-    assertEquals(List.of(), run.problems.subList(0, Math.min(30, run.problems.size())));
-    assertEquals(acceptedCount, total, "every stored message was ACCEPTED, none twice");
-    assertEquals(total, rows, "the database holds what the pulls show");
-    assertTrue(acceptedCount > 1000, "enough traffic: " + acceptedCount);
+    System.out.printf("CommitModeFailoverIT: %d streams read back by the survivor of the "
+        + "double kill%n", readBack);
+    int total = run.auditAll("CommitModeFailoverIT", url);
+    assertTrue(total > 1000, "enough traffic: " + total);
   }
 
   /**

@@ -1,17 +1,13 @@
 package io.phoenix.cluster;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
 import io.phoenix.testing.MemberLinks;
 import io.phoenix.testing.NodeProcesses;
-import io.phoenix.testing.TestClient;
-import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
-import io.phoenix.testing.Transport;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,17 +62,11 @@ class NetworkPartitionIT {
   }
 
   private FailoverTraffic splitAndHeal(int minimumMembers) throws Exception {
-    List<JsonObject> configs = TestNode.clusterConfigs(3);
     String url = TestPostgres.newDatabase();
-    for (JsonObject c : configs) {
-      c.put("storage", TestPostgres.storage(url));
-      c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
-      c.getJsonObject("cluster").put("minimumMembers", minimumMembers);
-    }
-    MemberLinks links = new MemberLinks(configs);
+    List<JsonObject> configs = FailoverTraffic.onPostgres(3, url, minimumMembers);
     FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)
         .resentAnswered(8).pullEveryMs(500));
-    try {
+    try (MemberLinks links = new MemberLinks(configs)) {
       run.start(configs, links::jvm, 0, 1, 2);
       awaitMembers(run, 3, 3, 3);
       run.phase("three nodes");
@@ -94,40 +84,9 @@ class NetworkPartitionIT {
       String last = "after the split";
       run.phase(last);
       Thread.sleep(5_000);
-      try {
-        run.stopTraffic(SETTLE, Duration.ofSeconds(1));
-      } finally {
-        System.out.printf("NetworkPartitionIT: %s%n", run.figures());
-      }
-      run.phase("audit");
-
-      for (int i = 0; i < 3; i++) {
-        assertTrue(run.nodes[i].isAlive(), "node " + (i + 1) + " died: " + run.nodes[i].tail());
-      }
-      int total = run.audit();
-      long rows = run.database(url);
-      run.phase("done");
-      long acceptedCount = run.acceptedCount();
-      System.out.printf("NetworkPartitionIT: %d stored (%d rows); %s%n", total, rows,
-          run.figures());
-      if (!run.problems.isEmpty()) {
-        run.dump(url);
-      }
-      assertEquals(List.of(), run.problems.subList(0, Math.min(30, run.problems.size())));
-      assertEquals(acceptedCount, total, "every stored message was ACCEPTED, none twice");
-      assertEquals(total, rows, "the database holds what the pulls show");
-      // a new session on each node is reached from another node: the event-bus addresses are
-      // known across the healed cluster
-      for (int k = 0; k < 3; k++) {
-        String eid = "late-" + k;
-        try (TestClient to = TestClient.login(run.vertx(), Transport.TCP, run.nodes[k], eid, "p");
-             TestClient from = TestClient.login(run.vertx(), Transport.TCP,
-                 run.nodes[(k + 1) % 3], "late-sender", "p" + k)) {
-          assertEquals(200, from.sendAndAwaitAccepted(TestClient.message("late-" + k, eid)
-              .build()).getStatusCode());
-          assertEquals("late-" + k, to.nextMessage().getMessageId(), "pushed to node " + (k + 1));
-        }
-      }
+      run.stopOnLiveNodes("NetworkPartitionIT", SETTLE);
+      run.auditAll("NetworkPartitionIT", url);
+      run.everyNodeReachesTheOthers(); // across the healed split
       for (String r : run.onlineRecipients()) {
         assertTrue(run.pushesIn(last, r) > 0, r + " was pushed nothing " + last + ": "
             + run.figures());
@@ -135,8 +94,6 @@ class NetworkPartitionIT {
       assertTrue(run.answersIn("node 3 split off")[0] > 100, "the cluster served while split: "
           + run.figures());
       return run;
-    } finally {
-      links.close();
     }
   }
 

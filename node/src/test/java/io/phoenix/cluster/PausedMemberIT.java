@@ -1,14 +1,12 @@
 package io.phoenix.cluster;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
 import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
-import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
 import io.phoenix.testing.Transport;
 import io.vertx.core.json.JsonObject;
@@ -72,13 +70,8 @@ class PausedMemberIT {
   }
 
   private void pauseTwoNodesInTurn(int minimumMembers) throws Exception {
-    List<JsonObject> configs = TestNode.clusterConfigs(3);
     String url = TestPostgres.newDatabase();
-    for (JsonObject c : configs) {
-      c.put("storage", TestPostgres.storage(url));
-      c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
-      c.getJsonObject("cluster").put("minimumMembers", minimumMembers);
-    }
+    List<JsonObject> configs = FailoverTraffic.onPostgres(3, url, minimumMembers);
     FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)
         .resentAnswered(8).pullEveryMs(500));
     run.start(configs, 0, 1, 2);
@@ -99,39 +92,9 @@ class PausedMemberIT {
     String last = "after both pauses";
     run.phase(last);
     Thread.sleep(5_000);
-    try {
-      run.stopTraffic(SETTLE, Duration.ofSeconds(1));
-    } finally {
-      System.out.printf("PausedMemberIT: %s%n", run.figures());
-    }
-    run.phase("audit");
-
-    for (int i = 0; i < 3; i++) {
-      assertTrue(run.nodes[i].isAlive(), "node " + (i + 1) + " died: " + run.nodes[i].tail());
-    }
-    int total = run.audit();
-    long rows = run.database(url);
-    run.phase("done");
-    long acceptedCount = run.acceptedCount();
-    System.out.printf("PausedMemberIT: %d stored (%d rows); %s%n", total, rows, run.figures());
-    if (!run.problems.isEmpty()) {
-      run.dump(url);
-    }
-    assertEquals(List.of(), run.problems.subList(0, Math.min(30, run.problems.size())));
-    assertEquals(acceptedCount, total, "every stored message was ACCEPTED, none twice");
-    assertEquals(total, rows, "the database holds what the pulls show");
-    // a new session on each node is reached from another node: every node's event-bus
-    // address is known to the others again
-    for (int k = 0; k < 3; k++) {
-      String eid = "late-" + k;
-      try (TestClient to = TestClient.login(run.vertx(), Transport.TCP, run.nodes[k], eid, "p");
-           TestClient from = TestClient.login(run.vertx(), Transport.TCP, run.nodes[(k + 1) % 3],
-               "late-sender", "p" + k)) {
-        assertEquals(200, from.sendAndAwaitAccepted(TestClient.message("late-" + k, eid)
-            .build()).getStatusCode());
-        assertEquals("late-" + k, to.nextMessage().getMessageId(), "pushed to node " + (k + 1));
-      }
-    }
+    run.stopOnLiveNodes("PausedMemberIT", SETTLE);
+    run.auditAll("PausedMemberIT", url);
+    run.everyNodeReachesTheOthers(); // every node's event-bus address known again
     // node 3, which merged back (and got a new Hazelcast uuid), dies: the others still know
     // which sessions were its own and remove them (an ephemeral message to one is then 404)
     try (TestClient gone = TestClient.login(run.vertx(), Transport.TCP, run.nodes[2], "gone",

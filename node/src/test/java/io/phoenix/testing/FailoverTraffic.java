@@ -226,6 +226,20 @@ public final class FailoverTraffic implements AutoCloseable {
     Signals.send(signal, pids);
   }
 
+  /**
+   * The configurations of {@code n} members of one cluster on the PostgreSQL database {@code
+   * url}, with {@code minimumMembers} and no rate limit a run could reach.
+   */
+  public static List<JsonObject> onPostgres(int n, String url, int minimumMembers) {
+    List<JsonObject> configs = TestNode.clusterConfigs(n);
+    for (JsonObject c : configs) {
+      c.put("storage", TestPostgres.storage(url));
+      c.getJsonObject("limits").put("messagesPerSecond", 1_000_000);
+      c.getJsonObject("cluster").put("minimumMembers", minimumMembers);
+    }
+    return configs;
+  }
+
   /** Starts the senders and the online recipients. */
   public void startTraffic() {
     for (int i = 0; i < shape.senders; i++) {
@@ -253,6 +267,21 @@ public final class FailoverTraffic implements AutoCloseable {
     stopped = true;
     for (Thread t : threads) {
       t.join(10_000);
+    }
+  }
+
+  /**
+   * {@link #stopTraffic} with a second for the last pushes, the figures printed under {@code
+   * test}'s name whatever happened, then checks that no node died.
+   */
+  public void stopOnLiveNodes(String test, Duration settle) throws InterruptedException {
+    try {
+      stopTraffic(settle, Duration.ofSeconds(1));
+    } finally {
+      System.out.printf("%s: %s%n", test, figures());
+    }
+    for (int i = 0; i < nodes.length; i++) {
+      assertTrue(nodes[i].isAlive(), "node " + (i + 1) + " died: " + nodes[i].tail());
     }
   }
 
@@ -609,6 +638,46 @@ public final class FailoverTraffic implements AutoCloseable {
   private static Connection connect(String url) throws Exception {
     String db = url.substring(url.lastIndexOf('/') + 1);
     return TestPostgres.server().getDatabase("postgres", db).getConnection();
+  }
+
+  /**
+   * The end of a run on PostgreSQL, once its traffic has stopped: every stream pulled from its
+   * start ({@link #audit}) and the database {@code url} itself checked ({@link #database}); the
+   * figures printed under {@code test}'s name; then nothing in {@link #problems} (the first
+   * streams with one dumped), every stored message ACCEPTED and none twice, and the database
+   * holding what the pulls show. Returns how many messages the streams hold.
+   */
+  public int auditAll(String test, String url) throws Exception {
+    phase("audit");
+    int total = audit();
+    long rows = database(url);
+    phase("done");
+    long acceptedCount = acceptedCount();
+    System.out.printf("%s: %d stored (%d rows); %s%n", test, total, rows, figures());
+    if (!problems.isEmpty()) {
+      dump(url);
+    }
+    assertEquals(List.of(), problems.subList(0, Math.min(30, problems.size())));
+    assertEquals(acceptedCount, total, "every stored message was ACCEPTED, none twice");
+    assertEquals(total, rows, "the database holds what the pulls show");
+    return total;
+  }
+
+  /**
+   * A new session on each node is pushed what a session on the next node sends it: every
+   * node's event-bus address is known to the others (after a merge, say).
+   */
+  public void everyNodeReachesTheOthers() {
+    for (int k = 0; k < nodes.length; k++) {
+      String eid = "late-" + k;
+      try (TestClient to = TestClient.login(vertx, Transport.TCP, nodes[k], eid, "p");
+           TestClient from = TestClient.login(vertx, Transport.TCP,
+               nodes[(k + 1) % nodes.length], "late-sender", "p" + k)) {
+        assertEquals(200, from.sendAndAwaitAccepted(TestClient.message("late-" + k, eid)
+            .build()).getStatusCode());
+        assertEquals("late-" + k, to.nextMessage().getMessageId(), "pushed to node " + (k + 1));
+      }
+    }
   }
 
   /** Prints what the database holds of the first streams with a problem. */
