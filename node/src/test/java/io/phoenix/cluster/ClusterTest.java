@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
+import io.phoenix.testing.MemberLinks;
 import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
@@ -124,6 +126,7 @@ class ClusterTest {
    */
   @Test
   void aMemberOnAnotherLoopbackAddressJoinsAndBindsThatAddressOnly() throws Exception {
+    assumeTrue(MemberLinks.bindable("127.0.0.2"), "this machine does not bind 127.0.0.2");
     JsonObject alias = configs.get(0).copy();
     int port = TestNode.freePort();
     alias.getJsonObject("node").put("id", "alias-" + port);

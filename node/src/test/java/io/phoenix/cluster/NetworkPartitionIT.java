@@ -2,6 +2,7 @@ package io.phoenix.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
@@ -62,6 +63,10 @@ class NetworkPartitionIT {
   }
 
   private FailoverTraffic splitAndHeal(int minimumMembers) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assumeTrue(MemberLinks.bindable(MemberLinks.host(i)), "this machine does not bind "
+          + MemberLinks.host(i) + " (on macOS: ifconfig lo0 alias " + MemberLinks.host(i) + ")");
+    }
     String url = TestPostgres.newDatabase();
     List<JsonObject> configs = FailoverTraffic.onPostgres(3, url, minimumMembers);
     FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)

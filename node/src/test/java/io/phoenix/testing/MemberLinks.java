@@ -67,6 +67,19 @@ public final class MemberLinks implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether this machine binds {@code address} (Linux binds every address of 127.0.0.0/8;
+   * macOS only those given to {@code lo0} as aliases).
+   */
+  public static boolean bindable(String address) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(address, 0));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The loopback address member {@code i} binds. */
   public static String host(int i) {
     return "127.0.0." + (11 + i);
