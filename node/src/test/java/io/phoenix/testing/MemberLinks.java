@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -104,7 +105,7 @@ public final class MemberLinks implements AutoCloseable {
 
   /** Every link forwards again. */
   public synchronized void heal() {
-    java.util.Arrays.fill(apart, false);
+    Arrays.fill(apart, false);
     notifyAll();
   }
 
