@@ -19,8 +19,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The membership links of a cluster of node processes, through relays the test controls, so
  * that it can split the network between members: each member binds an address of its own on
  * loopback ({@code 127.0.0.11}, {@code .12}, ...) and advertises a relay on that address,
- * which forwards to its real membership port. Hazelcast binds its outgoing connections to the
- * member's address, so a relay knows which member calls it (and serves no other caller).
+ * which forwards to its real membership port. A member binds the connections it opens to its
+ * address too (the node turns Hazelcast's {@code socket.bind.any} off for an IP address, and
+ * the connections it opens follow it), so a relay knows which member calls it (and serves no
+ * other caller).
  *
  * <p>A split ({@link #split}) stops the relays forwarding between the two sides, in both
  * directions, on the connections open and on new ones: the bytes wait, as TCP keeps
@@ -86,14 +88,10 @@ public final class MemberLinks implements AutoCloseable {
     return "127.0.0." + (11 + i);
   }
 
-  /**
-   * The JVM options of member {@code i}: it advertises its relay, and binds the connections it
-   * opens to its own address.
-   */
+  /** The JVM options of member {@code i}: it advertises its relay. */
   public List<String> jvm(int i) {
     return List.of("-Xmx512m", "-XX:+UseSerialGC",
-        "-Dhazelcast.local.publicAddress=" + host(i) + ":" + relayPorts[i],
-        "-Dhazelcast.socket.client.bind.any=false");
+        "-Dhazelcast.local.publicAddress=" + host(i) + ":" + relayPorts[i]);
   }
 
   /** Splits the members of {@code side} from the others. */
