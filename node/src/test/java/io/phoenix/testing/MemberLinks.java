@@ -25,10 +25,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * other caller).
  *
  * <p>A split ({@link #split}) stops the relays forwarding between the two sides, in both
- * directions, on the connections open and on new ones: the bytes wait, as TCP keeps
- * retransmitting through a network that drops every packet, and the members hear nothing from
- * each other until {@link #heal}, when whatever waited goes on, in order, unless the member
- * closed that connection meanwhile. Within a side, and to the clients, PostgreSQL and the
+ * directions: on the connections open, the bytes wait, as TCP keeps retransmitting through a
+ * network that drops every packet, and the members hear nothing from each other until {@link
+ * #heal}, when whatever waited goes on, in order, unless the member closed that connection
+ * meanwhile; a new connection across the split is closed at once, as one that cannot
+ * connect. Within a side, and to the clients, PostgreSQL and the
  * event bus, nothing changes.
  */
 public final class MemberLinks implements AutoCloseable {
@@ -146,13 +147,20 @@ public final class MemberLinks implements AutoCloseable {
   }
 
   private void connect(Socket in, int from, int to) {
+    if (cut(from, to)) {
+      // A new connection across a split fails, as one whose first packets go unanswered
+      // does. Held open instead, it looked to Hazelcast like a member there but silent (a
+      // paused one): with the master split off, the two others then split from each other
+      // too and did not merge for 40 s, which a split made with netfilter rules did not do.
+      close(in);
+      return;
+    }
     try {
-      awaitLink(from, to); // a new connection across a split waits like its first packet
       Socket out = new Socket(host(to), memberPorts[to]);
       sockets.add(out);
       daemon("pump-" + (from + 1) + "-" + (to + 1), () -> pump(in, out, from, to));
       pump(out, in, from, to);
-    } catch (IOException | InterruptedException e) {
+    } catch (IOException e) {
       close(in);
     }
   }
