@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.phoenix.testing.TempTree;
 import io.phoenix.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -66,9 +67,7 @@ class SignInTextIT {
       return Files.readString(out, StandardCharsets.UTF_8);
     } finally {
       Files.deleteIfExists(out);
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      TempTree.delete(profile);
     }
   }
 }

@@ -8,10 +8,11 @@ import io.phoenix.stream.StreamPipeline;
 import io.phoenix.stream.StreamStore;
 import io.phoenix.stream.log.RocksDbMessageLog;
 import io.phoenix.testing.LoneMember;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.phoenix.testing.TempTree;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +69,7 @@ public class StreamStoreBenchmark {
   private HazelcastInstance hazelcast;
   private Vertx vertx;
   private Context context;
+  private Path dir;
   private StreamStore store;
   private byte[] message;
   private long seq;
@@ -78,7 +80,7 @@ public class StreamStoreBenchmark {
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
     boolean embedded = storage.equals("embedded");
-    Path dir = Files.createTempDirectory("phoenix-jmh");
+    dir = Files.createTempDirectory("phoenix-jmh");
     store = new StreamPipeline(vertx, hazelcast.getMap(StreamPipeline.MAP_NAME),
         hazelcast.getPartitionService(),
         embedded ? RocksDbMessageLog.open(dir.resolve("db")) : null,
@@ -98,6 +100,7 @@ public class StreamStoreBenchmark {
     store.close();
     vertx.close().await(10, TimeUnit.SECONDS);
     hazelcast.shutdown();
+    TempTree.delete(dir); // hundreds of MB of RocksDB files per trial
   }
 
   /** 1,000 appends in flight from one event loop; the time is per append. */

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,6 +39,7 @@ class CliTlsIT {
   static final Nodes nodes = new Nodes();
   static final long PROCESS_SECONDS = 90;
 
+  @TempDir
   static Path dir;
   static TestNode node;
   static TestPki.Issued self;
@@ -53,7 +55,6 @@ class CliTlsIT {
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(NodeProcess.jarExists(), "no target/phoenix.jar: build it with mvn package");
-    dir = Files.createTempDirectory("cli-tls");
     self = TestPki.selfSigned(dir, "node", "localhost", "127.0.0.1");
     JsonObject json = TestNode.config().put("tls", new JsonObject().put("tcp", true)
         .put("http", true).put("certFile", self.cert().toString())
@@ -72,7 +73,9 @@ class CliTlsIT {
   /** Runs the jar with {@code input} on stdin; stdout and stderr together, line by line. */
   static Run run(String input, String... args) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+    // its temporary directory (the chat's log) is the test's own
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m",
+        "-Djava.io.tmpdir=" + dir));
     command.addAll(ClassArchive.jarArgs());
     command.addAll(List.of(args));
     Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), input);

@@ -5,12 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
-import java.util.stream.Stream;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -82,7 +80,7 @@ public final class Chromium implements AutoCloseable {
       driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
       return new Chromium(driver, profile);
     } catch (RuntimeException e) {
-      delete(profile);
+      TempTree.delete(profile);
       throw e;
     }
   }
@@ -112,15 +110,7 @@ public final class Chromium implements AutoCloseable {
     try {
       driver.quit();
     } finally {
-      delete(profile);
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temporary profile left behind is harmless
+      TempTree.delete(profile);
     }
   }
 }
