@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.phoenix.testing.FailoverTraffic;
 import io.phoenix.testing.FailoverTraffic.Shape;
 import io.phoenix.testing.MemberLinks;
+import io.phoenix.testing.NetworkSplit;
 import io.phoenix.testing.NodeProcesses;
+import io.phoenix.testing.Partition;
 import io.phoenix.testing.TestPostgres;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,6 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
  * them. Node 1 starts first, so it is the oldest member, Hazelcast's master: the first case
  * splits it off (the other two choose another master, and it merges back into their cluster),
  * the second node 3.
+ *
+ * <p>The relays leave the event bus's connections open. Where netfilter rules can be set
+ * (Linux, as root: {@link NetworkSplit}), both cases run again with every link between the
+ * sides cut by the kernel, the event bus's too, so that pushes across the split wait or fail
+ * as on a real network.
  *
  * <p>Then every message is counted, as in {@link CommitModeFailoverIT}: each ACCEPTED
  * message_id stored once at the offset it was answered with; every stream's offsets 1..head
@@ -53,7 +61,8 @@ class NetworkPartitionIT {
   @Test
   void withAMinimumTheSideAloneRefusesAndTheClusterLosesNothingWhenTheNetworkHeals()
       throws Exception {
-    FailoverTraffic run = splitAndHeal(2, 0);
+    assumeLoopbackAddresses(MemberLinks::host);
+    FailoverTraffic run = splitAndHeal(2, 0, configs -> new MemberLinks(configs));
     long[] split = run.answersIn("node 1 split off");
     assertTrue(split[2] > 0, "node 1 alone refused nothing: " + run.figures());
   }
@@ -61,22 +70,56 @@ class NetworkPartitionIT {
   /** {@code minimumMembers} 1, the default: both sides serve, and the database settles. */
   @Test
   void withoutAMinimumBothSidesServeAndTheDatabaseSettlesTheirOffsets() throws Exception {
-    splitAndHeal(1, 2);
+    assumeLoopbackAddresses(MemberLinks::host);
+    splitAndHeal(1, 2, configs -> new MemberLinks(configs));
+  }
+
+  /**
+   * The first case, every link between the sides cut by the kernel ({@link NetworkSplit}),
+   * the event bus's too: pushes between the sides wait or fail as they would on a network.
+   */
+  @Test
+  void everyLinkCutWithAMinimumTheSideAloneRefusesAndNothingIsLost() throws Exception {
+    assumeNetfilter();
+    FailoverTraffic run = splitAndHeal(2, 0, configs -> new NetworkSplit(configs, 0, dir));
+    long[] split = run.answersIn("node 1 split off");
+    assertTrue(split[2] > 0, "node 1 alone refused nothing: " + run.figures());
+  }
+
+  /** The second case, every link between the sides cut by the kernel. */
+  @Test
+  void everyLinkCutWithoutAMinimumBothSidesServeAndNothingIsLost() throws Exception {
+    assumeNetfilter();
+    splitAndHeal(1, 2, configs -> new NetworkSplit(configs, 2, dir));
+  }
+
+  /** How a case splits the network of the three nodes, set up on their configurations. */
+  private interface Splitter {
+    Partition on(List<JsonObject> configs) throws Exception;
+  }
+
+  private static void assumeLoopbackAddresses(IntFunction<String> host) {
+    for (int i = 0; i < 3; i++) {
+      assumeTrue(MemberLinks.bindable(host.apply(i)), "this machine does not bind "
+          + host.apply(i) + " (on macOS: ifconfig lo0 alias " + host.apply(i) + ")");
+    }
+  }
+
+  private static void assumeNetfilter() {
+    String missing = NetworkSplit.unavailable();
+    assumeTrue(missing == null, () -> "no split by netfilter here: " + missing);
   }
 
   /** Splits node {@code apart} off from the two others, then heals the network. */
-  private FailoverTraffic splitAndHeal(int minimumMembers, int apart) throws Exception {
-    for (int i = 0; i < 3; i++) {
-      assumeTrue(MemberLinks.bindable(MemberLinks.host(i)), "this machine does not bind "
-          + MemberLinks.host(i) + " (on macOS: ifconfig lo0 alias " + MemberLinks.host(i) + ")");
-    }
+  private FailoverTraffic splitAndHeal(int minimumMembers, int apart, Splitter splitter)
+      throws Exception {
     String url = TestPostgres.newDatabase();
     List<JsonObject> configs = FailoverTraffic.onPostgres(3, url, minimumMembers);
     FailoverTraffic run = processes.traffic(dir, 3, new Shape().recipients(12).window(8)
         .resentAnswered(8).pullEveryMs(500));
-    try (MemberLinks links = new MemberLinks(configs)) {
-      run.start(configs, links::jvm, 0);
-      run.start(configs, links::jvm, 1, 2);
+    try (Partition network = splitter.on(configs)) {
+      run.startWith(configs, network::launch, 0);
+      run.startWith(configs, network::launch, 1, 2);
       awaitMembers(run, 3, 3, 3);
       run.phase("three nodes");
       run.startTraffic();
@@ -85,14 +128,14 @@ class NetworkPartitionIT {
       String splitOff = "node " + (apart + 1) + " split off";
       run.phase(splitOff);
       long split = System.nanoTime();
-      links.split(Set.of(apart));
+      network.split(Set.of(apart));
       // each side sees the other gone: the split is real, not a slow link
       int[] counts = {2, 2, 2};
       counts[apart] = 1;
       awaitMembers(run, counts);
       Thread.sleep(Math.max(0, SPLIT_MS - (System.nanoTime() - split) / 1_000_000));
       run.phase("healed");
-      links.heal();
+      network.heal();
       awaitMembers(run, 3, 3, 3); // the merge check runs every 5 s
       String last = "after the split";
       run.phase(last);

@@ -171,15 +171,28 @@ public final class FailoverTraffic implements AutoCloseable {
   /** Like {@link #start(List, int...)}, node {@code i} with the JVM options {@code jvm(i)}. */
   public void start(List<JsonObject> configs, IntFunction<List<String>> jvm, int... indexes)
       throws Exception {
+    startWith(configs, i -> (d, config) -> NodeProcess.start(d, config, Map.of(), jvm.apply(i)),
+        indexes);
+  }
+
+  /** How a node of the run is started: a process on {@code config}, its file in {@code dir}. */
+  @FunctionalInterface
+  public interface Launch {
+    NodeProcess start(Path dir, JsonObject config) throws Exception;
+  }
+
+  /** Like {@link #start(List, int...)}, node {@code i} started by {@code launch(i)}. */
+  public void startWith(List<JsonObject> configs, IntFunction<Launch> launch, int... indexes)
+      throws Exception {
     List<CompletableFuture<NodeProcess>> starting = new ArrayList<>();
     for (int i : indexes) {
       JsonObject config = configs.get(i);
-      List<String> options = jvm.apply(i);
+      Launch how = launch.apply(i);
       starting.add(CompletableFuture.supplyAsync(() -> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
           try {
-            NodeProcess n = NodeProcess.start(dir, config, Map.of(), options);
+            NodeProcess n = how.start(dir, config);
             started.add(n);
             return n;
           } catch (Exception e) {

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -32,7 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * connect. Within a side, and to the clients, PostgreSQL and the
  * event bus, nothing changes.
  */
-public final class MemberLinks implements AutoCloseable {
+public final class MemberLinks implements Partition {
   private final int members;
   private final int[] relayPorts;
   private final int[] memberPorts;
@@ -90,19 +91,24 @@ public final class MemberLinks implements AutoCloseable {
   }
 
   /** The JVM options of member {@code i}: it advertises its relay. */
-  public List<String> jvm(int i) {
+  private List<String> jvm(int i) {
     return List.of("-Xmx512m", "-XX:+UseSerialGC",
         "-Dhazelcast.local.publicAddress=" + host(i) + ":" + relayPorts[i]);
   }
 
-  /** Splits the members of {@code side} from the others. */
+  @Override
+  public FailoverTraffic.Launch launch(int i) {
+    return (dir, config) -> NodeProcess.start(dir, config, Map.of(), jvm(i));
+  }
+
+  @Override
   public synchronized void split(Set<Integer> side) {
     for (int i = 0; i < members; i++) {
       apart[i] = side.contains(i);
     }
   }
 
-  /** Every link forwards again. */
+  @Override
   public synchronized void heal() {
     Arrays.fill(apart, false);
     notifyAll();

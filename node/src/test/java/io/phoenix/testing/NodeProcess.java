@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,16 +34,15 @@ public final class NodeProcess implements AutoCloseable {
   private final Path log;
 
   private NodeProcess(Path config, Path log, Map<String, String> env, List<String> jvm,
-      int openFiles) throws IOException {
+      int openFiles, List<String> launcher, List<String> jar) throws IOException {
     this.log = log;
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(launcher);
     if (openFiles > 0) { // the shell lowers both limits, then becomes the JVM (same pid)
       command.addAll(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"));
     }
-    command.add(java);
+    command.add(java());
     command.addAll(jvm.isEmpty() ? List.of("-Xmx512m", "-XX:+UseSerialGC") : jvm);
-    command.addAll(ClassArchive.jarArgs());
+    command.addAll(jar);
     command.addAll(List.of("node", "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(env);
@@ -99,14 +99,41 @@ public final class NodeProcess implements AutoCloseable {
     return start(dir, config, Map.of(), List.of(), openFiles);
   }
 
+  /**
+   * Like {@link #start(Path, JsonObject, Map, List)}, started by {@code launcher} (a command
+   * that runs the rest of the command line: {@code setpriv} to run the node as another user)
+   * from {@code jar} and without the class archive, which that user may not be able to read.
+   * The config file is written to {@code dir}; the log, opened here, is written through the
+   * descriptor the process inherits.
+   */
+  public static NodeProcess startThrough(List<String> launcher, Path jar, Path dir,
+      JsonObject config, List<String> jvm) throws Exception {
+    return start(dir, config, Map.of(), jvm, 0, launcher,
+        List.of("-jar", jar.toAbsolutePath().toString()));
+  }
+
+  /** The JVM the tests run on, which the node processes run on too. */
+  public static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
   private static NodeProcess start(Path dir, JsonObject config, Map<String, String> env,
       List<String> jvm, int openFiles) throws Exception {
+    return start(dir, config, env, jvm, openFiles, List.of(), ClassArchive.jarArgs());
+  }
+
+  private static NodeProcess start(Path dir, JsonObject config, Map<String, String> env,
+      List<String> jvm, int openFiles, List<String> launcher, List<String> jar)
+      throws Exception {
     String id = config.getJsonObject("node").getString("id");
     Path file = dir.resolve(id + ".json");
     Files.writeString(file, config.encodePrettily());
+    if (!launcher.isEmpty()) { // another user may run it
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    }
     Path logs = Files.createDirectories(Path.of("target", "node-logs"));
     NodeProcess p = new NodeProcess(file, logs.resolve(id + "-" + System.nanoTime() + ".log"),
-        env, jvm, openFiles);
+        env, jvm, openFiles, launcher, jar);
     try {
       p.ready.get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
