@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code phoenix} command line: {@code node} starts a node, {@code token} prints a token.
+ * The {@code phoenix} command line: {@code node} starts a node, {@code token} prints a token,
+ * {@code chat} and {@code bench} are clients, {@code copy-store} copies a store into another.
  *
  * <p>Runs on the main thread.
  */
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
     version = "phoenix 0.1.0",
     description = "A clustered real-time messaging node.",
     subcommands = {NodeCommand.class, TokenCommand.class, ChatCommand.class,
-        BenchCommand.class})
+        BenchCommand.class, CopyStoreCommand.class})
 public final class PhoenixCommand implements Runnable {
 
   /** Parses and runs; returns the process exit code. */

@@ -73,10 +73,37 @@ public final class ConfigLoader {
    * @throws ConfigException on any problem, naming the key or variable
    */
   public static Loaded load(JsonObject json, Map<String, String> env, String source) {
+    List<String> warnings = new ArrayList<>();
+    PhoenixConfig config = build(values(json, env, source, warnings));
+    if (config.auth().secretIsShort()) {
+      warnings.add(ConfigKey.AUTH_JWT_SECRET.path() + " is shorter than "
+          + AuthOptions.RECOMMENDED_SECRET_BYTES
+          + " bytes: use a long random secret outside development");
+    }
+    return new Loaded(config, warnings, source);
+  }
+
+  /**
+   * The {@code storage} group of a configuration file ({@code null}: the embedded default),
+   * without environment overrides: every key of the file is checked as {@link #load} checks
+   * it, but what the other groups need of each other (a way to check tokens, for one) is not
+   * asked, since only the store is used ({@code phoenix copy-store}).
+   *
+   * @throws ConfigException on any problem, naming the key
+   */
+  public static StorageOptions storage(String file) {
+    String source = file == null ? EMBEDDED_SOURCE : file;
+    String text = file == null ? JsonFiles.readEmbedded(EMBEDDED_RESOURCE, source)
+        : JsonFiles.read(file);
+    return storage(values(JsonFiles.parse(text, source), Map.of(), source, new ArrayList<>()));
+  }
+
+  /** Every key's value: the file's, or the environment's override, or the default; checked. */
+  private static Map<ConfigKey, Object> values(JsonObject json, Map<String, String> env,
+      String source, List<String> warnings) {
     Objects.requireNonNull(json, "json");
     Map<ConfigKey, Object> raw = new EnumMap<>(ConfigKey.class);
     readKeys(json, source, raw);
-    List<String> warnings = new ArrayList<>();
     Map<ConfigKey, String> fromEnv = readEnv(env == null ? Map.of() : env, raw, warnings);
 
     Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
@@ -91,13 +118,7 @@ public final class ConfigLoader {
         values.put(key, Values.fromJson(key, value, null));
       }
     }
-    PhoenixConfig config = build(values);
-    if (config.auth().secretIsShort()) {
-      warnings.add(ConfigKey.AUTH_JWT_SECRET.path() + " is shorter than "
-          + AuthOptions.RECOMMENDED_SECRET_BYTES
-          + " bytes: use a long random secret outside development");
-    }
-    return new Loaded(config, warnings, source);
+    return values;
   }
 
   /**
@@ -223,13 +244,17 @@ public final class ConfigLoader {
         new TlsOptions((Boolean) v.get(ConfigKey.TLS_TCP), (Boolean) v.get(ConfigKey.TLS_HTTP),
             str(v, ConfigKey.TLS_CERT_FILE), str(v, ConfigKey.TLS_KEY_FILE),
             str(v, ConfigKey.TLS_CA_FILE)),
-        new StorageOptions(str(v, ConfigKey.STORAGE_TYPE), str(v, ConfigKey.STORAGE_PATH),
-            str(v, ConfigKey.STORAGE_ACCEPT_AFTER), str(v, ConfigKey.STORAGE_URL),
-            str(v, ConfigKey.STORAGE_USER), str(v, ConfigKey.STORAGE_PASSWORD),
-            num(v, ConfigKey.STORAGE_POOL_SIZE), num(v, ConfigKey.STORAGE_FLUSH_MS),
-            num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW),
-            (Long) v.get(ConfigKey.STORAGE_HOT_WINDOW_BYTES),
-            num(v, ConfigKey.STORAGE_MAX_STREAMS_IN_MEMORY)));
+        storage(v));
+  }
+
+  private static StorageOptions storage(Map<ConfigKey, Object> v) {
+    return new StorageOptions(str(v, ConfigKey.STORAGE_TYPE), str(v, ConfigKey.STORAGE_PATH),
+        str(v, ConfigKey.STORAGE_ACCEPT_AFTER), str(v, ConfigKey.STORAGE_URL),
+        str(v, ConfigKey.STORAGE_USER), str(v, ConfigKey.STORAGE_PASSWORD),
+        num(v, ConfigKey.STORAGE_POOL_SIZE), num(v, ConfigKey.STORAGE_FLUSH_MS),
+        num(v, ConfigKey.STORAGE_MAX_BATCH), num(v, ConfigKey.STORAGE_HOT_WINDOW),
+        (Long) v.get(ConfigKey.STORAGE_HOT_WINDOW_BYTES),
+        num(v, ConfigKey.STORAGE_MAX_STREAMS_IN_MEMORY));
   }
 
   private static String str(Map<ConfigKey, Object> v, ConfigKey key) {

@@ -124,6 +124,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theStorageGroupAloneIsReadWithoutWhatANodeNeedsMore() throws IOException {
+    // copy-store: a file of the storage group only (no way to check tokens, which a node needs)
+    Path only = write("{\"storage\": {\"type\": \"embedded\", \"path\": \"copy\"}}");
+    assertEquals("copy", ConfigLoader.storage(only.toString()).path());
+    assertEquals(StorageOptions.EMBEDDED, ConfigLoader.storage(null).type(), "the embedded default");
+    // every key present is still checked, the storage group's and the others'
+    Path bad = write("{\"storage\": {\"type\": \"rocks\"}}");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.storage(bad.toString()));
+    assertEquals("config error: storage.type must be one of embedded, postgresql, memory "
+        + "(got \"rocks\")", e.getMessage());
+    Path other = write("{\"limits\": {\"pullBatch\": \"many\"}}");
+    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.storage(other.toString()))
+        .getMessage().contains("limits.pullBatch"));
+  }
+
+  @Test
   void storageValuesAreChecked() {
     assertEquals("config error: storage.type must be one of embedded, postgresql, memory "
         + "(got \"rocks\")", error(withSecret("storage", "type", "rocks")));

@@ -53,6 +53,21 @@ abstract class DelegatingLog implements MessageLog {
   }
 
   @Override
+  public void eachStream(StreamVisitor each) throws LogException {
+    db.eachStream(each);
+  }
+
+  @Override
+  public boolean isEmpty() throws LogException {
+    return db.isEmpty();
+  }
+
+  @Override
+  public void adoptEpoch(String epoch) throws LogException {
+    db.adoptEpoch(epoch);
+  }
+
+  @Override
   public long bytesOnDisk() {
     return db.bytesOnDisk();
   }

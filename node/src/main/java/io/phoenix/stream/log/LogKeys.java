@@ -110,6 +110,21 @@ final class LogKeys {
         next.runs() != null ? next.runs() : old.runs());
   }
 
+  /** The recipient's eid in a key of any family: its first field. */
+  static String recipientOf(byte[] key) {
+    ByteBuffer b = ByteBuffer.wrap(key);
+    byte[] to = new byte[readVarint(b)];
+    b.get(to);
+    return new String(to, StandardCharsets.UTF_8);
+  }
+
+  /** The length of the recipient's field (varint length and bytes) at the start of a key. */
+  static int recipientLength(byte[] key) {
+    ByteBuffer b = ByteBuffer.wrap(key);
+    int length = readVarint(b);
+    return b.position() + length;
+  }
+
   /** The sender's eid in a streams-family key whose recipient part is {@code skip} bytes. */
   static String senderOf(byte[] key, int skip) {
     ByteBuffer b = ByteBuffer.wrap(key, skip, key.length - skip);

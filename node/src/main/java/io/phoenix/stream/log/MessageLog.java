@@ -147,6 +147,30 @@ public interface MessageLog extends AutoCloseable {
   /** Deletes up to {@code max} messages accepted before {@code cutoff}; returns how many. */
   int trimExpired(long cutoff, int max) throws LogException;
 
+  /** What {@link #eachStream} calls with each row. */
+  @FunctionalInterface
+  interface StreamVisitor {
+    void visit(StreamRow row) throws LogException;
+  }
+
+  /**
+   * Calls {@code each} with the row of every stream, one at a time, in an order of the store's
+   * own; the rows written meanwhile may or may not be seen. For {@code phoenix copy-store},
+   * which reads a store no node is using.
+   */
+  void eachStream(StreamVisitor each) throws LogException;
+
+  /** Whether the store holds no stream row and no message. */
+  boolean isEmpty() throws LogException;
+
+  /**
+   * Makes {@code epoch} this store's epoch (Welcome.epoch), which {@link #epoch} answers from
+   * now on: a copy of another store takes its epoch, so that the clients' cursors stay valid.
+   *
+   * @throws LogException if the store holds anything already
+   */
+  void adoptEpoch(String epoch) throws LogException;
+
   /** Bytes the database takes on disk, or -1 where the log cannot tell. */
   long bytesOnDisk();
 

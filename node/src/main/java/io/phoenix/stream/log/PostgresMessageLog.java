@@ -56,7 +56,7 @@ public final class PostgresMessageLog implements MessageLog {
       + "receiver_runs = COALESCE(EXCLUDED.receiver_runs, phoenix_streams.receiver_runs)";
 
   private final HikariDataSource pool;
-  private final String epoch;
+  private volatile String epoch;
 
   private PostgresMessageLog(HikariDataSource pool, String epoch) {
     this.pool = pool;
@@ -409,6 +409,77 @@ public final class PostgresMessageLog implements MessageLog {
       return out;
     } catch (SQLException e) {
       throw new LogException("reading the streams into " + to + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void eachStream(StreamVisitor each) throws LogException {
+    String to = "";
+    String from = "";
+    boolean first = true;
+    while (true) { // pages in key order, each after the last row of the one before
+      List<StreamRow> page = new ArrayList<>(STREAM_PAGE);
+      try (Connection c = pool.getConnection();
+           PreparedStatement s = c.prepareStatement("SELECT to_eid, from_eid, head, delivered, "
+               + "read_pos, receiver_runs FROM phoenix_streams" + (first ? ""
+               : " WHERE (to_eid, from_eid) > (?, ?)") + " ORDER BY to_eid, from_eid LIMIT ?")) {
+        int p = 1;
+        if (!first) {
+          s.setString(p++, to);
+          s.setString(p++, from);
+        }
+        s.setInt(p, STREAM_PAGE);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            page.add(new StreamRow(rs.getString(2), rs.getString(1), rs.getLong(3),
+                rs.getLong(4), rs.getLong(5), runs(rs.getBytes(6))));
+          }
+        }
+      } catch (SQLException e) {
+        throw new LogException("reading the streams failed: " + e.getMessage(), e);
+      }
+      for (StreamRow r : page) {
+        each.visit(r);
+      }
+      if (page.size() < STREAM_PAGE) {
+        return;
+      }
+      StreamRow last = page.get(page.size() - 1);
+      to = last.to();
+      from = last.from();
+      first = false;
+    }
+  }
+
+  /** Rows of {@link #eachStream} read at a time. */
+  private static final int STREAM_PAGE = 1_000;
+
+  @Override
+  public boolean isEmpty() throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM phoenix_streams)"
+             + " OR EXISTS (SELECT 1 FROM phoenix_messages)");
+         ResultSet rs = s.executeQuery()) {
+      rs.next();
+      return !rs.getBoolean(1);
+    } catch (SQLException e) {
+      throw new LogException("reading the database failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void adoptEpoch(String epoch) throws LogException {
+    try (Connection c = pool.getConnection();
+         PreparedStatement s = c.prepareStatement("UPDATE phoenix_meta SET meta_value = ? WHERE "
+             + "meta_key = 'epoch' AND NOT EXISTS (SELECT 1 FROM phoenix_streams) "
+             + "AND NOT EXISTS (SELECT 1 FROM phoenix_messages)")) {
+      s.setString(1, epoch);
+      if (s.executeUpdate() != 1) {
+        throw new LogException("the database holds streams already: its epoch stays");
+      }
+      this.epoch = epoch;
+    } catch (SQLException e) {
+      throw new LogException("writing the store's epoch failed: " + e.getMessage(), e);
     }
   }
 

@@ -85,7 +85,7 @@ public final class RocksDbMessageLog implements MessageLog {
   private volatile Handles db;
   /** A write failed: RocksDB takes none until the database is reopened. */
   private volatile boolean broken;
-  private final String epoch;
+  private volatile String epoch;
 
   /** An open database and its column families. */
   private record Handles(RocksDB rocks, List<ColumnFamilyHandle> all, ColumnFamilyHandle meta,
@@ -114,6 +114,10 @@ public final class RocksDbMessageLog implements MessageLog {
       options.setCreateIfMissing(false).setCreateMissingColumnFamilies(false); // reopen: never
     } catch (RocksDBException e) {
       closeResources();
+      if (String.valueOf(e.getMessage()).contains("lock file")) { // RocksDB's LOCK is held
+        throw new LogException("the database in " + dir + " is in use by another process (a "
+            + "node running on it?): " + e.getMessage(), e);
+      }
       throw new LogException("cannot open the database in " + dir + ": " + e.getMessage(), e);
     }
     try {
@@ -422,6 +426,57 @@ public final class RocksDbMessageLog implements MessageLog {
       release();
     }
     return out;
+  }
+
+  @Override
+  public void eachStream(StreamVisitor each) throws LogException {
+    Handles h = acquire();
+    try (RocksIterator it = h.rocks().newIterator(h.streams())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        each.visit(LogKeys.row(LogKeys.senderOf(key, LogKeys.recipientLength(key)),
+            LogKeys.recipientOf(key), it.value()));
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new LogException("reading the streams of " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      release();
+    }
+  }
+
+  @Override
+  public boolean isEmpty() throws LogException {
+    Handles h = acquire();
+    try (RocksIterator streams = h.rocks().newIterator(h.streams());
+         RocksIterator messages = h.rocks().newIterator(h.messages())) {
+      streams.seekToFirst();
+      messages.seekToFirst();
+      streams.status();
+      messages.status();
+      return !streams.isValid() && !messages.isValid();
+    } catch (RocksDBException e) {
+      throw new LogException("reading " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      release();
+    }
+  }
+
+  @Override
+  public synchronized void adoptEpoch(String epoch) throws LogException {
+    if (!isEmpty()) {
+      throw new LogException("the database in " + dir + " holds streams already: its epoch "
+          + "stays");
+    }
+    Handles h = acquire();
+    try {
+      h.rocks().put(h.meta(), synced, EPOCH_KEY, epoch.getBytes(StandardCharsets.US_ASCII));
+      this.epoch = epoch;
+    } catch (RocksDBException e) {
+      throw new LogException("writing the epoch of " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      release();
+    }
   }
 
   @Override

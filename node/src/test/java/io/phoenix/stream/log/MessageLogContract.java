@@ -203,4 +203,39 @@ abstract class MessageLogContract {
       assertEquals(50, log.stream("w" + w, "bob").head());
     }
   }
+
+  @Test
+  void eachStreamVisitsEveryRowOnceWithItsPositions() throws Exception {
+    java.util.Set<String> expected = new java.util.HashSet<>();
+    List<StreamRow> rows = new ArrayList<>();
+    for (int i = 0; i < 2_345; i++) { // past a page of rows; eids of several lengths and scripts
+      String from = "s" + i + (i % 7 == 0 ? "-\u00e9\u4e16" : "");
+      String to = "r" + (i % 13) + (i % 5 == 0 ? "-\u00fc" : "");
+      rows.add(new StreamRow(from, to, i + 1, i / 2, i / 3, i % 11 == 0 ? new long[] {i + 3L,
+          i + 4L} : null));
+      expected.add(from + "|" + to + "|" + (i + 1) + "|" + (i / 2) + "|" + (i / 3) + "|"
+          + (i % 11 == 0 ? (i + 3) + "," + (i + 4) : ""));
+    }
+    log.commit(List.of(), rows);
+    List<String> seen = new ArrayList<>();
+    log.eachStream(r -> seen.add(r.from() + "|" + r.to() + "|" + r.head() + "|" + r.delivered()
+        + "|" + r.read() + "|" + (r.runs() == null || r.runs().length == 0 ? ""
+        : r.runs()[0] + "," + r.runs()[1])));
+    assertEquals(expected.size(), seen.size(), "each row once");
+    assertEquals(expected, new java.util.HashSet<>(seen));
+  }
+
+  @Test
+  void anEmptyStoreTakesAnEpochAndOneWithStreamsKeepsItsOwn() throws Exception {
+    org.junit.jupiter.api.Assertions.assertTrue(log.isEmpty());
+    log.adoptEpoch("copied-epoch");
+    assertEquals("copied-epoch", log.epoch());
+    log.commit(entries("alice", "bob", 1, 1, 1000), List.of());
+    org.junit.jupiter.api.Assertions.assertFalse(log.isEmpty(), "a message without its row");
+    org.junit.jupiter.api.Assertions.assertThrows(LogException.class,
+        () -> log.adoptEpoch("another"));
+    log.close();
+    log = reopen();
+    assertEquals("copied-epoch", log.epoch(), "kept in the database");
+  }
 }
