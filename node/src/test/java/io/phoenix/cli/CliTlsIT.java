@@ -72,7 +72,7 @@ class CliTlsIT {
 
   /** Runs the jar with {@code input} on stdin; stdout and stderr together, line by line. */
   static Run run(String input, String... args) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
+    String java = NodeProcess.java();
     // its temporary directory (the chat's log) is the test's own
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m",
         "-Djava.io.tmpdir=" + dir));

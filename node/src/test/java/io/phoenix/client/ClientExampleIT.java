@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Message;
+import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.TestClient;
 import io.phoenix.testing.TestNode;
 import io.phoenix.testing.Transport;
@@ -126,7 +127,7 @@ class ClientExampleIT {
 
     void start(List<String> classpath, String mainClass, String... args) throws IOException {
       List<String> command = new ArrayList<>(List.of(
-          ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+          NodeProcess.java(), "-Xmx256m",
           "-cp", String.join(File.pathSeparator, classpath), mainClass));
       command.addAll(List.of(args));
       process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -146,7 +146,7 @@ class HeapBoundIT {
 
   /** The node's heap in use after a full collection, from its /metrics. */
   private static long liveHeap(NodeProcess node) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
+    String java = NodeProcess.java();
     Path jcmd = Path.of(java).resolveSibling("jcmd");
     Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(node.pid()), "GC.run")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

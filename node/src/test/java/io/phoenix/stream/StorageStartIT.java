@@ -41,7 +41,7 @@ class StorageStartIT {
   private String failure(JsonObject config) throws Exception {
     Path file = dir.resolve("node.json");
     Files.writeString(file, config.encodePrettily());
-    String java = ProcessHandle.current().info().command().orElse("java");
+    String java = NodeProcess.java();
     List<String> command = new ArrayList<>(List.of(java));
     command.addAll(ClassArchive.jarArgs());
     command.addAll(List.of("node", "--config", file.toString()));

@@ -88,7 +88,7 @@ public final class ClassArchive {
     config.getJsonObject("storage").put("path", work.resolve("db").toString());
     Path file = Files.writeString(work.resolve("node.json"), config.encodePrettily());
     Path partial = work.resolve("phoenix.jsa");
-    String java = ProcessHandle.current().info().command().orElse("java");
+    String java = NodeProcess.java();
     Process p = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
         "-XX:ArchiveClassesAtExit=" + partial, "-jar", jar.toString(), "node", "--config",
         file.toString()).redirectErrorStream(true).start();

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link StoreCopy} from an embedded RocksDB into a real PostgreSQL: every message at its
- * offset byte for byte, every row with its positions and runs, the epoch; a stream longer than
+ * {@link StoreCopy} from an embedded RocksDB into a real PostgreSQL and back: every message at
+ * its offset byte for byte, every row with its positions and runs, the epoch; a stream longer than
  * a batch and more streams than a batch of rows; an interrupted copy completed by a second
  * run; another store's streams refused, and an offset holding another message stopping it.
  */
@@ -111,8 +111,15 @@ class StoreCopyTest {
       assertEquals(3, to.offsetsOf(List.of(new MessageLog.IdKey("alice", "bob",
           "alice-3")))[0], "a late retry of an old id is found");
     }
-    try (MessageLog reopened = postgres(url)) {
+    try (MessageLog reopened = postgres(url);
+         MessageLog back = RocksDbMessageLog.open(dir.resolve("back"));
+         MessageLog original = RocksDbMessageLog.open(dir.resolve("db"))) {
       assertEquals(2_500, reopened.stream("alice", "bob").head());
+      // and back from PostgreSQL into an embedded database: the same again
+      StoreCopy.Copied back2 = StoreCopy.copy(reopened, back, (streams, messages) -> { });
+      assertEquals(1_201, back2.streams());
+      assertEquals(original.epoch(), back.epoch());
+      assertSame(contents(original), contents(back));
     }
   }
 
