@@ -110,14 +110,6 @@ final class LogKeys {
         next.runs() != null ? next.runs() : old.runs());
   }
 
-  /** The recipient's eid in a key of any family: its first field. */
-  static String recipientOf(byte[] key) {
-    ByteBuffer b = ByteBuffer.wrap(key);
-    byte[] to = new byte[readVarint(b)];
-    b.get(to);
-    return new String(to, StandardCharsets.UTF_8);
-  }
-
   /** The length of the recipient's field (varint length and bytes) at the start of a key. */
   static int recipientLength(byte[] key) {
     ByteBuffer b = ByteBuffer.wrap(key);
@@ -125,12 +117,15 @@ final class LogKeys {
     return b.position() + length;
   }
 
-  /** The sender's eid in a streams-family key whose recipient part is {@code skip} bytes. */
-  static String senderOf(byte[] key, int skip) {
-    ByteBuffer b = ByteBuffer.wrap(key, skip, key.length - skip);
-    byte[] from = new byte[readVarint(b)];
-    b.get(from);
-    return new String(from, StandardCharsets.UTF_8);
+  /**
+   * The eid whose field (varint length and UTF-8 bytes) starts at byte {@code at} of a key: the
+   * recipient's at 0, the sender's after the recipient's field.
+   */
+  static String eidAt(byte[] key, int at) {
+    ByteBuffer b = ByteBuffer.wrap(key, at, key.length - at);
+    byte[] eid = new byte[readVarint(b)];
+    b.get(eid);
+    return new String(eid, StandardCharsets.UTF_8);
   }
 
   static boolean startsWith(byte[] key, byte[] prefix) {

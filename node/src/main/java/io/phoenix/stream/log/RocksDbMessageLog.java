@@ -414,7 +414,7 @@ public final class RocksDbMessageLog implements MessageLog {
     Handles h = acquire();
     try (RocksIterator it = h.rocks().newIterator(h.streams())) {
       for (it.seek(prefix); it.isValid() && LogKeys.startsWith(it.key(), prefix); it.next()) {
-        StreamRow r = LogKeys.row(LogKeys.senderOf(it.key(), prefix.length), to, it.value());
+        StreamRow r = LogKeys.row(LogKeys.eidAt(it.key(), prefix.length), to, it.value());
         if (r.head() > r.delivered()) {
           out.add(r);
         }
@@ -434,8 +434,8 @@ public final class RocksDbMessageLog implements MessageLog {
     try (RocksIterator it = h.rocks().newIterator(h.streams())) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] key = it.key();
-        each.visit(LogKeys.row(LogKeys.senderOf(key, LogKeys.recipientLength(key)),
-            LogKeys.recipientOf(key), it.value()));
+        each.visit(LogKeys.row(LogKeys.eidAt(key, LogKeys.recipientLength(key)),
+            LogKeys.eidAt(key, 0), it.value()));
       }
       it.status();
     } catch (RocksDBException e) {
