@@ -58,10 +58,20 @@ public final class ConfigLoader {
    * @throws ConfigException on any problem, naming the file, key or variable
    */
   public static Loaded load(String file, Map<String, String> env) {
-    String source = file == null ? EMBEDDED_SOURCE : file;
+    return load(parse(file), env, source(file));
+  }
+
+  /** Where a configuration comes from, in messages: the file, or the embedded default. */
+  private static String source(String file) {
+    return file == null ? EMBEDDED_SOURCE : file;
+  }
+
+  /** The JSON of a configuration file, or of the embedded default when {@code file} is null. */
+  private static JsonObject parse(String file) {
+    String source = source(file);
     String text = file == null ? JsonFiles.readEmbedded(EMBEDDED_RESOURCE, source)
         : JsonFiles.read(file);
-    return load(JsonFiles.parse(text, source), env, source);
+    return JsonFiles.parse(text, source);
   }
 
   /**
@@ -92,10 +102,7 @@ public final class ConfigLoader {
    * @throws ConfigException on any problem, naming the key
    */
   public static StorageOptions storage(String file) {
-    String source = file == null ? EMBEDDED_SOURCE : file;
-    String text = file == null ? JsonFiles.readEmbedded(EMBEDDED_RESOURCE, source)
-        : JsonFiles.read(file);
-    return storage(values(JsonFiles.parse(text, source), Map.of(), source, new ArrayList<>()));
+    return storage(values(parse(file), Map.of(), source(file), new ArrayList<>()));
   }
 
   /** Every key's value: the file's, or the environment's override, or the default; checked. */
