@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.Message;
-import io.phoenix.testing.ClassArchive;
+import io.phoenix.testing.JarCommand;
+import io.phoenix.testing.JarCommand.Result;
 import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.Nodes;
 import io.phoenix.testing.TestClient;
@@ -16,12 +17,9 @@ import io.phoenix.testing.TestPki;
 import io.phoenix.testing.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,12 +44,6 @@ class CliTlsIT {
   static Path config;
   static Vertx vertx;
 
-  record Run(int exit, List<String> lines) {
-    String text() {
-      return String.join("\n", lines);
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
     assumeTrue(NodeProcess.jarExists(), "no target/phoenix.jar: build it with mvn package");
@@ -71,26 +63,11 @@ class CliTlsIT {
   }
 
   /** Runs the jar with {@code input} on stdin; stdout and stderr together, line by line. */
-  static Run run(String input, String... args) throws Exception {
-    String java = NodeProcess.java();
-    // its temporary directory (the chat's log) is the test's own
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m",
-        "-Djava.io.tmpdir=" + dir));
-    command.addAll(ClassArchive.jarArgs());
-    command.addAll(List.of(args));
-    Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), input);
-    Path out = Files.createTempFile(dir, "out", ".txt");
-    Process p = new ProcessBuilder(command).redirectInput(in.toFile())
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    if (!p.waitFor(PROCESS_SECONDS, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError("phoenix " + String.join(" ", args) + " did not end: "
-          + Files.readString(out));
-    }
-    return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8));
+  static Result run(String input, String... args) throws Exception {
+    return JarCommand.run(dir, input, PROCESS_SECONDS, args);
   }
 
-  static void assertNoStackTrace(Run r) {
+  static void assertNoStackTrace(Result r) {
     for (String l : r.lines()) {
       assertFalse(l.startsWith("\tat ") || l.contains("Exception"), () -> "stack trace in\n"
           + r.text());
@@ -98,7 +75,7 @@ class CliTlsIT {
   }
 
   /** The one line explaining the refusal. */
-  static String refusalLine(Run r, String host) {
+  static String refusalLine(Result r, String host) {
     List<String> about = r.lines().stream().filter(l -> l.contains("not trusted")).toList();
     assertEquals(1, about.size(), () -> "one line about the certificate in\n" + r.text());
     assertTrue(about.get(0).contains("the certificate of " + host + " is not trusted: it is not"
@@ -117,7 +94,7 @@ class CliTlsIT {
       receiver.hello(node.token(bob), "r1");
       assertEquals(Frame.BodyCase.WELCOME, receiver.next().getBodyCase());
 
-      Run ok = run("hello over " + scheme + "\n", "chat", "--as", "alice-cli", "--to", bob,
+      Result ok = run("hello over " + scheme + "\n", "chat", "--as", "alice-cli", "--to", bob,
           "--server", endpoint(scheme), "--ca", self.cert().toString(),
           "--config", config.toString());
       assertEquals(0, ok.exit(), ok::text);
@@ -127,7 +104,7 @@ class CliTlsIT {
       assertEquals("hello over " + scheme, m.getPayload().toStringUtf8());
     }
 
-    Run refused = run("never sent\n", "chat", "--as", "alice-cli", "--to", bob,
+    Result refused = run("never sent\n", "chat", "--as", "alice-cli", "--to", bob,
         "--server", endpoint(scheme), "--config", config.toString());
     assertEquals(1, refused.exit(), refused::text);
     int port = scheme.equals("tls") ? node.tcpPort() : node.httpPort();
@@ -137,7 +114,7 @@ class CliTlsIT {
   @ParameterizedTest
   @ValueSource(strings = {"tls", "wss"})
   void benchWorksWithCaAndRefusesWithoutIt(String scheme) throws Exception {
-    Run ok = run("", "bench", "--server", endpoint(scheme), "--ca", self.cert().toString(),
+    Result ok = run("", "bench", "--server", endpoint(scheme), "--ca", self.cert().toString(),
         "--config", config.toString(), "--connections", "2", "--rate", "20", "--warmup", "0",
         "--duration", "1", "--json", "--quiet");
     assertEquals(0, ok.exit(), ok::text);
@@ -147,7 +124,7 @@ class CliTlsIT {
     assertEquals(0, summary.getLong("errorCount"), summary::encode);
     assertTrue(summary.getLong("accepted") > 0, summary::encode);
 
-    Run refused = run("", "bench", "--server", endpoint(scheme), "--config", config.toString(),
+    Result refused = run("", "bench", "--server", endpoint(scheme), "--config", config.toString(),
         "--connections", "2", "--rate", "20", "--warmup", "0", "--duration", "1", "--quiet");
     assertEquals(1, refused.exit(), refused::text);
     int port = scheme.equals("tls") ? node.tcpPort() : node.httpPort();

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.phoenix.protocol.v1.AckMethod;
 import io.phoenix.protocol.v1.Frame;
 import io.phoenix.protocol.v1.MessagePeerAckSignal;
-import io.phoenix.testing.ClassArchive;
 import io.phoenix.testing.FailoverTraffic;
+import io.phoenix.testing.JarCommand;
+import io.phoenix.testing.JarCommand.Result;
 import io.phoenix.testing.NodeProcess;
 import io.phoenix.testing.NodeProcesses;
 import io.phoenix.testing.TestClient;
@@ -15,14 +16,12 @@ import io.phoenix.testing.TestNode;
 import io.phoenix.testing.TestPostgres;
 import io.phoenix.testing.Transport;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +40,6 @@ class CopyStoreIT {
   Path dir;
   @RegisterExtension
   final NodeProcesses processes = new NodeProcesses();
-
-  record Run(int exit, String output) {}
 
   @Test
   void aSingleNodesStoreCopiedIntoPostgresServesItsWholeHistoryToACluster() throws Exception {
@@ -68,16 +65,16 @@ class CopyStoreIT {
         epoch = bob.welcome().getEpoch();
       }
     }
-    Run inUse = copyStore("--from", fromFile.toString(), "--to", toFile.toString());
-    assertEquals(1, inUse.exit(), inUse::output);
-    assertTrue(inUse.output().contains("in use by another process"), inUse::output);
+    Result inUse = copyStore("--from", fromFile.toString(), "--to", toFile.toString());
+    assertEquals(1, inUse.exit(), inUse::text);
+    assertTrue(inUse.text().contains("in use by another process"), inUse::text);
     assertEquals(0, one.terminate());
 
-    Run copy = copyStore("--from", fromFile.toString(), "--to", toFile.toString());
-    assertEquals(0, copy.exit(), copy::output);
-    assertTrue(copy.output().contains("copied 3 streams and 38 messages from the embedded "
-        + "database in"), copy::output);
-    assertTrue(copy.output().contains("epoch " + epoch), copy::output);
+    Result copy = copyStore("--from", fromFile.toString(), "--to", toFile.toString());
+    assertEquals(0, copy.exit(), copy::text);
+    assertTrue(copy.text().contains("copied 3 streams and 38 messages from the embedded "
+        + "database in"), copy::text);
+    assertTrue(copy.text().contains("epoch " + epoch), copy::text);
 
     NodeProcess first = start(cluster.get(0));
     NodeProcess second = start(cluster.get(1));
@@ -108,10 +105,10 @@ class CopyStoreIT {
     }
     assertEquals(0, other.terminate());
     Path otherFile = Files.writeString(dir.resolve("other.json"), otherConfig.encodePrettily());
-    Run refused = copyStore("--from", otherFile.toString(), "--to", toFile.toString());
-    assertEquals(1, refused.exit(), refused::output);
-    assertTrue(refused.output().contains("holds streams of another store"), refused::output);
-    assertEquals(1, refused.output().strip().lines().count(), refused::output);
+    Result refused = copyStore("--from", otherFile.toString(), "--to", toFile.toString());
+    assertEquals(1, refused.exit(), refused::text);
+    assertTrue(refused.text().contains("holds streams of another store"), refused::text);
+    assertEquals(1, refused.text().strip().lines().count(), refused::text);
   }
 
   @Test
@@ -123,21 +120,21 @@ class CopyStoreIT {
     Path target = Files.writeString(dir.resolve("target.json"),
         embedded("target").encodePrettily());
 
-    Run none = copyStore("--from", missing.toString(), "--to", target.toString());
-    assertEquals(1, none.exit(), none::output);
-    assertTrue(none.output().contains("no database in"), none::output);
-    Run fromMemory = copyStore("--from", memory.toString(), "--to", target.toString());
-    assertEquals(2, fromMemory.exit(), fromMemory::output);
-    assertTrue(fromMemory.output().contains("--from: storage.type memory keeps nothing"),
-        fromMemory::output);
-    Run same = copyStore("--from", target.toString(), "--to", target.toString());
-    assertEquals(2, same.exit(), same::output);
-    assertTrue(same.output().contains("name the same store"), same::output);
-    Run noTarget = copyStore("--from", target.toString());
-    assertEquals(2, noTarget.exit(), noTarget::output);
-    assertTrue(noTarget.output().contains("--to"), noTarget::output);
-    for (Run r : List.of(none, fromMemory, same)) {
-      assertEquals(1, r.output().strip().lines().count(), r::output);
+    Result none = copyStore("--from", missing.toString(), "--to", target.toString());
+    assertEquals(1, none.exit(), none::text);
+    assertTrue(none.text().contains("no database in"), none::text);
+    Result fromMemory = copyStore("--from", memory.toString(), "--to", target.toString());
+    assertEquals(2, fromMemory.exit(), fromMemory::text);
+    assertTrue(fromMemory.text().contains("--from: storage.type memory keeps nothing"),
+        fromMemory::text);
+    Result same = copyStore("--from", target.toString(), "--to", target.toString());
+    assertEquals(2, same.exit(), same::text);
+    assertTrue(same.text().contains("name the same store"), same::text);
+    Result noTarget = copyStore("--from", target.toString());
+    assertEquals(2, noTarget.exit(), noTarget::text);
+    assertTrue(noTarget.text().contains("--to"), noTarget::text);
+    for (Result r : List.of(none, fromMemory, same)) {
+      assertEquals(1, r.text().strip().lines().count(), r::text);
     }
     assertTrue(!Files.exists(dir.resolve("nothing-here")), "nothing made where nothing was");
   }
@@ -199,20 +196,9 @@ class CopyStoreIT {
   }
 
   /** Runs {@code phoenix copy-store} with {@code args}; stdout and stderr together. */
-  private Run copyStore(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(NodeProcess.java(), "-Xmx256m",
-        "-Djava.io.tmpdir=" + dir));
-    command.addAll(ClassArchive.jarArgs());
-    command.add("copy-store");
+  private Result copyStore(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("copy-store"));
     command.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "copy", ".txt");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).start();
-    p.getOutputStream().close();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError("copy-store did not end: " + Files.readString(out));
-    }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    return JarCommand.run(dir, "", 120, command.toArray(String[]::new));
   }
 }
