@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,7 +60,7 @@ class NetworkPartitionIT {
   @Test
   void withAMinimumTheSideAloneRefusesAndTheClusterLosesNothingWhenTheNetworkHeals()
       throws Exception {
-    assumeLoopbackAddresses(MemberLinks::host);
+    assumeRelayAddresses();
     FailoverTraffic run = splitAndHeal(2, 0, configs -> new MemberLinks(configs));
     long[] split = run.answersIn("node 1 split off");
     assertTrue(split[2] > 0, "node 1 alone refused nothing: " + run.figures());
@@ -70,7 +69,7 @@ class NetworkPartitionIT {
   /** {@code minimumMembers} 1, the default: both sides serve, and the database settles. */
   @Test
   void withoutAMinimumBothSidesServeAndTheDatabaseSettlesTheirOffsets() throws Exception {
-    assumeLoopbackAddresses(MemberLinks::host);
+    assumeRelayAddresses();
     splitAndHeal(1, 2, configs -> new MemberLinks(configs));
   }
 
@@ -98,10 +97,11 @@ class NetworkPartitionIT {
     Partition on(List<JsonObject> configs) throws Exception;
   }
 
-  private static void assumeLoopbackAddresses(IntFunction<String> host) {
+  /** The relays' members bind addresses of their own on loopback. */
+  private static void assumeRelayAddresses() {
     for (int i = 0; i < 3; i++) {
-      assumeTrue(MemberLinks.bindable(host.apply(i)), "this machine does not bind "
-          + host.apply(i) + " (on macOS: ifconfig lo0 alias " + host.apply(i) + ")");
+      assumeTrue(MemberLinks.bindable(MemberLinks.host(i)), "this machine does not bind "
+          + MemberLinks.host(i) + " (on macOS: ifconfig lo0 alias " + MemberLinks.host(i) + ")");
     }
   }
 

@@ -128,7 +128,8 @@ class ConfigLoaderTest {
     // copy-store: a file of the storage group only (no way to check tokens, which a node needs)
     Path only = write("{\"storage\": {\"type\": \"embedded\", \"path\": \"copy\"}}");
     assertEquals("copy", ConfigLoader.storage(only.toString()).path());
-    assertEquals(StorageOptions.EMBEDDED, ConfigLoader.storage(null).type(), "the embedded default");
+    assertEquals(StorageOptions.EMBEDDED, ConfigLoader.storage(null).type(),
+        "the embedded default");
     // every key present is still checked, the storage group's and the others'
     Path bad = write("{\"storage\": {\"type\": \"rocks\"}}");
     ConfigException e = assertThrows(ConfigException.class,
