@@ -24,7 +24,8 @@ public final class NodeBus {
 
   private final Vertx vertx;
   private final String self;
-  private MessageConsumer<Buffer> consumer;
+  private Handler<NodeEnvelope> handler;
+  private volatile MessageConsumer<Buffer> consumer;
 
   public NodeBus(Vertx vertx, String self) {
     this.vertx = vertx;
@@ -38,7 +39,27 @@ public final class NodeBus {
 
   /** Starts consuming this node's address; completes once the registration is cluster-wide. */
   public Future<Void> start(Handler<NodeEnvelope> handler) {
-    consumer = vertx.eventBus().consumer(address(self), msg -> {
+    this.handler = handler;
+    consumer = consume();
+    return consumer.completion();
+  }
+
+  /**
+   * Registers this node's address again: a new consumer first (its registration cluster-wide),
+   * then the old one goes, so that no moment is without one. For when the cluster lost the
+   * registration while the consumer lived (see {@code PhoenixNode}'s address watch).
+   */
+  public Future<Void> renew() {
+    MessageConsumer<Buffer> old = consumer;
+    MessageConsumer<Buffer> fresh = consume();
+    return fresh.completion().compose(v -> {
+      consumer = fresh;
+      return old == null ? Future.succeededFuture() : old.unregister();
+    });
+  }
+
+  private MessageConsumer<Buffer> consume() {
+    return vertx.eventBus().consumer(address(self), msg -> {
       NodeEnvelope envelope;
       try {
         envelope = NodeEnvelope.parseFrom(msg.body().getBytes());
@@ -48,7 +69,6 @@ public final class NodeBus {
       }
       handler.handle(envelope);
     });
-    return consumer.completion();
   }
 
   /** Sends an envelope to another node (serialized once). */

@@ -53,6 +53,7 @@ public final class NodeMetrics {
   private final Counter gapHints;
   private final Counter signalsPaced;
   private final Counter rejoins;
+  private final Counter addressRenewals;
   private final Timer acceptLatency;
   private final LongAdder acceptedTotal = new LongAdder();
   private final LongAdder deliveredTotal = new LongAdder();
@@ -83,6 +84,10 @@ public final class NodeMetrics {
     rejoins = Counter.builder("phoenix_cluster_rejoins")
         .description("Times this node joined the cluster again after the others had declared "
             + "it dead (its sessions were then closed)")
+        .register(registry);
+    addressRenewals = Counter.builder("phoenix_cluster_address_renewals")
+        .description("Times the cluster had lost this node's event-bus address and the node "
+            + "registered it again")
         .register(registry);
     acceptLatency = Timer.builder("phoenix_send_accepted_latency")
         .description("From a message frame read to its ACCEPTED answer written")
@@ -153,6 +158,11 @@ public final class NodeMetrics {
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** The cluster had lost this node's event-bus address, registered again. */
+  public void addressRenewed() {
+    addressRenewals.increment();
   }
 
   /** This node joined the cluster again after being apart from it. */

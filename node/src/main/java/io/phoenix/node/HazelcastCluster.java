@@ -78,6 +78,8 @@ public final class HazelcastCluster {
 
   /** Member attribute holding the Phoenix {@code node.id} of each member. */
   public static final String NODE_ID_ATTRIBUTE = "phoenix.node.id";
+  /** vertx-hazelcast's map of event-bus subscriptions: address to the nodes consuming it. */
+  static final String SUBSCRIPTIONS = "__vertx.subs";
 
   private final HazelcastClusterManager clusterManager;
   private final ClusterOptions options;
@@ -170,7 +172,7 @@ public final class HazelcastCluster {
     config.addMapConfig(streams);
     config.addMapConfig(new MapConfig(META_MAP).setBackupCount(Math.max(1, o.backupCount())));
     // What vertx-hazelcast's own default configuration declares.
-    config.addMultiMapConfig(new MultiMapConfig("__vertx.subs")
+    config.addMultiMapConfig(new MultiMapConfig(SUBSCRIPTIONS)
         .setBackupCount(Math.max(1, o.backupCount()))
         .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
     config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(Math.max(1, o.backupCount())));
@@ -199,6 +201,15 @@ public final class HazelcastCluster {
 
   public HazelcastInstance hazelcast() {
     return clusterManager.getHazelcastInstance();
+  }
+
+  /**
+   * How many event-bus subscriptions the cluster holds for {@code address}: the entries of
+   * vertx-hazelcast's subscriptions map, which every member reads to find where to send.
+   * Blocks (a Hazelcast call): never on an event loop.
+   */
+  public int subscriptions(String address) {
+    return hazelcast().getMultiMap(SUBSCRIPTIONS).valueCount(address);
   }
 
   /** The buckets of streams (see {@link StreamPipeline}). */

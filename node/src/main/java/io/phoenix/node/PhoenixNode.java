@@ -90,6 +90,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   /** The client sockets both ports may hold (limits.maxConnections). */
   private ConnectionBudget budget;
   private long upkeep = -1;
+  private long addressWatch = -1;
   private volatile boolean stopping;
 
   public PhoenixNode(PhoenixConfig config) {
@@ -193,6 +194,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
   private static final long ID_HOLD_MS = 10_000;
   /** Idle time after which a stream whose everything is written leaves the cluster's memory. */
   private static final long IDLE_STREAM_MS = 120_000;
+  /** How often the node checks that the cluster still holds its event-bus address. */
+  private static final long ADDRESS_WATCH_MS = 3_000;
   /** Age at which an unwritten message is written by its bucket's owner (its node died). */
   private static final long STALE_MS = 5_000;
 
@@ -212,6 +215,28 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     upkeep = vertx.setPeriodic(1000, id -> {
       store.maintain();
       MembershipLog.reportUnreached(cluster.hazelcast());
+    });
+    // The cluster can lose this node's event-bus registration while the node lives: a member
+    // merging back after a split cleans up the members it had lost after the merge has begun,
+    // and its removals land in the merged cluster (seen once in PausedMemberIT: pushes to this
+    // node then went nowhere, and nothing said so). Checked every few seconds, and renewed.
+    addressWatch = vertx.setPeriodic(ADDRESS_WATCH_MS, id -> {
+      if (!started || stopping) {
+        return;
+      }
+      vertx.executeBlocking(() -> cluster.subscriptions(NodeBus.address(nodeId)), false)
+          .onSuccess(n -> {
+            if (n == 0 && started && !stopping) {
+              log.warn("cluster: the cluster had lost this node's event-bus address {} (a "
+                  + "member's clean-up after a merge): registered again; pushes other nodes "
+                  + "sent here meanwhile went undelivered (clients find them by SYNC)",
+                  NodeBus.address(nodeId));
+              metrics.addressRenewed();
+              bus.renew().onFailure(e -> log.warn("cluster: registering the event-bus address "
+                  + "again failed: {}", e.toString()));
+            }
+          })
+          .onFailure(e -> log.debug("event-bus address check: {}", e.toString()));
     });
     sweeper = vertx.setPeriodic(config.retention().sweepSeconds() * 1000L, id -> {
       if (cluster.isOldestMember()) { // one member sweeps the shared database
@@ -339,6 +364,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     long deadline = System.nanoTime() + timeout.toNanos();
     vertx.cancelTimer(sweeper);
     vertx.cancelTimer(upkeep);
+    vertx.cancelTimer(addressWatch);
     if (auth != null) {
       auth.close();
     }
