@@ -2,34 +2,86 @@ package io.phoenix.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.phoenix.cluster.v1.NodeEnvelope;
+import io.phoenix.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Node-to-node messages over the clustered Vert.x event bus: each node consumes at the address
  * derived from its {@code node.id} ({@code phoenix.node.<id>}) and sends to another node's
- * address. Fire-and-forget: what is lost on the way (a node dying) is recovered by clients
- * through SYNC and PULL_REQUEST, never by retrying here.
+ * address.
+ *
+ * <p>Every message is answered by the node that takes it, so that none is lost without a word.
+ * The event bus drops a message sent to an address that the cluster holds no registration for
+ * and tells only a sender that waits for an answer; a node whose registration the cluster lost
+ * while it lived (a member's clean-up after a merge) would otherwise miss every push sent to it
+ * until the registration is back. A message that was not taken, and the ones sent to that node
+ * after it, are held and sent again in their order, at growing intervals, while the node is a
+ * member of the cluster, for at most {@link #RETRY_FOR_MS}. What is given up (the node left,
+ * stayed unreachable, or more than {@link #HELD_BYTES} waited for it) is counted and logged:
+ * the clients then find those messages by SYNC and PULL_REQUEST. A message that was taken but
+ * whose answer was lost is sent again too; the receiving sessions pass a stream's message on
+ * once, in offset order, and answer a late copy with a SYNC hint.
+ *
+ * <p>A node of a build before the answers takes messages without answering: its silence is
+ * counted as unconfirmed and nothing is sent again, until it has answered once.
  *
  * <p>Thread-safe; the handler runs on the context that called {@link #start}.
  */
 public final class NodeBus {
   private static final Logger log = LoggerFactory.getLogger(NodeBus.class);
   private static final String PREFIX = "phoenix.node.";
+  /** How long a node has to answer a message before it counts as not taken. */
+  static final long ANSWER_TIMEOUT_MS = 5_000;
+  /** The waits before each new attempt; the last one repeats. */
+  static final long[] BACKOFF_MS = {250, 500, 1_000, 2_000};
+  /** How long messages are held for a node that does not take them, from the first failure. */
+  static final long RETRY_FOR_MS = 20_000;
+  /** The most bytes held for one node; the oldest are given up beyond it. */
+  static final long HELD_BYTES = 16L << 20;
+  private static final DeliveryOptions ANSWERED =
+      new DeliveryOptions().setSendTimeout(ANSWER_TIMEOUT_MS);
 
   private final Vertx vertx;
   private final String self;
+  private final NodeMetrics metrics;
+  private final Predicate<String> isMember;
+  /** Orders the messages to every node, so that what is sent again keeps its place. */
+  private final AtomicLong sequence = new AtomicLong();
+  /** Nodes that answered a message since this node started (they are of this build or later). */
+  private final Set<String> answering = ConcurrentHashMap.newKeySet();
+  /** The nodes that did not take a message lately, with what waits for them. */
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
   private Handler<NodeEnvelope> handler;
   private volatile MessageConsumer<Buffer> consumer;
+  private volatile boolean stopped;
 
-  public NodeBus(Vertx vertx, String self) {
+  /**
+   * @param isMember whether a {@code node.id} belongs to a member of the cluster (asked before
+   *     each new attempt: what waits for a node that left is given up)
+   */
+  public NodeBus(Vertx vertx, String self, NodeMetrics metrics, Predicate<String> isMember) {
     this.vertx = vertx;
     this.self = self;
+    this.metrics = metrics;
+    this.isMember = isMember;
   }
 
   /** The event-bus address of a node. */
@@ -65,18 +117,297 @@ public final class NodeBus {
         envelope = NodeEnvelope.parseFrom(msg.body().getBytes());
       } catch (InvalidProtocolBufferException e) {
         log.warn("dropping unparseable node envelope: {}", e.getMessage());
+        msg.fail(400, "unparseable node envelope");
         return;
       }
       handler.handle(envelope);
+      msg.reply(null);
     });
   }
 
-  /** Sends an envelope to another node (serialized once). */
+  /**
+   * Sends an envelope to another node (serialized once): at once, or behind the messages held
+   * for that node when some are.
+   */
   public void send(String node, NodeEnvelope envelope) {
-    vertx.eventBus().send(address(node), Buffer.buffer(envelope.toByteArray()));
+    Entry entry = new Entry(sequence.incrementAndGet(), envelope);
+    Held h = held.get(node);
+    if (h == null || !h.join(entry)) {
+      request(node, entry, null);
+    }
+  }
+
+  private void request(String node, Entry entry, Held retrying) {
+    Buffer body = Buffer.buffer(entry.envelope.toByteArray());
+    vertx.eventBus().request(address(node), body, ANSWERED).onComplete(ar -> {
+      if (ar.succeeded()) {
+        answering.add(node);
+        if (retrying != null) {
+          retrying.taken();
+        }
+      } else {
+        failed(node, entry, ar.cause(), retrying);
+      }
+    });
+  }
+
+  private void failed(String node, Entry entry, Throwable cause, Held retrying) {
+    if (stopped) {
+      return; // this node is stopping: nothing is sent again (the answer may be what was lost)
+    }
+    ReplyFailure type = cause instanceof ReplyException r ? r.failureType() : ReplyFailure.ERROR;
+    if (type == ReplyFailure.RECIPIENT_FAILURE) {
+      giveUp(node, List.of(entry), "refused", cause.getMessage());
+      if (retrying != null) {
+        retrying.taken();
+      }
+      return;
+    }
+    if (type == ReplyFailure.TIMEOUT && !answering.contains(node)) {
+      metrics.busUnconfirmed(); // a node of an older build: it takes messages without answering
+      if (retrying != null) {
+        retrying.taken();
+      }
+      return;
+    }
+    if (retrying != null) {
+      retrying.notTaken(entry);
+      return;
+    }
+    while (true) {
+      Held h = held.computeIfAbsent(node, n -> new Held(n, type));
+      if (h.join(entry)) {
+        return;
+      }
+      held.remove(node, h); // it finished meanwhile: a new episode
+    }
+  }
+
+  private void giveUp(String node, List<Entry> entries, String reason, String detail) {
+    long pushes = 0;
+    for (Entry e : entries) {
+      pushes += pushesIn(e.envelope);
+    }
+    metrics.busUndelivered(reason, pushes);
+    logGivenUp(node, pushes, reason, detail);
+  }
+
+  private static void logGivenUp(String node, long pushes, String reason, String detail) {
+    String why = switch (reason) {
+      case "left" -> "it left the cluster (its clients find them by SYNC when they connect again)";
+      case "unreachable" -> "it did not take them for " + RETRY_FOR_MS / 1000 + " s";
+      case "overflow" -> "more than " + (HELD_BYTES >> 20) + " MB waited for it";
+      default -> "it refused them: " + detail;
+    };
+    if (reason.equals("left")) {
+      log.info("cluster: gave up {} {} to node {}: {}", pushes, pushes == 1 ? "push" : "pushes",
+          node, why);
+    } else {
+      log.warn("cluster: gave up {} {} to node {}: {}; its clients find them by SYNC and "
+          + "PULL_REQUEST", pushes, pushes == 1 ? "push" : "pushes", node, why);
+    }
+  }
+
+  /** The pushes (frames for devices) an envelope carries, batches included. */
+  private static long pushesIn(NodeEnvelope envelope) {
+    return switch (envelope.getBodyCase()) {
+      case BATCH -> envelope.getBatch().getEnvelopesList().stream()
+          .mapToLong(NodeBus::pushesIn).sum();
+      case DELIVERY -> 1;
+      default -> 0;
+    };
   }
 
   public Future<Void> stop() {
+    stopped = true;
+    held.values().forEach(Held::cancel);
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** An envelope with its place in the order of what this node sent. */
+  private record Entry(long seq, NodeEnvelope envelope) {
+    long bytes() {
+      return envelope.getSerializedSize();
+    }
+  }
+
+  /**
+   * What waits for one node that did not take a message: sent again in sequence order once a
+   * wait has passed, everything sent to the node meanwhile joining behind; finished (and new
+   * messages sent directly again) once every message of an attempt was taken and nothing else
+   * waits.
+   */
+  private final class Held {
+    final String node;
+    final long since = System.nanoTime();
+    List<Entry> waiting = new ArrayList<>();
+    long bytes;
+    int attempts;
+    /** Messages of the current attempt not answered yet; 0 between attempts. */
+    int inFlight;
+    /** Messages of the current attempt that were not taken, to be tried again. */
+    List<Entry> notTaken = new ArrayList<>();
+    long timer = -1;
+    long resent;
+    /** Pushes given up for room since the last attempt. */
+    long overflowed;
+    boolean finished;
+
+    Held(String node, ReplyFailure first) {
+      this.node = node;
+      log.info("cluster: node {} did not take a message ({}): holding what is sent to it and "
+          + "trying again for up to {} s", node, first, RETRY_FOR_MS / 1000);
+      schedule();
+    }
+
+    /** Adds a message to those waiting; false when this episode is over. */
+    synchronized boolean join(Entry entry) {
+      if (finished) {
+        return false;
+      }
+      waiting.add(entry);
+      bytes += entry.bytes();
+      if (bytes > HELD_BYTES) {
+        waiting.sort(Comparator.comparingLong(Entry::seq));
+        List<Entry> dropped = new ArrayList<>();
+        while (bytes > HELD_BYTES && !waiting.isEmpty()) {
+          Entry oldest = waiting.remove(0);
+          bytes -= oldest.bytes();
+          dropped.add(oldest);
+        }
+        long pushes = 0;
+        for (Entry e : dropped) {
+          pushes += pushesIn(e.envelope);
+        }
+        metrics.busUndelivered("overflow", pushes);
+        overflowed += pushes; // logged once per attempt, not once per message
+      }
+      return true;
+    }
+
+    /** Logs what was given up for room since the last attempt. Call holding the lock. */
+    private void logOverflow() {
+      if (overflowed > 0) {
+        logGivenUp(node, overflowed, "overflow", null);
+        overflowed = 0;
+      }
+    }
+
+    private void schedule() {
+      long wait = BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length - 1)];
+      timer = vertx.setTimer(wait, id -> attempt());
+    }
+
+    private void attempt() {
+      List<Entry> sending;
+      String reason = null;
+      synchronized (this) {
+        timer = -1;
+        if (finished) {
+          return;
+        }
+        logOverflow();
+        if (!isMember.test(node)) {
+          reason = "left";
+        } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MS)) {
+          reason = "unreachable";
+        }
+        sending = waiting;
+        waiting = new ArrayList<>();
+        bytes = 0;
+        if (reason != null) {
+          finished = true;
+          held.remove(node, this);
+        } else {
+          attempts++;
+          inFlight = sending.size();
+          resent += sending.size();
+        }
+      }
+      if (reason != null) {
+        giveUp(node, sending, reason, null);
+        return;
+      }
+      sending.sort(Comparator.comparingLong(Entry::seq));
+      metrics.busHeldSent(sending.size());
+      if (sending.isEmpty()) {
+        landed();
+        return;
+      }
+      for (Entry e : sending) {
+        request(node, e, this);
+      }
+    }
+
+    /** A message of the current attempt was answered (or is done with). */
+    void taken() {
+      synchronized (this) {
+        if (--inFlight > 0) {
+          return;
+        }
+      }
+      landed();
+    }
+
+    void notTaken(Entry entry) {
+      synchronized (this) {
+        notTaken.add(entry);
+        if (--inFlight > 0) {
+          return;
+        }
+      }
+      landed();
+    }
+
+    /** Every message of an attempt came back: done, on to the next, or wait again. */
+    private void landed() {
+      List<Entry> next;
+      synchronized (this) {
+        if (finished) {
+          return;
+        }
+        if (!notTaken.isEmpty()) {
+          // not taken again: before anything that joined meanwhile, and tried after a wait
+          for (Entry e : notTaken) {
+            waiting.add(e);
+            bytes += e.bytes();
+          }
+          notTaken = new ArrayList<>();
+          schedule();
+          return;
+        }
+        if (!waiting.isEmpty()) {
+          // taken: what joined during the attempt follows at once, still in order
+          next = waiting;
+          waiting = new ArrayList<>();
+          bytes = 0;
+          inFlight = next.size();
+          resent += next.size();
+        } else {
+          finished = true;
+          held.remove(node, this);
+          next = null;
+        }
+        logOverflow();
+      }
+      if (next == null) {
+        log.info("cluster: node {} takes messages again, {} s after the first it did not take; "
+            + "{} sent again", node, String.format("%.1f",
+                (System.nanoTime() - since) / 1e9), resent);
+        return;
+      }
+      next.sort(Comparator.comparingLong(Entry::seq));
+      metrics.busHeldSent(next.size());
+      for (Entry e : next) {
+        request(node, e, this);
+      }
+    }
+
+    synchronized void cancel() {
+      finished = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+    }
   }
 }

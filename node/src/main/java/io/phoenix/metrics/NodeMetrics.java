@@ -45,11 +45,17 @@ public final class NodeMetrics {
   private final Counter[] signatures = new Counter[2];
   private final Map<Integer, Counter> refusals = new ConcurrentHashMap<>();
   private final AtomicLong sessions = new AtomicLong();
+  /** Why pushes to another node were given up (see {@link #busUndelivered}). */
+  public static final List<String> UNDELIVERED_REASONS =
+      List.of("left", "unreachable", "overflow", "refused");
   private final Counter accepted;
   private final Counter delivered;
   private final Counter pulled;
   private final Counter forwards;
   private final Counter busSends;
+  private final Counter busHeld;
+  private final Counter busUnconfirmed;
+  private final Map<String, Counter> busUndelivered = new ConcurrentHashMap<>();
   private final Counter gapHints;
   private final Counter signalsPaced;
   private final Counter rejoins;
@@ -74,6 +80,21 @@ public final class NodeMetrics {
         .description("Event-bus messages sent to other nodes: the forwards (and session "
             + "kicks) an event loop made for one node in one turn share one")
         .register(registry);
+    busHeld = Counter.builder("phoenix_eventbus_held")
+        .description("Event-bus messages held for a node that had not taken one, then sent to "
+            + "it (again, or behind the one not taken) once a wait had passed")
+        .register(registry);
+    busUnconfirmed = Counter.builder("phoenix_eventbus_unconfirmed")
+        .description("Event-bus messages a node that never answered one (a build before "
+            + "answers) left unanswered; not sent again")
+        .register(registry);
+    for (String reason : UNDELIVERED_REASONS) {
+      busUndelivered.put(reason, Counter.builder("phoenix_eventbus_undelivered_pushes")
+          .tag("reason", reason)
+          .description("Pushes to devices of another node given up after that node did not "
+              + "take them (their clients find the messages by SYNC and PULL_REQUEST)")
+          .register(registry));
+    }
     gapHints = Counter.builder("phoenix_push_gap_hints")
         .description("SYNC hints sent because a stream's pushes arrived with a gap or late")
         .register(registry);
@@ -243,6 +264,28 @@ public final class NodeMetrics {
 
   public void forwarded() {
     forwards.increment();
+  }
+
+  /** Event-bus messages held for a node that had not taken one, sent to it after a wait. */
+  public void busHeldSent(int messages) {
+    busHeld.increment(messages);
+  }
+
+  /** An event-bus message that a node of an older build left unanswered. */
+  public void busUnconfirmed() {
+    busUnconfirmed.increment();
+  }
+
+  /**
+   * Pushes to another node given up, for a reason of {@link #UNDELIVERED_REASONS}: the node
+   * left the cluster, stayed unreachable, had too much held for it, or refused them.
+   */
+  public void busUndelivered(String reason, long pushes) {
+    Counter c = busUndelivered.get(reason);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown reason " + reason);
+    }
+    c.increment(pushes);
   }
 
   /** An event-bus message to another node, carrying one or more forwards or kicks. */

@@ -203,7 +203,7 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     String nodeId = config.node().id();
     hub = new LocalHub();
     directory = new BucketDirectory(store, config.limits().devicesPerIdentity());
-    bus = new NodeBus(vertx, nodeId);
+    bus = new NodeBus(vertx, nodeId, metrics, node -> cluster.memberNodeIds().contains(node));
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     // a pull's answer takes at most a quarter of what a session may have waiting to be written
     Router router = new Router(store, fanout, config.limits().pullBatch(),
@@ -228,8 +228,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
           .onSuccess(n -> {
             if (n == 0 && started && !stopping) {
               log.warn("cluster: the cluster had lost this node's event-bus address {} (a "
-                  + "member's clean-up after a merge): registered again; pushes other nodes "
-                  + "sent here meanwhile went undelivered (clients find them by SYNC)",
+                  + "member's clean-up after a merge): registered again; the other nodes hold "
+                  + "what they send here meanwhile and send it again",
                   NodeBus.address(nodeId));
               metrics.addressRenewed();
               bus.renew().onFailure(e -> log.warn("cluster: registering the event-bus address "

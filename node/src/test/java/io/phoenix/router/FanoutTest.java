@@ -38,14 +38,16 @@ class FanoutTest {
   void start() throws Exception {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
-    fromNode1 = new Fanout("n1", new LocalHub(), new NodeBus(vertx, "n1"),
-        new NodeMetrics(registry));
+    NodeMetrics metrics1 = new NodeMetrics(registry);
+    fromNode1 = new Fanout("n1", new LocalHub(), new NodeBus(vertx, "n1", metrics1, n -> true),
+        metrics1);
     LocalHub hub2 = new LocalHub();
     hub2.add(new FakeSubscriber("bob", "phone", "n2", "s-bob", atNode2));
     hub2.add(new FakeSubscriber("carol", "tablet", "n2", "s-carol", atNode2));
-    Fanout node2 = new Fanout("n2", hub2, new NodeBus(vertx, "n2"),
-        new NodeMetrics(new SimpleMeterRegistry()));
-    new NodeBus(vertx, "n2").start(node2::receive).await(10, TimeUnit.SECONDS);
+    NodeMetrics metrics2 = NodeMetrics.inMemory();
+    NodeBus bus2 = new NodeBus(vertx, "n2", metrics2, n -> true);
+    Fanout node2 = new Fanout("n2", hub2, bus2, metrics2);
+    bus2.start(node2::receive).await(10, TimeUnit.SECONDS);
   }
 
   @AfterEach
