@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * while it lived (a member's clean-up after a merge) would otherwise miss every push sent to it
  * until the registration is back. A message that was not taken, and the ones sent to that node
  * after it, are held and sent again in their order, at growing intervals, while the node is a
- * member of the cluster, for at most {@link #RETRY_FOR_MS}. What is given up (the node left,
+ * member of the cluster, for at most {@link #retryFor} (past the time the cluster takes to drop
+ * a silent member, so that a dead node's pushes are given up as its departure). What is given
+ * up (the node left,
  * stayed unreachable, or more than {@link #HELD_BYTES} waited for it) is counted and logged:
  * the clients then find those messages by SYNC and PULL_REQUEST. A message that was taken but
  * whose answer was lost is sent again too; the receiving sessions pass a stream's message on
@@ -52,8 +54,8 @@ public final class NodeBus {
   static final long ANSWER_TIMEOUT_MS = 5_000;
   /** The waits before each new attempt; the last one repeats. */
   static final long[] BACKOFF_MS = {250, 500, 1_000, 2_000};
-  /** How long messages are held for a node that does not take them, from the first failure. */
-  static final long RETRY_FOR_MS = 20_000;
+  /** The least time messages are held for a node that does not take them. */
+  public static final long MIN_RETRY_FOR_MS = 20_000;
   /** The most bytes held for one node; the oldest are given up beyond it. */
   static final long HELD_BYTES = 16L << 20;
   private static final DeliveryOptions ANSWERED =
@@ -63,6 +65,8 @@ public final class NodeBus {
   private final String self;
   private final NodeMetrics metrics;
   private final Predicate<String> isMember;
+  /** How long messages are held for a node that does not take them, from the first failure. */
+  private final long retryForMs;
   /** Orders the messages to every node, so that what is sent again keeps its place. */
   private final AtomicLong sequence = new AtomicLong();
   /** Nodes that answered a message since this node started (they are of this build or later). */
@@ -76,12 +80,25 @@ public final class NodeBus {
   /**
    * @param isMember whether a {@code node.id} belongs to a member of the cluster (asked before
    *     each new attempt: what waits for a node that left is given up)
+   * @param retryForMs how long messages are held for a node that does not take them (see
+   *     {@link #retryFor})
    */
-  public NodeBus(Vertx vertx, String self, NodeMetrics metrics, Predicate<String> isMember) {
+  public NodeBus(Vertx vertx, String self, NodeMetrics metrics, Predicate<String> isMember,
+      long retryForMs) {
     this.vertx = vertx;
     this.self = self;
     this.metrics = metrics;
     this.isMember = isMember;
+    this.retryForMs = retryForMs;
+  }
+
+  /**
+   * How long to hold messages for a node that does not take them: 20 s, or 5 s past
+   * {@code cluster.memberTimeoutSeconds} when that is longer, so that a node that died is
+   * dropped from the cluster before its messages are given up as unreachable.
+   */
+  public static long retryFor(int memberTimeoutSeconds) {
+    return Math.max(MIN_RETRY_FOR_MS, (memberTimeoutSeconds + 5) * 1000L);
   }
 
   /** The event-bus address of a node. */
@@ -195,7 +212,7 @@ public final class NodeBus {
   private static void logGivenUp(String node, long pushes, String reason, String detail) {
     String why = switch (reason) {
       case "left" -> "it left the cluster (its clients find them by SYNC when they connect again)";
-      case "unreachable" -> "it did not take them for " + RETRY_FOR_MS / 1000 + " s";
+      case "unreachable" -> "it did not take them while they were held";
       case "overflow" -> "more than " + (HELD_BYTES >> 20) + " MB waited for it";
       default -> "it refused them: " + detail;
     };
@@ -256,7 +273,7 @@ public final class NodeBus {
     Held(String node, ReplyFailure first) {
       this.node = node;
       log.info("cluster: node {} did not take a message ({}): holding what is sent to it and "
-          + "trying again for up to {} s", node, first, RETRY_FOR_MS / 1000);
+          + "trying again for up to {} s", node, first, retryForMs / 1000);
       schedule();
     }
 
@@ -309,7 +326,7 @@ public final class NodeBus {
         logOverflow();
         if (!isMember.test(node)) {
           reason = "left";
-        } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MS)) {
+        } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(retryForMs)) {
           reason = "unreachable";
         }
         sending = waiting;

@@ -203,7 +203,8 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     String nodeId = config.node().id();
     hub = new LocalHub();
     directory = new BucketDirectory(store, config.limits().devicesPerIdentity());
-    bus = new NodeBus(vertx, nodeId, metrics, node -> cluster.memberNodeIds().contains(node));
+    bus = new NodeBus(vertx, nodeId, metrics, node -> cluster.memberNodeIds().contains(node),
+        NodeBus.retryFor(config.cluster().memberTimeoutSeconds()));
     Fanout fanout = new Fanout(nodeId, hub, bus, metrics);
     // a pull's answer takes at most a quarter of what a session may have waiting to be written
     Router router = new Router(store, fanout, config.limits().pullBatch(),

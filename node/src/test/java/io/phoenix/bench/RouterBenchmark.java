@@ -81,8 +81,8 @@ public class RouterBenchmark {
           .add(new Directory.Device(s.id.getEid(), s.id.getConnectionResourceId(), NODE,
               s.sessionId()));
     }
-    Fanout fanout = new Fanout(NODE, hub, new NodeBus(vertx, NODE, metrics, node -> true),
-        metrics);
+    NodeBus bus = new NodeBus(vertx, NODE, metrics, node -> true, NodeBus.MIN_RETRY_FOR_MS);
+    Fanout fanout = new Fanout(NODE, hub, bus, metrics);
     router = new Router(new MemoryStore(directory), fanout, 100, 1L << 20, metrics);
     message = Message.newBuilder().setMessageId("2f9c0b7e-1d2a-4c3b-8e4f-5a6b7c8d9e0f")
         .setTo(Identity.newBuilder().setEid("bob")).setPayload(ByteString.copyFrom(new byte[100]))

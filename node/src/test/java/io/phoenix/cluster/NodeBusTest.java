@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class NodeBusTest {
   private Vertx vertx;
   private MeterRegistry registry;
+  private NodeMetrics metrics;
   private final AtomicBoolean member = new AtomicBoolean(true);
   private NodeBus n1;
   private final List<Long> atN2 = Collections.synchronizedList(new ArrayList<>());
@@ -39,7 +40,9 @@ class NodeBusTest {
   void start() {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
-    n1 = new NodeBus(vertx, "n1", new NodeMetrics(registry), node -> member.get());
+    metrics = new NodeMetrics(registry);
+    n1 = new NodeBus(vertx, "n1", metrics, node -> member.get(),
+        NodeBus.MIN_RETRY_FOR_MS);
   }
 
   @AfterEach
@@ -98,6 +101,18 @@ class NodeBusTest {
   }
 
   @Test
+  void whatAMemberDoesNotTakeWhileItIsHeldIsGivenUpAndCounted() {
+    NodeBus impatient = new NodeBus(vertx, "n1", metrics, node -> true, 1_000);
+    for (long offset = 1; offset <= 3; offset++) {
+      impatient.send("n8", delivery(offset));
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> undelivered("unreachable") == 3);
+    assertEquals(3, undelivered(), "the three pushes, counted once");
+    assertEquals(NodeBus.MIN_RETRY_FOR_MS, NodeBus.retryFor(10), "20 s by default");
+    assertEquals(65_000, NodeBus.retryFor(60), "past a longer member timeout");
+  }
+
+  @Test
   void aNodeThatRefusesAMessageIsNotSentItAgain() throws Exception {
     AtomicInteger seen = new AtomicInteger();
     vertx.eventBus().<Buffer>consumer(NodeBus.address("n3"), msg -> {
@@ -143,7 +158,8 @@ class NodeBusTest {
   }
 
   private void listen(String node) throws Exception {
-    NodeBus bus = new NodeBus(vertx, node, NodeMetrics.inMemory(), n -> true);
+    NodeBus bus = new NodeBus(vertx, node, NodeMetrics.inMemory(), n -> true,
+        NodeBus.MIN_RETRY_FOR_MS);
     bus.start(envelope -> atN2.add(envelope.getDelivery().getOffset()))
         .await(5, TimeUnit.SECONDS);
   }

@@ -39,13 +39,13 @@ class FanoutTest {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
     NodeMetrics metrics1 = new NodeMetrics(registry);
-    fromNode1 = new Fanout("n1", new LocalHub(), new NodeBus(vertx, "n1", metrics1, n -> true),
-        metrics1);
+    NodeBus bus1 = new NodeBus(vertx, "n1", metrics1, n -> true, NodeBus.MIN_RETRY_FOR_MS);
+    fromNode1 = new Fanout("n1", new LocalHub(), bus1, metrics1);
     LocalHub hub2 = new LocalHub();
     hub2.add(new FakeSubscriber("bob", "phone", "n2", "s-bob", atNode2));
     hub2.add(new FakeSubscriber("carol", "tablet", "n2", "s-carol", atNode2));
     NodeMetrics metrics2 = NodeMetrics.inMemory();
-    NodeBus bus2 = new NodeBus(vertx, "n2", metrics2, n -> true);
+    NodeBus bus2 = new NodeBus(vertx, "n2", metrics2, n -> true, NodeBus.MIN_RETRY_FOR_MS);
     Fanout node2 = new Fanout("n2", hub2, bus2, metrics2);
     bus2.start(node2::receive).await(10, TimeUnit.SECONDS);
   }
