@@ -42,6 +42,11 @@ public final class NodeProcess implements AutoCloseable {
     }
     command.add(java());
     command.addAll(jvm.isEmpty() ? List.of("-Xmx512m", "-XX:+UseSerialGC") : jvm);
+    if (launcher.isEmpty()) {
+      // its temporary files (Vert.x's file cache, which a killed node leaves behind) go with
+      // the test's directory; a node run as another user keeps the shared one it can write
+      command.add("-Djava.io.tmpdir=" + config.toAbsolutePath().getParent());
+    }
     command.addAll(jar);
     command.addAll(List.of("node", "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
