@@ -137,7 +137,14 @@ public final class NodeBus {
         msg.fail(400, "unparseable node envelope");
         return;
       }
-      handler.handle(envelope);
+      try {
+        handler.handle(envelope);
+      } catch (RuntimeException e) {
+        // a bug here: the sender counts it as refused rather than sending it again
+        log.error("applying a node envelope failed", e);
+        msg.fail(500, "applying the envelope failed: " + e);
+        return;
+      }
       msg.reply(null);
     });
   }

@@ -126,6 +126,20 @@ class NodeBusTest {
   }
 
   @Test
+  void aMessageTheReceiverFailsToApplyIsRefusedNotSentAgain() throws Exception {
+    AtomicInteger applied = new AtomicInteger();
+    new NodeBus(vertx, "n6", NodeMetrics.inMemory(), n -> true, NodeBus.MIN_RETRY_FOR_MS)
+        .start(envelope -> {
+          applied.incrementAndGet();
+          throw new IllegalStateException("a bug");
+        }).await(5, TimeUnit.SECONDS);
+    n1.send("n6", delivery(1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> undelivered("refused") == 1);
+    Thread.sleep(600);
+    assertEquals(1, applied.get(), "applied once, not sent again");
+  }
+
+  @Test
   void aNodeThatNeverAnswersIsAnOlderBuildAndIsNotSentAgain_butOneThatAnsweredIs()
       throws Exception {
     AtomicInteger seen = new AtomicInteger();
