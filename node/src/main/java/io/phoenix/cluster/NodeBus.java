@@ -279,8 +279,10 @@ public final class NodeBus {
 
     Held(String node, ReplyFailure first) {
       this.node = node;
-      log.info("cluster: node {} did not take a message ({}): holding what is sent to it and "
-          + "trying again for up to {} s", node, first, retryForMs / 1000);
+      if (isMember.test(node)) { // of one that left, only what is given up is said
+        log.info("cluster: node {} did not take a message ({}): holding what is sent to it and "
+            + "trying again for up to {} s", node, first, retryForMs / 1000);
+      }
       schedule();
     }
 
