@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * after it, are held and sent again in their order, at growing intervals, while the node is a
  * member of the cluster, for at most {@link #retryFor} (past the time the cluster takes to drop
  * a silent member, so that a dead node's pushes are given up as its departure). What is given
- * up (the node left,
- * stayed unreachable, or more than {@link #HELD_BYTES} waited for it) is counted and logged:
- * the clients then find those messages by SYNC and PULL_REQUEST. A message that was taken but
+ * up (the node left, stayed unreachable, more than {@link #HELD_BYTES} waited for it, or it
+ * refused the message) is counted and logged: the clients then find those messages by SYNC and
+ * PULL_REQUEST. A message that was taken but
  * whose answer was lost is sent again too; the receiving sessions pass a stream's message on
  * once, in offset order, and answer a late copy with a SYNC hint.
  *
