@@ -12,10 +12,10 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -264,7 +264,8 @@ public final class NodeBus {
   private final class Held {
     final String node;
     final long since = System.nanoTime();
-    List<Entry> waiting = new ArrayList<>();
+    /** What waits for the next attempt, by sequence. */
+    TreeMap<Long, Entry> waiting = new TreeMap<>();
     long bytes;
     int attempts;
     /** Messages of the current attempt not answered yet; 0 between attempts. */
@@ -291,24 +292,25 @@ public final class NodeBus {
       if (finished) {
         return false;
       }
-      waiting.add(entry);
-      bytes += entry.bytes();
-      if (bytes > HELD_BYTES) {
-        waiting.sort(Comparator.comparingLong(Entry::seq));
-        List<Entry> dropped = new ArrayList<>();
-        while (bytes > HELD_BYTES && !waiting.isEmpty()) {
-          Entry oldest = waiting.remove(0);
-          bytes -= oldest.bytes();
-          dropped.add(oldest);
-        }
-        long pushes = 0;
-        for (Entry e : dropped) {
-          pushes += pushesIn(e.envelope);
-        }
+      hold(entry);
+      long pushes = 0;
+      while (bytes > HELD_BYTES && !waiting.isEmpty()) {
+        Entry oldest = waiting.pollFirstEntry().getValue();
+        bytes -= oldest.bytes();
+        pushes += pushesIn(oldest.envelope);
+      }
+      if (pushes > 0) {
         metrics.busUndelivered("overflow", pushes);
         overflowed += pushes; // logged once per attempt, not once per message
       }
       return true;
+    }
+
+    /** Adds a message to those waiting for the next attempt. Call holding the lock. */
+    private void hold(Entry entry) {
+      if (waiting.put(entry.seq(), entry) == null) {
+        bytes += entry.bytes();
+      }
     }
 
     /** Logs what was given up for room since the last attempt. Call holding the lock. */
@@ -338,8 +340,8 @@ public final class NodeBus {
         } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(retryForMs)) {
           reason = "unreachable";
         }
-        sending = waiting;
-        waiting = new ArrayList<>();
+        sending = new ArrayList<>(waiting.values()); // in sequence order
+        waiting = new TreeMap<>();
         bytes = 0;
         if (reason != null) {
           finished = true;
@@ -352,14 +354,16 @@ public final class NodeBus {
       }
       if (reason != null) {
         giveUp(node, sending, reason, null);
-        return;
-      }
-      sending.sort(Comparator.comparingLong(Entry::seq));
-      metrics.busHeldSent(sending.size());
-      if (sending.isEmpty()) {
+      } else if (sending.isEmpty()) {
         landed();
-        return;
+      } else {
+        send(sending);
       }
+    }
+
+    /** Sends one attempt's messages, in sequence order. */
+    private void send(List<Entry> sending) {
+      metrics.busHeldSent(sending.size());
       for (Entry e : sending) {
         request(node, e, this);
       }
@@ -395,8 +399,7 @@ public final class NodeBus {
         if (!notTaken.isEmpty()) {
           // not taken again: before anything that joined meanwhile, and tried after a wait
           for (Entry e : notTaken) {
-            waiting.add(e);
-            bytes += e.bytes();
+            hold(e);
           }
           notTaken = new ArrayList<>();
           schedule();
@@ -404,8 +407,8 @@ public final class NodeBus {
         }
         if (!waiting.isEmpty()) {
           // taken: what joined during the attempt follows at once, still in order
-          next = waiting;
-          waiting = new ArrayList<>();
+          next = new ArrayList<>(waiting.values());
+          waiting = new TreeMap<>();
           bytes = 0;
           inFlight = next.size();
           resent += next.size();
@@ -422,11 +425,7 @@ public final class NodeBus {
                 (System.nanoTime() - since) / 1e9), resent);
         return;
       }
-      next.sort(Comparator.comparingLong(Entry::seq));
-      metrics.busHeldSent(next.size());
-      for (Entry e : next) {
-        request(node, e, this);
-      }
+      send(next);
     }
 
     synchronized void cancel() {
