@@ -117,6 +117,11 @@ public final class HazelcastCluster {
     config.getMemberAttributeConfig().setAttribute(STORAGE_ATTRIBUTE, storageType
         + (epoch == null ? "" : " " + epoch));
     config.setProperty("hazelcast.phone.home.enabled", "false");
+    // Hazelcast's own metrics (collected every 5 s for Management Center and JMX, neither of
+    // which Phoenix uses: its figures are the node's /metrics): off. A collection interrupted
+    // by the member's shutdown logged a WARN with a stack trace when every member stopped at
+    // once.
+    config.getMetricsConfig().setEnabled(false);
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
