@@ -165,7 +165,9 @@ public final class NodeBus {
     Buffer body = Buffer.buffer(entry.envelope.toByteArray());
     vertx.eventBus().request(address(node), body, ANSWERED).onComplete(ar -> {
       if (ar.succeeded()) {
-        answering.add(node);
+        if (!answering.contains(node)) { // a read on every answer, a write on the first only
+          answering.add(node);
+        }
         if (retrying != null) {
           retrying.taken();
         }
@@ -180,17 +182,15 @@ public final class NodeBus {
       return; // this node is stopping: nothing is sent again (the answer may be what was lost)
     }
     ReplyFailure type = cause instanceof ReplyException r ? r.failureType() : ReplyFailure.ERROR;
-    if (type == ReplyFailure.RECIPIENT_FAILURE) {
-      giveUp(node, List.of(entry), "refused", cause.getMessage());
-      if (retrying != null) {
-        retrying.taken();
+    boolean refused = type == ReplyFailure.RECIPIENT_FAILURE;
+    if (refused || (type == ReplyFailure.TIMEOUT && !answering.contains(node))) {
+      if (refused) {
+        giveUp(node, List.of(entry), "refused", cause.getMessage());
+      } else {
+        metrics.busUnconfirmed(); // a node of an older build: takes messages without answering
       }
-      return;
-    }
-    if (type == ReplyFailure.TIMEOUT && !answering.contains(node)) {
-      metrics.busUnconfirmed(); // a node of an older build: it takes messages without answering
       if (retrying != null) {
-        retrying.taken();
+        retrying.taken(); // done with: not sent again
       }
       return;
     }
