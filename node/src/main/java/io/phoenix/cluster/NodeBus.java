@@ -326,8 +326,14 @@ public final class NodeBus {
       timer = vertx.setTimer(wait, id -> attempt());
     }
 
+    /**
+     * Tries again: the oldest message alone first, so that a node that takes messages again
+     * mid-attempt cannot take later ones before earlier ones; once it is taken the rest follow
+     * at once, in order ({@link #landed}).
+     */
     private void attempt() {
-      List<Entry> sending;
+      List<Entry> givenUp = null;
+      Entry probe = null;
       String reason = null;
       synchronized (this) {
         timer = -1;
@@ -340,24 +346,26 @@ public final class NodeBus {
         } else if (System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(retryForMs)) {
           reason = "unreachable";
         }
-        sending = new ArrayList<>(waiting.values()); // in sequence order
-        waiting = new TreeMap<>();
-        bytes = 0;
         if (reason != null) {
+          givenUp = new ArrayList<>(waiting.values());
+          waiting = new TreeMap<>();
+          bytes = 0;
           finished = true;
           held.remove(node, this);
-        } else {
+        } else if (!waiting.isEmpty()) {
+          probe = waiting.pollFirstEntry().getValue();
+          bytes -= probe.bytes();
           attempts++;
-          inFlight = sending.size();
-          resent += sending.size();
+          inFlight = 1;
+          resent++;
         }
       }
       if (reason != null) {
-        giveUp(node, sending, reason, null);
-      } else if (sending.isEmpty()) {
+        giveUp(node, givenUp, reason, null);
+      } else if (probe == null) {
         landed();
       } else {
-        send(sending);
+        send(List.of(probe));
       }
     }
 
