@@ -39,6 +39,8 @@ public final class HazelcastCluster {
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:]+");
 
   private static final String SPLIT_BRAIN_PROTECTION = "phoenix-minimum-members";
+  /** Seconds a starting member asks for a master before one claims the role (see below). */
+  static final int JOIN_WAIT_SECONDS = 2;
 
   /** Member attribute holding each member's storage type and database epoch. */
   public static final String STORAGE_ATTRIBUTE = "phoenix.storage";
@@ -153,7 +155,13 @@ public final class HazelcastCluster {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     if (o.kubernetesServiceDns().isEmpty()) {
-      join.getTcpIpConfig().setEnabled(true).setMembers(o.members());
+      // With no master yet (every member starting at once), a member asks the others who the
+      // master is for this long before the first of them claims the role. Hazelcast's 5 s
+      // made a cluster started at once take 13 s to serve on a 2-core box; 2 s, 10 s. A member
+      // slower than that to come up joins the master the others chose, or, if it formed a
+      // cluster of its own, merges into theirs at the next merge check (5 s).
+      join.getTcpIpConfig().setEnabled(true).setMembers(o.members())
+          .setConnectionTimeoutSeconds(JOIN_WAIT_SECONDS);
     } else {
       // DNS lookup mode of Hazelcast's built-in Kubernetes discovery: no API access needed.
       join.getKubernetesConfig().setEnabled(true)
