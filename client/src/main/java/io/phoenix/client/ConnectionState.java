@@ -17,7 +17,8 @@ public enum ConnectionState {
   /** {@link PhoenixClient#close()} was called. */
   CLOSED,
   /**
-   * Gave up for good: Goodbye 401 to a Hello (bad token) or 409 (replaced by a newer session).
+   * Gave up for good: Goodbye 401 to a Hello (bad token) or 409 (replaced by a newer session),
+   * or a TLS endpoint that cannot be trusted (see {@link UntrustedServerException}).
    */
   FAILED
 }

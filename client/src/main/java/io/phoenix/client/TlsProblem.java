@@ -1,5 +1,8 @@
 package io.phoenix.client;
 
+import java.io.EOFException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
@@ -10,7 +13,10 @@ import javax.net.ssl.SSLHandshakeException;
 /**
  * Turns a failed TLS connection into one readable line: the endpoint, and why its certificate
  * was refused (not from a trusted CA, not issued for the host, expired) or why the handshake
- * failed. Such failures are {@link UntrustedServerException}s: retrying does not help.
+ * failed. Such failures are {@link UntrustedServerException}s: retrying does not help. A
+ * handshake cut short by the connection (closed or reset by the other end, or not finished in
+ * time) is not one of them: a node at its connection limit with TLS on its port, or one going
+ * down, ends new connections so, and the client tries again like after any other loss.
  *
  * <p>Stateless; thread-safe.
  */
@@ -54,10 +60,33 @@ final class TlsProblem {
         return "the server does not speak TLS on this port";
       }
     }
-    if (handshake) {
+    if (handshake && !connectionEnded(failure)) {
       return "the TLS handshake failed (" + oneLine(failure) + ")";
     }
     return null;
+  }
+
+  /**
+   * Whether a failed handshake ended with the connection (closed or reset by the other end,
+   * or timed out) rather than with a refusal of the server or of this client.
+   */
+  static boolean connectionEnded(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ClosedChannelException || t instanceof SocketException
+          || t instanceof EOFException) {
+        return true;
+      }
+      String m = t.getMessage() == null ? "" : t.getMessage();
+      // Netty's "Connection closed while SSL/TLS handshake was in progress" and "handshake
+      // timed out after …", the JDK's "Remote host terminated the handshake", and resets
+      // reported as plain IOExceptions
+      if (m.contains("Connection closed") || m.contains("terminated the handshake")
+          || m.contains("timed out") || m.contains("Connection reset")
+          || m.contains("Broken pipe")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code host} is an IPv4 or IPv6 literal (no SNI is sent for those). */

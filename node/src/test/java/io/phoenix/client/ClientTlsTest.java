@@ -94,6 +94,38 @@ class ClientTlsTest {
     }
   }
 
+  /**
+   * A connection closed before the handshake (a node at its connection limit with TLS on its
+   * port closes new connections so, PROTOCOL item 8a; a node going down does too) is a loss to
+   * retry, not a server to distrust: the client tries again, and connects once the endpoint
+   * serves.
+   */
+  @Test
+  void aConnectionClosedBeforeTheHandshakeIsRetriedNotDistrusted() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger closed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.net.NetServer closing = vertx.createNetServer().connectHandler(so -> {
+      closed.incrementAndGet();
+      so.close();
+    });
+    int port = await(closing.listen(0, "127.0.0.1")).actualPort();
+    NodeRecorder r = new NodeRecorder();
+    PhoenixClient c = r.builder(vertx, node.token("dave"), "tls://127.0.0.1:" + port,
+        "tls://127.0.0.1:" + node.tcpPort()).trustedCa(ca.caFile()).build();
+    try {
+      c.connect();
+      StateChange lost = r.nextState(s -> s.state() != ConnectionState.CONNECTING);
+      assertEquals(ConnectionState.RECONNECTING, lost.state(), lost::toString);
+      assertTrue(closed.get() >= 1, "the closing endpoint was tried");
+      // the next endpoint is the node: the same client connects there
+      r.nextState(ConnectionState.CONNECTED);
+      assertEquals(ConnectionState.CONNECTED, c.state());
+    } finally {
+      await(c.close());
+      await(closing.close());
+    }
+  }
+
   @Test
   void aCaFileWithoutACertificateIsRefusedAtBuild() throws Exception {
     Path notPem = Files.writeString(dir.resolve("not-a-ca.pem"), "hello\n");
