@@ -100,7 +100,7 @@ final class CopyStoreCommand implements Callable<Integer> {
 
   /** The storage group of a configuration file (null: the embedded default). */
   private static StorageOptions storage(String file, String option) throws ConfigException {
-    StorageOptions s = ConfigLoader.storage(file);
+    StorageOptions s = ConfigLoader.storage(file, System.getenv());
     if (!s.durable()) {
       throw new ConfigException(option + ": storage.type " + s.type() + " keeps nothing on "
           + "disk to copy " + (option.equals("--from") ? "from" : "into"));

@@ -97,11 +97,17 @@ public final class ConfigLoader {
    * The {@code storage} group of a configuration file ({@code null}: the embedded default),
    * without environment overrides: every key of the file is checked as {@link #load} checks
    * it, but what the other groups need of each other (a way to check tokens, for one) is not
-   * asked, since only the store is used ({@code phoenix copy-store}).
+   * asked, since only the store is used ({@code phoenix copy-store}). Of {@code env}, only
+   * {@value #LOG_LEVEL_VARIABLE} is read, and checked as {@link #load} checks it: the command
+   * logs through the same setup.
    *
    * @throws ConfigException on any problem, naming the key
    */
-  public static StorageOptions storage(String file) {
+  public static StorageOptions storage(String file, Map<String, String> env) {
+    String level = env.get(LOG_LEVEL_VARIABLE);
+    if (level != null) {
+      checkLogLevel(level);
+    }
     return storage(values(parse(file), Map.of(), source(file), new ArrayList<>()));
   }
 

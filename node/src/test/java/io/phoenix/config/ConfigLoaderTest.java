@@ -127,18 +127,28 @@ class ConfigLoaderTest {
   void theStorageGroupAloneIsReadWithoutWhatANodeNeedsMore() throws IOException {
     // copy-store: a file of the storage group only (no way to check tokens, which a node needs)
     Path only = write("{\"storage\": {\"type\": \"embedded\", \"path\": \"copy\"}}");
-    assertEquals("copy", ConfigLoader.storage(only.toString()).path());
-    assertEquals(StorageOptions.EMBEDDED, ConfigLoader.storage(null).type(),
+    assertEquals("copy", ConfigLoader.storage(only.toString(), Map.of()).path());
+    assertEquals(StorageOptions.EMBEDDED, ConfigLoader.storage(null, Map.of()).type(),
         "the embedded default");
     // every key present is still checked, the storage group's and the others'
     Path bad = write("{\"storage\": {\"type\": \"rocks\"}}");
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ConfigLoader.storage(bad.toString()));
+        () -> ConfigLoader.storage(bad.toString(), Map.of()));
     assertEquals("config error: storage.type must be one of embedded, postgresql, memory "
         + "(got \"rocks\")", e.getMessage());
     Path other = write("{\"limits\": {\"pullBatch\": \"many\"}}");
-    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.storage(other.toString()))
-        .getMessage().contains("limits.pullBatch"));
+    assertTrue(assertThrows(ConfigException.class,
+        () -> ConfigLoader.storage(other.toString(), Map.of())).getMessage()
+        .contains("limits.pullBatch"));
+    // the command logs through the same setup: a level Logback would read as DEBUG is refused
+    assertEquals("config error: PHOENIX_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN or ERROR "
+        + "(got \"WARNING\")", assertThrows(ConfigException.class,
+            () -> ConfigLoader.storage(null, Map.of("PHOENIX_LOG_LEVEL", "WARNING")))
+        .getMessage());
+    Path again = write("{\"storage\": {\"type\": \"embedded\", \"path\": \"copy\"}}");
+    assertEquals("copy", ConfigLoader.storage(again.toString(),
+        Map.of("PHOENIX_LOG_LEVEL", "warn", "PHOENIX_STORAGE_PATH", "ignored")).path(),
+        "no other variable is read");
   }
 
   @Test
