@@ -192,7 +192,7 @@ class ChatProcessIT {
     alice.expect("[#2 read] you: /slash");
     alice.type("/quit");
     assertEquals(0, alice.awaitExit());
-    assertTrue(Files.size(dir.resolve("phoenix-chat-alice.log")) >= 0);
+    assertTrue(Files.size(dir.resolve("phoenix-chat-alice.log")) > 0, "the chat's log is empty");
 
     ChatProcess again = chat("--as", "alice", "--to", "bob", "--history", "2");
     again.expect("* last 2 messages with bob:");

@@ -1,6 +1,7 @@
 package io.phoenix.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.phoenix.protocol.v1.Frame;
@@ -58,6 +59,10 @@ class SkewedClocksIT {
          TestClient second = TestClient.login(vertx, Transport.TCP, nodes.get(1), "alice",
              "phone");
          TestClient bob = TestClient.login(vertx, Transport.TCP, nodes.get(0), "bob", "phone")) {
+      // the second node's wall clock is really behind (else this is a plain replacement)
+      long skew = first.welcome().getServerTime() - second.welcome().getServerTime();
+      assertTrue(skew > 25_000 && skew < 35_000, "node 2's clock is not 30 s behind node 1's: "
+          + skew + " ms apart");
       assertEquals(409, first.expectGoodbye().getStatusCode(), "the older session is replaced");
       Message m = TestClient.message("after-the-move", "alice").build();
       assertEquals(200, bob.sendAndAwaitAccepted(m).getStatusCode());

@@ -3,6 +3,7 @@ package io.phoenix.node;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,7 +99,11 @@ class ClusterTlsTest {
         try {
           s = client.connect(busPort, "127.0.0.1").await(10, TimeUnit.SECONDS);
         } catch (Exception handshakeRefused) {
-          continue; // refused during the handshake: nothing exchanged
+          // refused during the handshake: nothing exchanged. Only a TLS client can be: the
+          // plain one reaching the port is what shows that something listens there
+          assertSame(noCertificate, client, "nothing listens on the event-bus port "
+              + busPort + ": " + handshakeRefused);
+          continue;
         }
         s.closeHandler(v -> closed.countDown());
         s.write("not a member speaking\r\n\r\n".repeat(20));

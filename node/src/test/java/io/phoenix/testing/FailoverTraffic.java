@@ -263,7 +263,12 @@ public final class FailoverTraffic implements AutoCloseable {
     for (int i = 0; i < shape.recipients; i += 2) {
       threads.add(new Thread(new Recipient(i), "recipient-" + i));
     }
-    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      // a sender or recipient that dies of an exception would stop counting and checking
+      // without a word (a dead sender also looks done to stopTraffic): it is a problem
+      t.setUncaughtExceptionHandler((dead, e) -> problems.add(dead.getName() + " died: " + e));
+      t.start();
+    }
   }
 
   /**
@@ -330,10 +335,13 @@ public final class FailoverTraffic implements AutoCloseable {
     return from + "->" + to;
   }
 
-  private void count(int status) {
-    AtomicLong[] c = answers.computeIfAbsent(phase, k -> new AtomicLong[] {new AtomicLong(),
-        new AtomicLong(), new AtomicLong()});
-    c[status == 200 ? 0 : status == 208 ? 1 : 2].incrementAndGet();
+  /** Counts an answer in the phase, and in the phase on the node that gave it. */
+  private void count(int status, String node) {
+    int i = status == 200 ? 0 : status == 208 ? 1 : 2;
+    for (String key : new String[] {phase, phase + '\u0000' + node}) {
+      answers.computeIfAbsent(key, k -> new AtomicLong[] {new AtomicLong(), new AtomicLong(),
+          new AtomicLong()})[i].incrementAndGet();
+    }
   }
 
   /** Notes that offset {@code offset} of {@code stream} showed {@code id}. */
@@ -436,7 +444,7 @@ public final class FailoverTraffic implements AutoCloseable {
         return; // answered on an earlier connection too
       }
       int status = a.getStatusCode();
-      count(status);
+      count(status, node);
       String s = stream(eid, m.getTo().getEid());
       long offset = a.getPeer().getOffset();
       if (status == 200 || status == 208) {
@@ -747,11 +755,21 @@ public final class FailoverTraffic implements AutoCloseable {
     return accepted.values().stream().mapToLong(Map::size).sum();
   }
 
+  /** The most messages the senders can have unanswered at once (their window, each). */
+  public int mostInFlight() {
+    return shape.senders * shape.window;
+  }
+
   /** ACCEPTED 200, 208 and refusals while in this phase. */
   public long[] answersIn(String phase) {
     AtomicLong[] c = answers.get(phase);
     return c == null ? new long[3]
         : new long[] {c[0].get(), c[1].get(), c[2].get()};
+  }
+
+  /** The same, given by node {@code i} (its sessions' answers). */
+  public long[] answersIn(String phase, int i) {
+    return answersIn(phase + '\u0000' + nodes[i].nodeId());
   }
 
   /** The online recipients: {@code r0, r2, …}. */
@@ -776,6 +794,10 @@ public final class FailoverTraffic implements AutoCloseable {
       long[] c = answersIn(p);
       byPhase.append(String.format("%n  %-40s %6d x 200, %5d x 208, %5d refused", p, c[0], c[1],
           c[2]));
+      for (int i = 0; i < nodes.length; i++) {
+        long[] n = nodes[i] == null ? new long[3] : answersIn(p, i);
+        byPhase.append(String.format(" | node %d: %d, %d, %d", i + 1, n[0], n[1], n[2]));
+      }
     }
     StringBuilder pushed = new StringBuilder();
     for (String r : onlineRecipients()) {

@@ -199,6 +199,11 @@ public final class NodeProcess implements AutoCloseable {
     return log;
   }
 
+  /** The {@code node.id} the node said READY with. */
+  public String nodeId() {
+    return ready.join().group(1);
+  }
+
   /** The end of the node's log, for failure messages. */
   public String tail() {
     try {
