@@ -116,9 +116,13 @@ class IdentityProviderTokensTest {
     ECKey rotated = TestIdp.ec("ec-2");
     idp.publish(rotated);
     String token = TestIdp.token(rotated, "rotated");
-    // the refresh is rate-limited (1 s here): the first try may come too early after the last
-    await().atMost(Duration.ofSeconds(15)).until(() ->
-        hello(token, Transport.TCP).getBodyCase() == Frame.BodyCase.WELCOME);
+    // past the interval since the last fetch (refreshes are rate-limited, 1 s here): the first
+    // token with the new kid makes the node fetch the key set once, and is welcomed
+    await().pollDelay(Duration.ofMillis(1100)).until(() -> true);
+    int before = idp.fetches();
+    Frame first = hello(token, Transport.TCP);
+    assertEquals(Frame.BodyCase.WELCOME, first.getBodyCase(), first::toString);
+    assertEquals(1, idp.fetches() - before, "fetches of the key set for the new kid");
     welcomed(token, "rotated");
   }
 

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -82,6 +83,7 @@ class StoreStallIT {
         TestPostgres.signal(dir.resolve("pg"), "CONT");
         stopped = false;
         long stored = 0;
+        Map<String, Long> answeredHeads = new TreeMap<>();
         for (TestClient s : senders) {
           TreeSet<Long> offsets = new TreeSet<>();
           int answered = 0;
@@ -100,7 +102,22 @@ class StoreStallIT {
           assertEquals(LongStream.rangeClosed(2, offsets.size() + 1).boxed().toList(),
               List.copyOf(offsets), "gapless after the warm-up message");
           stored += offsets.size();
+          answeredHeads.put(s.welcome().getIdentity().getEid(), offsets.size() + 1L);
         }
+        // and every message answered 200 is in the database at its offset, no other one
+        Map<String, Long> rows = new TreeMap<>();
+        try (java.sql.Connection c = pg.getDatabase("postgres", "stall").getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT from_eid, "
+                 + "count(*), max(msg_offset), min(msg_offset) FROM phoenix_messages WHERE "
+                 + "to_eid = 'bob' GROUP BY from_eid")) {
+          while (rs.next()) {
+            assertEquals(rs.getLong(2), rs.getLong(3), "rows of " + rs.getString(1) + " 1..n");
+            assertEquals(1, rs.getLong(4), "rows of " + rs.getString(1) + " from 1");
+            rows.put(rs.getString(1), rs.getLong(2));
+          }
+        }
+        assertEquals(answeredHeads, rows, "messages answered 200 (the warm-up one included) "
+            + "against rows stored, per sender");
         assertTrue(stored < (long) SENDERS * MESSAGES,
             "all " + SENDERS * MESSAGES + " messages of 60 KB were taken while the database"
                 + " was stopped");

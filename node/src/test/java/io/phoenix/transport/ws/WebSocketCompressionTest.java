@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -20,6 +21,8 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -100,6 +103,18 @@ class WebSocketCompressionTest {
     WebSocketClientOptions deflate = new WebSocketClientOptions()
         .setTryUsePerMessageCompression(true);
     try (TestNode node = TestNode.start(config)) {
+      // the bound holds for these sockets: three sessions open, a fourth connection is refused
+      List<TestClient> held = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        held.add(TestClient.connectWebSocket(vertx, node, deflate).login(node, "dave-" + i,
+            "browser"));
+      }
+      assertThrows(Throwable.class, () -> TestClient.connectWebSocket(vertx, node, deflate)
+          .login(node, "eve", "browser"), "a fourth connection past limits.maxConnections 3");
+      for (TestClient c : held) {
+        c.close();
+        c.awaitClosed();
+      }
       for (int i = 1; i <= 10; i++) {
         String eid = "carol-" + i;
         // the node sees the previous close a moment after the client: wait for it, not forever
