@@ -4,8 +4,8 @@ package io.phoenix.client;
  * A TLS endpoint whose certificate did not verify (not from a trusted CA, not issued for the
  * host, expired) or whose TLS handshake was refused (not one the connection cut short: closed,
  * reset or timed out, which is retried like any loss). The message is one line naming the host
- * and port and the reason. A client that meets it stops (state FAILED): trying again would not help,
- * and going on without verification is not offered.
+ * and port and the reason. A client that meets it stops (state FAILED): trying again would not
+ * help, and going on without verification is not offered.
  *
  * <p>Immutable; thread-safe.
  */

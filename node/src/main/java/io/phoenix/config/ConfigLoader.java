@@ -104,10 +104,7 @@ public final class ConfigLoader {
    * @throws ConfigException on any problem, naming the key
    */
   public static StorageOptions storage(String file, Map<String, String> env) {
-    String level = env.get(LOG_LEVEL_VARIABLE);
-    if (level != null) {
-      checkLogLevel(level);
-    }
+    checkLogLevel(env);
     return storage(values(parse(file), Map.of(), source(file), new ArrayList<>()));
   }
 
@@ -181,8 +178,9 @@ public final class ConfigLoader {
    * Logback reads {@value #LOG_LEVEL_VARIABLE} itself, and takes a value it does not know (a
    * typo, {@code WARNING}, an empty string) as DEBUG, without a word: refuse it here instead.
    */
-  private static void checkLogLevel(String value) {
-    if (!LOG_LEVELS.contains(value.strip().toUpperCase(java.util.Locale.ROOT))) {
+  private static void checkLogLevel(Map<String, String> env) {
+    String value = env.get(LOG_LEVEL_VARIABLE);
+    if (value != null && !LOG_LEVELS.contains(value.strip().toUpperCase(java.util.Locale.ROOT))) {
       throw new ConfigException(LOG_LEVEL_VARIABLE + " must be TRACE, DEBUG, INFO, WARN or ERROR"
           + " (got " + Values.shown(value) + ")");
     }
@@ -191,12 +189,10 @@ public final class ConfigLoader {
   /** Puts overrides into {@code raw}; returns the variable that set each overridden key. */
   private static Map<ConfigKey, String> readEnv(Map<String, String> env,
       Map<ConfigKey, Object> raw, List<String> warnings) {
+    checkLogLevel(env);
     Map<ConfigKey, String> chosen = new EnumMap<>(ConfigKey.class);
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String variable = e.getKey();
-      if (LOG_LEVEL_VARIABLE.equals(variable) && e.getValue() != null) {
-        checkLogLevel(e.getValue());
-      }
       if (!ConfigKey.isPhoenixVariable(variable) || e.getValue() == null
           || NOT_CONFIG_KEYS.contains(variable)) {
         continue;

@@ -338,7 +338,7 @@ public final class FailoverTraffic implements AutoCloseable {
   /** Counts an answer in the phase, and in the phase on the node that gave it. */
   private void count(int status, String node) {
     int i = status == 200 ? 0 : status == 208 ? 1 : 2;
-    for (String key : new String[] {phase, phase + '\u0000' + node}) {
+    for (String key : new String[] {phase, onNode(phase, node)}) {
       answers.computeIfAbsent(key, k -> new AtomicLong[] {new AtomicLong(), new AtomicLong(),
           new AtomicLong()})[i].incrementAndGet();
     }
@@ -769,7 +769,12 @@ public final class FailoverTraffic implements AutoCloseable {
 
   /** The same, given by node {@code i} (its sessions' answers). */
   public long[] answersIn(String phase, int i) {
-    return answersIn(phase + '\u0000' + nodes[i].nodeId());
+    return answersIn(onNode(phase, nodes[i].nodeId()));
+  }
+
+  /** The key of a phase's answers given by one node. */
+  private static String onNode(String phase, String nodeId) {
+    return phase + '\u0000' + nodeId;
   }
 
   /** The online recipients: {@code r0, r2, …}. */
