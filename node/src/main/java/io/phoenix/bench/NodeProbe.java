@@ -19,6 +19,8 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,10 +60,13 @@ final class NodeProbe {
    * @param gcSeen whether the scrape had the GC pause series at all
    * @param stages {@code phoenix_store_append_stage_seconds} by its {@code stage} tag (summed
    *     over the other tags): {count, sum in seconds}; empty when the node has none
+   * @param gcPauseBuckets {@code jvm_gc_pause_seconds_bucket}: pauses since the node started
+   *     no longer than each finite bound ({@code le}, seconds); empty when the node has no
+   *     buckets (a node before they were added)
    */
   record Activity(long atNanos, double gcPauses, double gcPauseSeconds,
       double gcPauseMaxRecentSeconds, double cpuNanos, double jitMillis, boolean gcSeen,
-      Map<String, double[]> stages) {}
+      Map<String, double[]> stages, NavigableMap<Double, Double> gcPauseBuckets) {}
 
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
@@ -220,6 +225,7 @@ final class NodeProbe {
     double jit = Double.NaN;
     boolean gc = false;
     Map<String, double[]> stages = new LinkedHashMap<>();
+    NavigableMap<Double, Double> buckets = new TreeMap<>();
     for (String line : text.split("\n")) {
       String name = name(line);
       switch (name) {
@@ -232,6 +238,12 @@ final class NodeProbe {
           gc = true;
         }
         case "jvm_gc_pause_seconds_sum" -> sum += value(line);
+        case "jvm_gc_pause_seconds_bucket" -> {
+          String le = label(line, "le");
+          if (!le.isEmpty() && !le.equals("+Inf")) {
+            buckets.merge(Double.parseDouble(le), value(line), Double::sum);
+          }
+        }
         case "jvm_gc_pause_seconds_max" -> max = Math.max(max, value(line));
         case "process_cpu_time_ns_total" -> cpu = value(line);
         case "jvm_compilation_time_ms_total" -> jit = (Double.isNaN(jit) ? 0 : jit) + value(line);
@@ -241,7 +253,7 @@ final class NodeProbe {
         default -> { }
       }
     }
-    return new Activity(atNanos, count, sum, max, cpu, jit, gc, stages);
+    return new Activity(atNanos, count, sum, max, cpu, jit, gc, stages, buckets);
   }
 
   /** The value of label {@code key} in a sample line ("" when absent). */

@@ -31,6 +31,8 @@ final class NodeWindow {
    * 120 s, when they were half as fast again as after 15 s and no faster after 120 than after 60.
    */
   static final double STILL_COMPILING = 0.2;
+  /** The pause length the latency target allows at most, in seconds: 10 ms. */
+  static final double LONG_PAUSE_SECONDS = 0.01;
   /** Bounds each reading, so that an unreachable node does not hold up the run. */
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
@@ -110,7 +112,11 @@ final class NodeWindow {
    * that rows compare: {@code available}, {@code metrics} (the address read), {@code seconds}
    * (between the readings), {@code gcPauses}, {@code gcPauseMs} (total pause time),
    * {@code gcPauseMaxRecentMs} (Micrometer's decaying maximum at the window's end: the longest
-   * pause of its last few minutes, which may predate the window), {@code cpuCores},
+   * pause of its last few minutes, which may predate the window), {@code gcPausesOver10Ms}
+   * (pauses of the window longer than 10 ms) and {@code gcPauseLongestMsAtMost} (the bound of
+   * the bucket that holds the window's longest pause, 0 without a pause; both from the
+   * buckets of {@code jvm_gc_pause_seconds}, null when the node has none, the second also
+   * when the pause was over the largest bound), {@code cpuCores},
    * {@code jitMs} (the time the node's JIT compilers worked in the window), {@code stageSamples}
    * and {@code stageMs} (how many new messages the node timed stage by stage in the window, and
    * the mean milliseconds they spent in each stage, in the pipeline's order) and
@@ -124,6 +130,8 @@ final class NodeWindow {
         .put("gcPauses", null)
         .put("gcPauseMs", null)
         .put("gcPauseMaxRecentMs", null)
+        .put("gcPausesOver10Ms", null)
+        .put("gcPauseLongestMsAtMost", null)
         .put("cpuCores", null)
         .put("jitMs", null)
         .put("stageSamples", null)
@@ -142,6 +150,7 @@ final class NodeWindow {
       out.put("gcPauses", Math.round(pauses))
           .put("gcPauseMs", round((end.gcPauseSeconds() - start.gcPauseSeconds()) * 1000, 10))
           .put("gcPauseMaxRecentMs", round(end.gcPauseMaxRecentSeconds() * 1000, 10));
+      pauseBuckets(out, start, end);
     }
     if (!Double.isNaN(end.cpuNanos()) && !Double.isNaN(start.cpuNanos()) && seconds > 0) {
       out.put("cpuCores", round((end.cpuNanos() - start.cpuNanos()) / 1e9 / seconds, 100));
@@ -151,6 +160,32 @@ final class NodeWindow {
     }
     stages(out);
     return out;
+  }
+
+  /**
+   * The pauses of the window over 10 ms, and the bucket of the longest: differences of the
+   * cumulative buckets, a bucket missing from the first reading counting 0 (Micrometer
+   * registers the series at the first pause).
+   */
+  static void pauseBuckets(JsonObject out, NodeProbe.Activity start, NodeProbe.Activity end) {
+    double pauses = end.gcPauses() - start.gcPauses();
+    Double upTo10 = end.gcPauseBuckets().get(LONG_PAUSE_SECONDS);
+    if (upTo10 == null) {
+      return;
+    }
+    out.put("gcPausesOver10Ms", Math.round(pauses - (upTo10
+        - start.gcPauseBuckets().getOrDefault(LONG_PAUSE_SECONDS, 0.0))));
+    if (pauses == 0) {
+      out.put("gcPauseLongestMsAtMost", 0.0);
+      return;
+    }
+    for (Map.Entry<Double, Double> b : end.gcPauseBuckets().entrySet()) {
+      double inWindow = b.getValue() - start.gcPauseBuckets().getOrDefault(b.getKey(), 0.0);
+      if (inWindow >= pauses) {
+        out.put("gcPauseLongestMsAtMost", round(b.getKey() * 1000, 1000));
+        return;
+      }
+    }
   }
 
   /** The stage means of the messages sampled between the readings, when there are any. */
@@ -177,6 +212,18 @@ final class NodeWindow {
     }
   }
 
+  /** ", N over 10 ms, the longest ≤ X ms" where the node has pause buckets; else "". */
+  private static String longest(JsonObject n) {
+    if (n.getValue("gcPausesOver10Ms") == null) {
+      return "";
+    }
+    Double atMost = n.getDouble("gcPauseLongestMsAtMost");
+    return String.format(Locale.ROOT, ", %d over 10 ms, the longest %s", n.getLong(
+        "gcPausesOver10Ms"), atMost == null ? "over the largest bucket"
+        : "<= " + (atMost == Math.rint(atMost) ? String.valueOf(atMost.longValue())
+            : atMost.toString()) + " ms");
+  }
+
   private static double round(double v, int scale) {
     return Math.round(v * scale) / (double) scale;
   }
@@ -191,9 +238,9 @@ final class NodeWindow {
     }
     StringBuilder b = new StringBuilder();
     if (n.getValue("gcPauses") != null) {
-      b.append(String.format(Locale.ROOT, "node GC:   %d pauses, %.1f ms in all (max recent pause "
-              + "%.1f ms, may predate the window)%n", n.getLong("gcPauses"),
-          n.getDouble("gcPauseMs"), n.getDouble("gcPauseMaxRecentMs")));
+      b.append(String.format(Locale.ROOT, "node GC:   %d pauses, %.1f ms in all%s (max recent "
+              + "pause %.1f ms, may predate the window)%n", n.getLong("gcPauses"),
+          n.getDouble("gcPauseMs"), longest(n), n.getDouble("gcPauseMaxRecentMs")));
     } else {
       b.append("node GC:   not reported by the node\n");
     }

@@ -129,7 +129,8 @@ public enum ConfigKey {
       10_000_000,
       "Client sockets the node holds at once over both ports: a TCP or WebSocket connection "
           + "holds one, any other HTTP connection three; one more is refused at once (TCP: "
-          + "Goodbye 503, HTTP: 503). 0: the process's open-files limit less 2,048 kept for the "
+          + "Goodbye 503, HTTP: 503; only closed with TLS on the port or WebSocket compression "
+          + "on). 0: the process's open-files limit less 2,048 kept for the "
           + "store, the cluster and the JVM (half the limit when that leaves less).",
       c -> c.limits().maxConnections()),
   LIMITS_DEVICES_PER_IDENTITY("limits", "devicesPerIdentity",

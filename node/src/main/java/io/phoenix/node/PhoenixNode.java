@@ -7,6 +7,7 @@ import io.phoenix.admin.AdminRoutes;
 import io.phoenix.admin.ClusterStats;
 import io.phoenix.cluster.Directory;
 import io.phoenix.stream.BucketDirectory;
+import io.phoenix.metrics.GcPauseBuckets;
 import io.phoenix.metrics.HttpMethodLabels;
 import io.phoenix.metrics.NodeMetrics;
 import io.phoenix.cluster.NodeBus;
@@ -392,10 +393,13 @@ public final class PhoenixNode implements AdminRoutes.NodeView {
     return Math.max(1, deadline - System.nanoTime());
   }
 
-  /** The node's meters; the labels a client chooses are bounded ({@link HttpMethodLabels}). */
+  /**
+   * The node's meters; the labels a client chooses are bounded ({@link HttpMethodLabels}); GC
+   * pauses are counted in buckets ({@link GcPauseBuckets}).
+   */
   private static PrometheusMeterRegistry registry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().meterFilter(new HttpMethodLabels());
+    registry.config().meterFilter(new HttpMethodLabels()).meterFilter(new GcPauseBuckets());
     return registry;
   }
 

@@ -202,6 +202,7 @@ class BenchSmokeTest {
    */
   @Test
   void severalShapesPrintOneJsonLineEach() {
+    System.gc(); // the node's GC pause series exist from the first pause of its JVM (this one)
     Map.Entry<Integer, String> r = bench("bench",
         "--server", "127.0.0.1:" + node.tcpPort(), "--metrics", "127.0.0.1:" + node.httpPort(),
         "--token-secret", TestNode.SECRET, "--pairs", "1,2", "--window", "4", "--rate", "0",
@@ -231,6 +232,12 @@ class BenchSmokeTest {
       assertTrue(n.getLong("gcPauses") >= 0, n::encode);
       assertTrue(n.getDouble("gcPauseMs") >= 0, n::encode);
       assertTrue(n.getDouble("gcPauseMaxRecentMs") >= 0, n::encode);
+      // the node counts its pauses in buckets (System.gc() above made the series exist)
+      assertTrue(n.getLong("gcPausesOver10Ms") >= 0, n::encode);
+      assertTrue(n.getLong("gcPausesOver10Ms") <= n.getLong("gcPauses"), n::encode);
+      assertTrue(n.getDouble("gcPauseLongestMsAtMost") >= 0, n::encode);
+      assertEquals(n.getLong("gcPauses") == 0, n.getDouble("gcPauseLongestMsAtMost") == 0,
+          n::encode);
       assertTrue(n.getDouble("cpuCores") > 0, n::encode); // the node worked in the window
       assertTrue(n.getDouble("jitMs") >= 0, n::encode);
       // the node timed some of the window's messages stage by stage, in the pipeline's order;
@@ -297,6 +304,57 @@ class BenchSmokeTest {
     assertFalse(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).gcSeen());
     assertTrue(Double.isNaN(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).jitMillis()));
     assertTrue(NodeProbe.parseActivity("process_cpu_usage 0.1\n", 0).stages().isEmpty());
+    assertTrue(a.gcPauseBuckets().isEmpty()); // a node without buckets
+  }
+
+  /**
+   * The window's pauses over 10 ms and the bucket of its longest, from the buckets of two
+   * readings summed over their tags; a series that appeared in the window counts 0 before.
+   */
+  @Test
+  void pausesOver10MsAreCountedFromTheBucketsOfTheWindow() {
+    String before = """
+        # TYPE jvm_gc_pause_seconds histogram
+        jvm_gc_pause_seconds_bucket{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge",le="0.005"} 3
+        jvm_gc_pause_seconds_bucket{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge",le="0.01"} 4
+        jvm_gc_pause_seconds_bucket{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge",le="0.02"} 5
+        jvm_gc_pause_seconds_bucket{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge",le="0.05"} 5
+        jvm_gc_pause_seconds_bucket{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge",le="+Inf"} 5
+        jvm_gc_pause_seconds_count{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge"} 5
+        jvm_gc_pause_seconds_sum{action="end of minor GC",cause="Allocation Failure",gc="PS Scavenge"} 0.04
+        """;
+    // in the window: 6 more young pauses, 2 of them over 10 ms (one up to 20, one up to 50),
+    // and a first full pause of 30 ms on a series of its own
+    String after = before.replace("le=\"0.005\"} 3", "le=\"0.005\"} 6")
+        .replace("le=\"0.01\"} 4", "le=\"0.01\"} 8")
+        .replace("le=\"0.02\"} 5", "le=\"0.02\"} 10")
+        .replace("le=\"0.05\"} 5", "le=\"0.05\"} 11")
+        .replace("le=\"+Inf\"} 5", "le=\"+Inf\"} 11")
+        .replace("gc=\"PS Scavenge\"} 5", "gc=\"PS Scavenge\"} 11")
+        + """
+        jvm_gc_pause_seconds_bucket{action="end of major GC",cause="Ergonomics",gc="PS MarkSweep",le="0.005"} 0
+        jvm_gc_pause_seconds_bucket{action="end of major GC",cause="Ergonomics",gc="PS MarkSweep",le="0.01"} 0
+        jvm_gc_pause_seconds_bucket{action="end of major GC",cause="Ergonomics",gc="PS MarkSweep",le="0.02"} 0
+        jvm_gc_pause_seconds_bucket{action="end of major GC",cause="Ergonomics",gc="PS MarkSweep",le="0.05"} 1
+        jvm_gc_pause_seconds_count{action="end of major GC",cause="Ergonomics",gc="PS MarkSweep"} 1
+        """;
+    NodeProbe.Activity start = NodeProbe.parseActivity(before, 0);
+    NodeProbe.Activity end = NodeProbe.parseActivity(after, 1);
+    assertEquals(4.0, start.gcPauseBuckets().get(0.01));
+    JsonObject out = new JsonObject();
+    NodeWindow.pauseBuckets(out, start, end);
+    assertEquals(3, out.getLong("gcPausesOver10Ms"), out::encode); // 7 pauses, 4 up to 10 ms
+    assertEquals(50.0, out.getDouble("gcPauseLongestMsAtMost"), out::encode);
+    // no pause in the window: none over 10 ms, the longest 0
+    JsonObject none = new JsonObject();
+    NodeWindow.pauseBuckets(none, end, end);
+    assertEquals(0, none.getLong("gcPausesOver10Ms"), none::encode);
+    assertEquals(0.0, none.getDouble("gcPauseLongestMsAtMost"), none::encode);
+    // a node without buckets: neither figure
+    JsonObject old = new JsonObject();
+    NodeWindow.pauseBuckets(old, NodeProbe.parseActivity("jvm_gc_pause_seconds_count 1\n", 0),
+        NodeProbe.parseActivity("jvm_gc_pause_seconds_count 3\n", 1));
+    assertFalse(old.containsKey("gcPausesOver10Ms"), old::encode);
   }
 
   /** The store's stage timers are read by their stage tag, summed over the other tags. */
