@@ -31,8 +31,11 @@ final class NodeWindow {
    * 120 s, when they were half as fast again as after 15 s and no faster after 120 than after 60.
    */
   static final double STILL_COMPILING = 0.2;
-  /** The pause length the latency target allows at most, in seconds: 10 ms. */
-  static final double LONG_PAUSE_SECONDS = 0.01;
+  /**
+   * The pause length the latency target allows at most, in seconds: the bound the bench warns
+   * at for its own pauses (10 ms), one of the node's buckets ({@code GcPauseBuckets}).
+   */
+  static final double LONG_PAUSE_SECONDS = LoadRun.OWN_PAUSE_WARNING_MS / 1000.0;
   /** Bounds each reading, so that an unreachable node does not hold up the run. */
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * Gives Micrometer's GC pause timer ({@code jvm_gc_pause_seconds}) fixed buckets, so that
@@ -23,17 +24,14 @@ public final class GcPauseBuckets implements MeterFilter {
   static final String NAME = "jvm.gc.pause";
   /** The buckets' upper bounds, in milliseconds. */
   static final long[] BOUNDS_MS = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000};
+  /** The same bounds as Micrometer takes them for a timer: nanoseconds. */
+  private static final DistributionStatisticConfig BUCKETS = DistributionStatisticConfig.builder()
+      .serviceLevelObjectives(Arrays.stream(BOUNDS_MS)
+          .mapToDouble(ms -> Duration.ofMillis(ms).toNanos()).toArray())
+      .build();
 
   @Override
   public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-    if (!id.getName().equals(NAME)) {
-      return config;
-    }
-    double[] nanos = new double[BOUNDS_MS.length];
-    for (int i = 0; i < nanos.length; i++) {
-      nanos[i] = Duration.ofMillis(BOUNDS_MS[i]).toNanos();
-    }
-    return DistributionStatisticConfig.builder().serviceLevelObjectives(nanos).build()
-        .merge(config);
+    return id.getName().equals(NAME) ? BUCKETS.merge(config) : config;
   }
 }
